@@ -1,0 +1,59 @@
+"""Command line: `python -m sim [overrides]`, a Hydra app.
+
+compose (Hydra) -> validate (sim.config) -> run (sim.runner) -> write tables and plots into the
+Hydra output folder -> print the summary. Bad input prints one line and exits with code 2,
+leaving no output folder behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from sim.api import _plain, config_from_dict
+from sim.runner import execute, format_summary, write_outputs
+from sim.validate import ConfigError
+
+EXIT_BAD_INPUT = 2
+
+
+logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+
+
+@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+def main(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
+    out_dir = Path(hc.runtime.output_dir)
+    try:
+        config = config_from_dict(_plain(cfg), list(hc.overrides.task), dict(hc.runtime.choices))
+    except ConfigError as err:
+        _discard(out_dir, hc.mode.name == "RUN")
+        if cfg.get("debug") is True:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+    result = execute(config)
+    write_outputs(result, out_dir)
+    print(f"{config.scenario.name}: {config.replicates} replicates, seed {config.seed}, "
+          f"engine {config.engine}; results in {out_dir}")
+    print(format_summary(result.summary))
+
+
+def _discard(out_dir: Path, single_run: bool) -> None:
+    """Remove the folder Hydra made for a run that never started (only Hydra's own files)."""
+    if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= {".hydra", "__main__.log"}:
+        shutil.rmtree(out_dir)
+        if single_run:  # outputs/DATE/TIME: drop the empty date folder too
+            parent = out_dir.parent
+            if parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Python API for notebooks: the same config, engine and tables as the command line.
+
+    from sim import run
+    result = run(["replicates=500", "mediator.engagement=0.5"])
+    result.summary
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.config import RunConfig, load_config
+from sim.runner import RunResult, execute
+from sim.sources import CONF, source_of
+from sim.validate import ConfigError
+
+
+def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -> RunConfig:
+    """Compose `conf/` with Hydra overrides and validate it (ConfigError names key and file)."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose(config_name, overrides=list(overrides), return_hydra_config=True)
+    choices = dict(cfg.hydra.runtime.choices)
+    return config_from_dict(_plain(cfg), list(overrides), choices)
+
+
+def config_from_dict(data: dict, overrides: list[str], choices: dict) -> RunConfig:
+    """Validate a composed config, naming the file a bad key came from."""
+    try:
+        return load_config(data)
+    except ConfigError as err:
+        raise err.in_file(source_of(err.key, overrides, choices)) from None
+
+
+def run(
+    overrides: Sequence[str] = (), *, config: RunConfig | None = None, config_name: str = "config"
+) -> RunResult:
+    """Run a scenario: from Hydra-style overrides of `conf/`, or from a ready `RunConfig`."""
+    return execute(config if config is not None else compose_config(overrides, config_name))
+
+
+def _plain(cfg) -> dict:
+    """The composed config as plain data, without Hydra's own node."""
+    cfg = cfg.copy()
+    with open_dict(cfg):
+        cfg.pop("hydra", None)
+    try:
+        return OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as err:
+        raise ConfigError(getattr(err, "full_key", "") or "", str(err).splitlines()[0]) from None

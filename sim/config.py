@@ -1,0 +1,245 @@
+"""The scenario schema: frozen dataclasses, one per config group, validated once.
+
+YAML key = dataclass field = column name. `load_config(dict)` turns the composed Hydra config
+(as a plain dict) into a `RunConfig` or raises `ConfigError` naming the key; nothing below the
+entry point sees Hydra.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.core.calendar import parse_month
+from sim.core.utility import TERMS
+from sim.validate import MONTH, UNIT, ConfigError, between, build, one_of
+
+STATUSES = ("outside", "talks", "member")
+STRATEGIES = ("none", "priority", "persuadable")
+ENGINES = ("ensemble", "mesa")
+SHIFT = between(-1.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Country:
+    """One roster entry. Features in [0, 1]; all but `name`, `region`, `status` are judgement."""
+
+    name: str
+    region: str
+    status: str = field(metadata=one_of(*STATUSES))
+    iran_threat: float = field(metadata=UNIT)
+    us_security: float = field(metadata=UNIT)
+    econ_gain: float = field(metadata=UNIT)
+    public_permissiveness: float = field(metadata=UNIT)
+    regime_insulation: float = field(metadata=UNIT)
+    palestine_linkage: float = field(metadata=UNIT)
+    values: dict[str, float] = field(default_factory=dict, metadata=UNIT)
+    granted: list[str] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict, metadata=between(0.0, 10.0))
+    threshold: float | None = field(default=None, metadata=between(-5.0, 5.0))
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Peers:
+    """Who influences whom beyond the automatic same-region ties."""
+
+    leader: str | None = None
+    followers: list[str] = field(default_factory=list)
+    edges: list[list[Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Roster:
+    name: str
+    as_of: str = field(metadata=MONTH)
+    countries: dict[str, Country]
+    peers: Peers = field(default_factory=Peers)
+
+
+@dataclass(frozen=True)
+class Inducement:
+    """A type of inducement in the mediator's budget."""
+
+    units: int = field(metadata=between(0, 1000))
+    cost: float = field(metadata=between(1e-6, 1e6))
+    value: float = field(metadata=UNIT)  # worth to a country that does not say otherwise
+
+
+@dataclass(frozen=True)
+class Era:
+    start: str = field(metadata=MONTH)
+    engagement: float = field(metadata=UNIT)
+
+
+@dataclass(frozen=True)
+class Mediator:
+    name: str
+    strategy: str = field(metadata=one_of(*STRATEGIES))
+    max_targets: int = field(metadata=between(0, 100))
+    engagement: float = field(metadata=between(0.0, 10.0))  # multiplies every era's level
+    eras: dict[str, Era]
+    inducements: dict[str, Inducement]
+    priority: list[str] = field(default_factory=list)
+    withheld: dict[str, list[str]] = field(default_factory=dict)  # country id -> types never offered
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    start: str = field(metadata=MONTH)
+    end: str = field(metadata=MONTH)
+    salience: float = field(metadata=UNIT)
+    exit_enabled: bool = False
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event (`start`) or a random shock (`p_monthly`); targets all when none named."""
+
+    months: int = field(default=1, metadata=between(1, 600))
+    start: str | None = field(default=None, metadata=MONTH)
+    p_monthly: float | None = field(default=None, metadata=UNIT)
+    countries: list[str] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)
+    salience: float = field(default=0.0, metadata=SHIFT)
+    iran_threat: float = field(default=0.0, metadata=SHIFT)
+    engagement: float = field(default=0.0, metadata=SHIFT)
+    collapses_talks: bool = False
+    grants: list[str] = field(default_factory=list)
+    enabled: bool = True
+    confidence: str = field(default="medium", metadata=one_of("high", "medium", "low"))
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Events:
+    name: str
+    dated: dict[str, Event] = field(default_factory=dict)
+    random: dict[str, Event] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Global weight of each utility term (sim.core.utility.TERMS); countries may override."""
+
+    iran_threat: float = field(metadata=between(0.0, 10.0))
+    us_security: float = field(metadata=between(0.0, 10.0))
+    econ_gain: float = field(metadata=between(0.0, 10.0))
+    inducement: float = field(metadata=between(0.0, 10.0))
+    peer: float = field(metadata=between(0.0, 10.0))
+    public_opposition: float = field(metadata=between(0.0, 10.0))
+    palestine: float = field(metadata=between(0.0, 10.0))
+
+
+@dataclass(frozen=True)
+class Params:
+    """Behavioural parameters: weights, threshold, hazards, network strengths."""
+
+    name: str
+    weights: Weights
+    threshold: float = field(metadata=between(-5.0, 5.0))
+    noise: float = field(metadata=between(1e-3, 10.0))
+    rate_open: float = field(metadata=UNIT)
+    rate_sign: float = field(metadata=UNIT)
+    rate_collapse: float = field(metadata=UNIT)
+    rate_exit: float = field(metadata=UNIT)
+    collapse_on_shock: float = field(metadata=UNIT)
+    region_weight: float = field(metadata=between(0.0, 10.0))
+    leader_multiplier: float = field(metadata=between(0.0, 100.0))
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything one run needs: the four config groups, the parameters and the run knobs."""
+
+    roster: Roster
+    mediator: Mediator
+    scenario: Scenario
+    events: Events
+    params: Params
+    replicates: int = field(metadata=between(1, 100_000_000))
+    seed: int = field(metadata=between(0, 2**63 - 1))
+    engine: str = field(default="ensemble", metadata=one_of(*ENGINES))
+    plot_countries: int = field(default=10, metadata=between(1, 100))
+    debug: bool = False
+
+
+def load_config(data: dict) -> RunConfig:
+    """Validated `RunConfig` from a plain dict, or `ConfigError` naming the first bad key."""
+    config = build(RunConfig, data)
+    _check_references(config)
+    return config
+
+
+def _check_references(cfg: RunConfig) -> None:
+    """Cross-field checks: names that must exist, and orderings."""
+    countries = cfg.roster.countries
+    if not countries:
+        raise ConfigError("roster.countries", "expected at least one country, got none")
+    names = [c.name for c in countries.values()]
+    for key, c in countries.items():
+        if names.count(c.name) > 1:
+            raise ConfigError(f"roster.countries.{key}.name", f"duplicate country name {c.name!r}")
+    types_ = set(cfg.mediator.inducements)
+    for key, c in countries.items():
+        _check_members(f"roster.countries.{key}.values", c.values, types_, "inducement type")
+        _check_members(f"roster.countries.{key}.granted", c.granted, types_, "inducement type")
+        _check_members(f"roster.countries.{key}.weights", c.weights, set(TERMS), "utility term")
+    _check_peers(cfg.roster.peers, set(countries))
+    _check_members("mediator.priority", cfg.mediator.priority, set(countries), "country id")
+    _check_members("mediator.withheld", cfg.mediator.withheld, set(countries), "country id")
+    for cid, withheld in cfg.mediator.withheld.items():
+        _check_members(f"mediator.withheld.{cid}", withheld, types_, "inducement type")
+    for name, era in cfg.mediator.eras.items():
+        parse_month(era.start)
+    regions = {c.region for c in countries.values()}
+    for kind, events in (("dated", cfg.events.dated), ("random", cfg.events.random)):
+        for name, event in events.items():
+            _check_event(f"events.{kind}.{name}", event, kind, set(countries), regions, types_)
+    start, end = parse_month(cfg.scenario.start), parse_month(cfg.scenario.end)
+    if end < start:
+        raise ConfigError(
+            "scenario.end", f"expected a month on or after start {cfg.scenario.start}, "
+            f"got {cfg.scenario.end!r}"
+        )
+    p = cfg.params
+    if p.rate_sign + p.rate_collapse > 1:
+        raise ConfigError(
+            "params.rate_collapse",
+            f"expected rate_sign + rate_collapse <= 1, got {p.rate_sign} + {p.rate_collapse}",
+        )
+
+
+def _check_peers(peers: Peers, ids: set[str]) -> None:
+    if peers.leader is not None and peers.leader not in ids:
+        raise ConfigError("roster.peers.leader", f"unknown country id {peers.leader!r}")
+    _check_members("roster.peers.followers", peers.followers, ids, "country id")
+    for i, edge in enumerate(peers.edges):
+        key = f"roster.peers.edges[{i}]"
+        ok = len(edge) == 3 and all(isinstance(e, str) for e in edge[:2])
+        if not ok or isinstance(edge[2], bool) or not isinstance(edge[2], (int, float)):
+            raise ConfigError(key, f"expected [country_id, country_id, weight], got {edge!r}")
+        _check_members(key, edge[:2], ids, "country id")
+        if not 0 <= edge[2] <= 10:
+            raise ConfigError(key, f"expected a weight in [0, 10], got {edge[2]}")
+
+
+def _check_event(key, event: Event, kind, ids, regions, types_) -> None:
+    if kind == "dated" and event.start is None:
+        raise ConfigError(f"{key}.start", "missing required value for a dated event")
+    if kind == "random" and event.p_monthly is None:
+        raise ConfigError(f"{key}.p_monthly", "missing required value for a random shock")
+    if kind == "random" and event.grants:
+        raise ConfigError(f"{key}.grants", "only dated events can grant inducements")
+    _check_members(f"{key}.countries", event.countries, ids, "country id")
+    _check_members(f"{key}.regions", event.regions, regions, "region")
+    _check_members(f"{key}.grants", event.grants, types_, "inducement type")
+
+
+def _check_members(key: str, given, known: set[str], what: str) -> None:
+    for item in given:
+        if item not in known:
+            raise ConfigError(key, f"unknown {what} {item!r} (known: {', '.join(sorted(known))})")

@@ -1,0 +1,1 @@
+"""Pure numpy arithmetic of the model: no Mesa, no Hydra, no pandas."""

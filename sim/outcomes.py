@@ -1,0 +1,47 @@
+"""A run's compact outcome: for each replicate and country, the month of each milestone.
+
+Months are step indices from the scenario start (0 = the first month). `BEFORE` marks a
+milestone reached before the start; `NEVER` one not reached within the horizon. Memory grows
+with replicates x countries, never with months.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BEFORE = -1
+NEVER = np.iinfo(np.int16).max
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    talks_month: np.ndarray  # (R, C) int16: first month talks opened
+    join_month: np.ndarray  # (R, C) int16: month it became a member
+    exit_month: np.ndarray  # (R, C) int16: month it left (only where exit is enabled)
+
+    @property
+    def replicates(self) -> int:
+        return self.join_month.shape[0]
+
+    def is_member(self, month: int) -> np.ndarray:
+        """(R, C) bool: a member at the end of step `month`."""
+        return (self.join_month <= month) & (self.exit_month > month)
+
+    def member_counts(self, n_months: int) -> np.ndarray:
+        """(R, n_months) number of members at the end of each month."""
+        n_rep = self.replicates
+        rows = np.broadcast_to(np.arange(n_rep)[:, None], self.join_month.shape)
+        joins = (self.join_month >= 0) & (self.join_month < n_months)
+        exits = self.exit_month < n_months
+        size = n_rep * n_months
+        change = np.bincount(rows[joins] * n_months + self.join_month[joins], minlength=size)
+        change -= np.bincount(rows[exits] * n_months + self.exit_month[exits], minlength=size)
+        at_start = (self.join_month == BEFORE).sum(axis=1)
+        return at_start[:, None] + np.cumsum(change.reshape(n_rep, n_months), axis=1)
+
+    @staticmethod
+    def concat(parts: list[Outcomes]) -> Outcomes:
+        fields = Outcomes.__dataclass_fields__
+        return Outcomes(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))

@@ -1,0 +1,76 @@
+"""Figures from tables, never from models: each function takes a table and returns a Figure."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # files, not windows: runs headless and in workers
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+TRIVIAL = 0.005  # a curve that never leaves [0, 0.005] or [0.995, 1] is not drawn
+CAPTION = "Consequences of stated, overridable assumptions; not a forecast."
+
+
+def plot_join_probability(
+    table: pd.DataFrame, *, max_countries: int = 10, title: str = "", ax=None
+) -> Figure:
+    """Curves of p_joined by month with 95% bands, for the non-trivial countries (most likely
+    by the horizon first, at most `max_countries`)."""
+    fig, ax = _figure(ax, (9, 5.5))
+    wide = table.pivot(index="month", columns="country", values="p_joined")
+    moving = wide.columns[(wide.max() > TRIVIAL) & (wide.min() < 1 - TRIVIAL)]
+    order = wide[moving].iloc[-1].sort_values(ascending=False).index
+    shown = list(order[:max_countries])
+    dates = pd.to_datetime(wide.index)
+    colours = plt.get_cmap("tab10" if len(shown) <= 10 else "tab20")
+    for i, country in enumerate(shown):
+        rows = table[table["country"] == country]
+        colour = colours(i % colours.N)
+        final = rows["p_joined"].iloc[-1]
+        ax.step(dates, rows["p_joined"], where="post", color=colour, label=f"{country} ({final:.0%})")
+        ax.fill_between(
+            dates, rows["ci_low"], rows["ci_high"], step="post", color=colour, alpha=0.15, lw=0
+        )
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("p_joined (share of replicates that are members)")
+    hidden = len(order) - len(shown)
+    note = f"; {hidden} more not shown" if hidden > 0 else ""
+    ax.set_title(title or f"Probability of being a member, by month (95% Wilson bands{note})")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    _finish(fig, ax)
+    return fig
+
+
+def plot_members(table: pd.DataFrame, *, title: str = "", ax=None) -> Figure:
+    """Number of members over time: median with 50% and 90% bands across replicates."""
+    fig, ax = _figure(ax, (8, 4.5))
+    dates = pd.to_datetime(table["month"])
+    band = dict(step="post", color="tab:blue", lw=0)
+    ax.fill_between(dates, table["q05"], table["q95"], alpha=0.2, label="90% of replicates", **band)
+    ax.fill_between(dates, table["q25"], table["q75"], alpha=0.4, label="50% of replicates", **band)
+    ax.step(dates, table["median"], where="post", color="black", label="median")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("members of the accord")
+    ax.set_title(title or "Members over time across replicates")
+    ax.legend(loc="upper left", frameon=False)
+    _finish(fig, ax)
+    return fig
+
+
+def _figure(ax, size):
+    if ax is not None:
+        return ax.figure, ax
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
+    return fig, ax
+
+
+def _finish(fig: Figure, ax) -> None:
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.grid(alpha=0.3)
+    fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")

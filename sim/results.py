@@ -1,0 +1,100 @@
+"""Tidy tables from a run's outcomes: joining probabilities with intervals, summary, member fan.
+
+Probabilities are shares of replicates; their 95% intervals are Wilson score intervals (Wilson
+1927), which stay inside [0, 1] and behave at 0 and 1 where the normal approximation fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.core.calendar import format_month
+from sim.core.decision import Status
+from sim.outcomes import Outcomes
+from sim.world import World
+
+Z95 = 1.959963984540054
+FAN_QUANTILES = {"q05": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "q95": 0.95}
+
+
+@dataclass(frozen=True)
+class Tables:
+    """What a run reports; the CSVs are these frames as written."""
+
+    joining_probabilities: pd.DataFrame  # country, month, p_joined, ci_low, ci_high
+    summary: pd.DataFrame  # country, status_at_start, p_joined_by_horizon, ci_low, ci_high, ...
+    members: pd.DataFrame  # month, mean, q05, q25, median, q75, q95
+
+
+def wilson_interval(successes: np.ndarray, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a binomial proportion; arrays broadcast."""
+    p = np.asarray(successes, dtype=np.float64) / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def member_share_counts(outcomes: Outcomes, n_months: int) -> np.ndarray:
+    """(n_months, C) number of replicates in which each country is a member at each month's end."""
+    n_country = outcomes.join_month.shape[1]
+    joined = _cumulative_counts(outcomes.join_month, n_months, n_country)
+    left = _cumulative_counts(outcomes.exit_month, n_months, n_country)
+    return joined - left
+
+
+def tabulate(outcomes: Outcomes, world: World) -> Tables:
+    """All report tables for one run."""
+    n = outcomes.replicates
+    counts = member_share_counts(outcomes, world.n_months)
+    low, high = wilson_interval(counts, n)
+    months = [format_month(m) for m in world.months]
+    probabilities = pd.DataFrame(
+        {
+            "country": np.tile(world.names, world.n_months),
+            "month": np.repeat(months, len(world.names)),
+            "p_joined": (counts / n).ravel(),
+            "ci_low": low.ravel(),
+            "ci_high": high.ravel(),
+        }
+    )
+    return Tables(probabilities, _summary(counts, n, world, months), _fan(outcomes, world, months))
+
+
+def _summary(counts: np.ndarray, n: int, world: World, months: list[str]) -> pd.DataFrame:
+    final = counts[-1]
+    low, high = wilson_interval(final, n)
+    half = counts >= n / 2
+    first_half = np.where(half.any(axis=0), half.argmax(axis=0), -1)
+    outside = world.status0 != Status.MEMBER
+    median = [months[i] if i >= 0 and out else None for i, out in zip(first_half, outside)]
+    table = pd.DataFrame(
+        {
+            "country": world.names,
+            "status_at_start": [Status(s).name.lower() for s in world.status0],
+            "p_joined_by_horizon": final / n,
+            "ci_low": low,
+            "ci_high": high,
+            "median_join_month": median,
+        }
+    )
+    return table.sort_values("p_joined_by_horizon", ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+
+
+def _fan(outcomes: Outcomes, world: World, months: list[str]) -> pd.DataFrame:
+    counts = outcomes.member_counts(world.n_months)
+    # counts are whole numbers: take observed values, not interpolations between them
+    fan = {n: np.quantile(counts, q, axis=0, method="inverted_cdf") for n, q in FAN_QUANTILES.items()}
+    return pd.DataFrame({"month": months, "mean": counts.mean(axis=0), **fan})
+
+
+def _cumulative_counts(month: np.ndarray, n_months: int, n_country: int) -> np.ndarray:
+    """(n_months, C): replicates whose milestone fell at or before each month (BEFORE counts)."""
+    slot = np.clip(month.astype(np.int64) + 1, 0, n_months + 1)  # BEFORE -> 0, NEVER -> n+1
+    flat = slot * n_country + np.arange(n_country)
+    hist = np.bincount(flat.ravel(), minlength=(n_months + 2) * n_country)
+    return np.cumsum(hist.reshape(n_months + 2, n_country), axis=0)[1 : n_months + 1]

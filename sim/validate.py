@@ -1,0 +1,154 @@
+"""Build frozen dataclasses from plain nested dicts, failing with one line per problem.
+
+We check values ourselves rather than through OmegaConf's structured merge: every error then has
+the same form, `key.path: expected ..., got ...`, which the entry point completes with the file
+the key came from. Field constraints live next to the fields, as dataclass metadata:
+
+    threshold: float = field(metadata=between(-5, 5))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from typing import Any
+
+_MISSING = dataclasses.MISSING
+
+
+class ConfigError(ValueError):
+    """A bad configuration value: `key` is its dotted path, `file` where it came from."""
+
+    def __init__(self, key: str, problem: str, file: str | None = None):
+        self.key, self.problem, self.file = key, problem, file
+        where = f" ({file})" if file else ""
+        super().__init__(f"{key}: {problem}{where}" if key else f"{problem}{where}")
+
+    def in_file(self, file: str) -> ConfigError:
+        return ConfigError(self.key, self.problem, file)
+
+
+def between(low: float | None = None, high: float | None = None) -> dict:
+    """Metadata: a number in [low, high] (either side may be open)."""
+    return {"range": (low, high)}
+
+
+def one_of(*choices: str) -> dict:
+    """Metadata: a string from a closed set."""
+    return {"choices": choices}
+
+
+UNIT = between(0.0, 1.0)
+MONTH = {"month": True}
+
+
+def build(cls: type, data: Any, path: str = "") -> Any:
+    """An instance of dataclass `cls` from `data`, or ConfigError naming the first bad key."""
+    if not isinstance(data, dict):
+        raise ConfigError(path, f"expected a mapping of {cls.__name__} fields, got {_show(data)}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    for key in data:
+        if key not in fields:
+            known = ", ".join(fields)
+            raise ConfigError(_join(path, key), f"unknown key (known keys: {known})")
+    values = {}
+    for name, f in fields.items():
+        key = _join(path, name)
+        if name not in data or data[name] is None and not _optional(hints[name]):
+            if f.default is _MISSING and f.default_factory is _MISSING:
+                raise ConfigError(key, "missing required value")
+            continue
+        values[name] = _convert(hints[name], data[name], key, f.metadata)
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, key: str, meta: typing.Mapping) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _convert(inner, value, key, meta)
+    if dataclasses.is_dataclass(hint):
+        return build(hint, value, key)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(key, f"expected a mapping, got {_show(value)}")
+        return {str(k): _convert(args[1], v, _join(key, str(k)), meta) for k, v in value.items()}
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(key, f"expected a list, got {_show(value)}")
+        items = [_convert(args[0], v, f"{key}[{i}]", meta) for i, v in enumerate(value)]
+        return tuple(items) if origin is tuple else items
+    return _scalar(hint, value, key, meta)
+
+
+def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(key, f"expected true or false, got {_show(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(key, f"expected a whole number{_range_text(meta)}, got {_show(value)}")
+        return _in_range(value, key, meta)
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(key, f"expected a number{_range_text(meta)}, got {_show(value)}")
+        if not math.isfinite(value):
+            raise ConfigError(key, f"expected a finite number{_range_text(meta)}, got {value}")
+        return _in_range(float(value), key, meta)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(key, f"expected text, got {_show(value)}")
+        if "choices" in meta and value not in meta["choices"]:
+            raise ConfigError(key, f"expected one of {', '.join(meta['choices'])}, got {value!r}")
+        if meta.get("month"):
+            _check_month(value, key)
+        return value
+    if hint is Any:
+        return value
+    raise TypeError(f"{key}: unsupported schema type {hint!r}")
+
+
+def _check_month(value: str, key: str) -> None:
+    from sim.core.calendar import parse_month
+
+    try:
+        parse_month(value)
+    except ValueError:
+        raise ConfigError(key, f"expected a month as 'YYYY-MM', got {value!r}") from None
+
+
+def _in_range(value: float, key: str, meta: typing.Mapping) -> float:
+    low, high = meta.get("range", (None, None))
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ConfigError(key, f"expected a number{_range_text(meta)}, got {value}")
+    return value
+
+
+def _range_text(meta: typing.Mapping) -> str:
+    low, high = meta.get("range", (None, None))
+    if low is not None and high is not None:
+        return f" in [{low}, {high}]"
+    if low is not None:
+        return f" >= {low}"
+    if high is not None:
+        return f" <= {high}"
+    return ""
+
+
+def _optional(hint: Any) -> bool:
+    return type(None) in typing.get_args(hint)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -31,7 +31,7 @@ def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     try:
-        config = config_from_dict(_plain(cfg), list(hc.overrides.task), dict(hc.runtime.choices))
+        config = config_from_dict(_plain(cfg), list(hc.overrides.task), hc.runtime)
     except ConfigError as err:
         _discard(out_dir, hc.mode.name == "RUN")
         if cfg.get("debug") is True:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf, open_dict
@@ -23,16 +24,17 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -
     """Compose `conf/` with Hydra overrides and validate it (ConfigError names key and file)."""
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose(config_name, overrides=list(overrides), return_hydra_config=True)
-    choices = dict(cfg.hydra.runtime.choices)
-    return config_from_dict(_plain(cfg), list(overrides), choices)
+    return config_from_dict(_plain(cfg), list(overrides), cfg.hydra.runtime)
 
 
-def config_from_dict(data: dict, overrides: list[str], choices: dict) -> RunConfig:
-    """Validate a composed config, naming the file a bad key came from."""
+def config_from_dict(data: dict, overrides: list[str], runtime) -> RunConfig:
+    """Validate a composed config, naming the file a bad key came from (`runtime` is Hydra's
+    runtime node: the group choices and the search path)."""
     try:
         return load_config(data)
     except ConfigError as err:
-        raise err.in_file(source_of(err.key, overrides, choices)) from None
+        search = [Path(s.path) for s in runtime.config_sources if s.schema == "file"]
+        raise err.in_file(source_of(err.key, overrides, dict(runtime.choices), search)) from None
 
 
 def run(

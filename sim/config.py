@@ -22,7 +22,8 @@ SHIFT = between(-1.0, 1.0)
 
 @dataclass(frozen=True)
 class Country:
-    """One roster entry. Features in [0, 1]; all but `name`, `region`, `status` are judgement."""
+    """One roster entry. Facts: name, region, status, granted, source. Judgement: the features
+    in [0, 1], `values`, and any `weights` or `threshold` override."""
 
     name: str
     region: str
@@ -179,10 +180,11 @@ def _check_references(cfg: RunConfig) -> None:
     countries = cfg.roster.countries
     if not countries:
         raise ConfigError("roster.countries", "expected at least one country, got none")
-    names = [c.name for c in countries.values()]
+    seen: set[str] = set()
     for key, c in countries.items():
-        if names.count(c.name) > 1:
+        if c.name in seen:
             raise ConfigError(f"roster.countries.{key}.name", f"duplicate country name {c.name!r}")
+        seen.add(c.name)
     types_ = set(cfg.mediator.inducements)
     for key, c in countries.items():
         _check_members(f"roster.countries.{key}.values", c.values, types_, "inducement type")

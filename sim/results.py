@@ -34,7 +34,10 @@ def wilson_interval(successes: np.ndarray, n: int, z: float = Z95) -> tuple[np.n
     p = np.asarray(successes, dtype=np.float64) / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # exact at the edges, where rounding would leave a bound a hair inside [0, 1]
+    low = np.where(p == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(p == 1, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 def member_share_counts(outcomes: Outcomes, n_months: int) -> np.ndarray:

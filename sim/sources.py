@@ -2,7 +2,7 @@
 
 Hydra does not track the origin of a composed value, so we reconstruct it: a command-line
 override wins, then the selected experiment file if it sets the key, then the option file of the
-key's config group, then the primary config.
+key's config group, then the primary config. Files are looked up in Hydra's search path.
 """
 
 from __future__ import annotations
@@ -13,23 +13,39 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "conf"
-EXPERIMENTS = ROOT / "experiments"
 
 
-def source_of(key: str, overrides: list[str], choices: dict[str, str | None]) -> str:
+def source_of(
+    key: str, overrides: list[str], choices: dict[str, str | None], search: list[Path] = (CONF,)
+) -> str:
     """A short description of where `key` (dotted path, maybe with [i]) was set."""
     path = key.replace("[", ".").replace("]", "").split(".")
     for override in overrides:
         name = override.split("=", 1)[0].lstrip("+~")
+        if name in choices:  # a group choice such as roster=bad: the value is in that file
+            continue
         if name and _is_prefix(name.split("."), path):
             return f"command line: {override}"
-    experiment = choices.get("experiment")
-    if experiment and _sets(EXPERIMENTS / f"{experiment}.yaml", path):
-        return f"experiments/{experiment}.yaml"
-    group = path[0]
-    if choices.get(group):
-        return f"conf/{group}/{choices[group]}.yaml"
-    return "conf/config.yaml"
+    experiment = _option_file("experiment", choices, search)
+    if experiment and _sets(experiment, path):
+        return _show(experiment)
+    group_file = _option_file(path[0], choices, search)
+    if group_file:
+        return _show(group_file)
+    primary = next((d / "config.yaml" for d in search if (d / "config.yaml").is_file()), None)
+    return _show(primary) if primary else "conf/config.yaml"
+
+
+def _option_file(group: str, choices: dict, search: list[Path]) -> Path | None:
+    option = choices.get(group)
+    if not option:
+        return None
+    return next((d / group / f"{option}.yaml" for d in search if (d / group / f"{option}.yaml").is_file()), None)
+
+
+def _show(file: Path) -> str:
+    real = file.resolve()
+    return str(real.relative_to(ROOT)) if real.is_relative_to(ROOT) else str(real)
 
 
 def _is_prefix(prefix: list[str], path: list[str]) -> bool:

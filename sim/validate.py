@@ -94,13 +94,13 @@ def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(key, f"expected a whole number{_range_text(meta)}, got {_show(value)}")
-        return _in_range(value, key, meta)
+        return _in_range(value, key, meta, "a whole number")
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(key, f"expected a number{_range_text(meta)}, got {_show(value)}")
         if not math.isfinite(value):
             raise ConfigError(key, f"expected a finite number{_range_text(meta)}, got {value}")
-        return _in_range(float(value), key, meta)
+        return _in_range(float(value), key, meta, "a number")
     if hint is str:
         if not isinstance(value, str):
             raise ConfigError(key, f"expected text, got {_show(value)}")
@@ -123,10 +123,10 @@ def _check_month(value: str, key: str) -> None:
         raise ConfigError(key, f"expected a month as 'YYYY-MM', got {value!r}") from None
 
 
-def _in_range(value: float, key: str, meta: typing.Mapping) -> float:
+def _in_range(value: float, key: str, meta: typing.Mapping, noun: str) -> float:
     low, high = meta.get("range", (None, None))
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ConfigError(key, f"expected a number{_range_text(meta)}, got {value}")
+        raise ConfigError(key, f"expected {noun}{_range_text(meta)}, got {value}")
     return value
 
 

@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY312) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -c constraints.txt -e ".[test]"
+	$(VENV)/bin/python -c "import sim.api; sim.api.warm_up()"  # compile the numba kernel once
 	rm -f $(VENV)/.installed-*; touch $@
 
 run: $(STAMP)

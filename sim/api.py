@@ -44,6 +44,14 @@ def run(
     return execute(config if config is not None else compose_config(overrides, config_name))
 
 
+def warm_up() -> None:
+    """Compile and cache the numba code once (at install), so that first runs are fast."""
+    from sim.engines import simulate
+
+    result = run(["replicates=4"])
+    simulate(result.world, replicates=1, seed=0, engine="mesa")
+
+
 def _plain(cfg) -> dict:
     """The composed config as plain data, without Hydra's own node."""
     cfg = cfg.copy()

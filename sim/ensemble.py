@@ -1,97 +1,145 @@
-"""The ensemble engine: the Mesa model's month, computed for many replicates at once.
+"""The ensemble engine: the Mesa model's month, compiled and run for many replicates at once.
 
-State arrays have shape (replicates, countries). Each month repeats `AccordModel.step` in the
-same order with the same `sim.core` functions and the same keyed random draws, so replicate r
-here follows the same path as `AccordModel(world, rng=seed, replicate=r)`. Only this
-orchestration exists twice; the arithmetic is shared.
+Each replicate repeats `AccordModel.step` in the same order with the same compiled `sim.core`
+functions and the same keyed random draws, so replicate r here follows the same path as
+`AccordModel(world, rng=seed, replicate=r)`. Only this orchestration exists twice; the
+arithmetic is shared. Replicates run in parallel threads (numba `prange`); because every draw is
+keyed, the result does not depend on the number of threads or the chunking.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit, prange
 
-from sim.core import events, streams
-from sim.core.decision import Status, next_status, response
-from sim.core.mediator import choose_offers, offered_value, persuasion_gain, spend
-from sim.core.peers import peer_pressure
-from sim.core.streams import Purpose
-from sim.core.utility import TERMS, contributions
+from sim.core import events, mediator, streams
+from sim.core.decision import MEMBER, TALKS, EXITED, Rates, next_status, response
+from sim.core.events import EventTable
+from sim.core.peers import fill_peer_pressure
+from sim.core.utility import INDUCEMENT, TERMS, accession_utility, fill_terms
 from sim.outcomes import BEFORE, NEVER, Outcomes
 from sim.world import World
-
-_INDUCEMENT = TERMS.index("inducement")
 
 
 def run_ensemble(world: World, replicates: np.ndarray, seed: int) -> Outcomes:
     """Outcomes of the given replicate indices of `seed`, computed together."""
     key = streams.stream_key(seed)
-    reps = np.asarray(replicates)
-    n_rep, n_country = len(reps), len(world.ids)
-    country_streams = streams.base_streams(key, reps, world.country_keys)
-    event_streams = streams.base_streams(key, reps, world.event_keys)
-    status = np.broadcast_to(world.status0, (n_rep, n_country)).copy()
-    talks_month = np.where(status >= Status.TALKS, BEFORE, NEVER).astype(np.int16)
-    join_month = np.where(status == Status.MEMBER, BEFORE, NEVER).astype(np.int16)
+    reps = np.ascontiguousarray(replicates, dtype=np.int64)
+    talks, join, leave = _run(
+        streams.base_streams(key, reps, world.country_keys),
+        streams.base_streams(key, reps, world.event_keys),
+        world.status0.astype(np.int64), world.weights, world.features, world.threshold,
+        world.rates, world.ties, world.tie_totals, world.leader, world.is_follower, world.leader_multiplier,
+        world.leverage0, world.units0, world.cost, world.strategy, world.max_targets,
+        world.priority_rank, world.start, world.engagement, world.salience,
+        world.events, world.remaining0,
+    )  # fmt: skip
+    return Outcomes(talks, join, leave)
+
+
+@njit(parallel=True, cache=True)
+def _run(
+    country_streams, event_streams, status0, weights, features, threshold, rates: Rates,
+    ties, totals, leader, is_follower, leader_multiplier, leverage0, units0, cost, strategy,
+    max_targets, priority_rank, start, engagement_by_month, base_salience,
+    table: EventTable, remaining0,
+):  # fmt: skip
+    n_rep, n_country = country_streams.shape
+    talks_month = np.full((n_rep, n_country), NEVER, dtype=np.int16)
+    join_month = np.full((n_rep, n_country), NEVER, dtype=np.int16)
     exit_month = np.full((n_rep, n_country), NEVER, dtype=np.int16)
-    events_left = np.broadcast_to(world.remaining0, (n_rep, len(world.event_keys))).copy()
-    units = np.broadcast_to(world.units0, (n_rep, len(world.units0))).copy()
-    leverage = world.leverage0.copy()
-    table, rates = world.events, world.rates
-    w_inducement = world.weights[:, _INDUCEMENT]
-    for t, month in enumerate(world.months):
+    for r in prange(n_rep):
+        _replicate(
+            r, country_streams[r], event_streams[r], status0, weights, features, threshold,
+            rates, ties, totals, leader, is_follower, leader_multiplier, leverage0, units0, cost,
+            strategy, max_targets, priority_rank, start, engagement_by_month, base_salience,
+            table, remaining0, talks_month[r], join_month[r], exit_month[r],
+        )  # fmt: skip
+    return talks_month, join_month, exit_month
+
+
+@njit(cache=True)
+def _replicate(
+    r, country_stream, event_stream, status0, weights, features, threshold, rates, ties,
+    totals, leader, is_follower, leader_multiplier, leverage0, units0, cost, strategy, max_targets,
+    priority_rank, start, engagement_by_month, base_salience, table, remaining0,
+    talks_month, join_month, exit_month,
+):  # fmt: skip
+    n_country, n_type = leverage0.shape
+    n_event = len(remaining0)
+    status = status0.copy()
+    new = status0.copy()
+    leverage = leverage0.copy()
+    units = units0.copy()
+    events_left = remaining0.copy()
+    started = np.zeros(n_event, dtype=np.bool_)
+    granted = np.zeros((n_country, n_type), dtype=np.bool_)
+    hit = np.zeros(n_country, dtype=np.bool_)
+    draws = np.zeros(n_event)
+    salience = np.zeros(n_country)
+    threat = np.zeros(n_country)
+    pressure = np.zeros(n_country)
+    terms = np.zeros((n_country, len(TERMS)))
+    utility = np.zeros(n_country)
+    strength = np.zeros((n_country, n_type))
+    factor = np.ones((n_country, n_type))
+    factor_engagement = np.nan  # engagement the offer factors were computed for
+    gain = np.zeros((n_country, n_type))
+    offers = np.zeros(n_country, dtype=np.int64)
+    for i in range(n_country):
+        if status[i] >= TALKS:
+            talks_month[i] = BEFORE
+        if status[i] == MEMBER:
+            join_month[i] = BEFORE
+    for t in range(len(engagement_by_month)):
+        month = start + t
         # 1. events
-        draws = streams.uniforms(event_streams, month, Purpose.SHOCK_ONSET)
-        active, started, events_left = events.advance(events_left, month, draws, table)
-        salience, threat, engagement_shift = events.shifts(active, table)
-        engagement = np.maximum(world.engagement[t] + engagement_shift, 0.0)
-        shock_hit = events.talks_shock(started, table)
-        granted = table.grants[table.onset == month].any(axis=0)
-        leverage = np.where(granted, 0.0, leverage)
-        units = np.maximum(units - granted.sum(axis=0), 0)
+        for e in range(n_event):
+            draws[e] = streams.uniform(event_stream[e], month, streams.SHOCK_ONSET)
+        events.advance(events_left, month, draws, table, started)
+        salience[:] = base_salience
+        threat[:] = 0.0
+        shift = events.fill_shifts(events_left, table, salience, threat)
+        events.age(events_left)
+        engagement = max(engagement_by_month[t] + shift, 0.0)
+        events.fill_talks_shock(started, table, hit)
+        events.granted_now(started, table, granted)
+        if granted.any():
+            mediator.grant(leverage, units, granted)
+            factor_engagement = np.nan  # leverage changed
         # 2. the situation
-        pressure = peer_pressure(
-            world.ties,
-            status == Status.MEMBER,
-            leader=world.leader,
-            is_follower=world.is_follower,
-            leader_multiplier=world.leader_multiplier,
-        )
-        terms = contributions(
-            world.weights,
-            world.features,
-            threat_shift=threat,
-            salience=world.salience + salience,
-            inducement=0.0,
-            peer_pressure=pressure,
-        )
+        fill_peer_pressure(pressure, ties, totals, status, leader, is_follower, leader_multiplier)
+        fill_terms(terms, weights, features, threat, salience, pressure)
         # 3. the mediator moves first
-        strength = w_inducement[:, None] * engagement[:, None, None] * leverage
-        gain = persuasion_gain(status, terms.sum(axis=-1), world.threshold, strength, rates)
-        offers = choose_offers(
-            world.strategy,
-            gain=gain,
-            leverage=leverage,
-            eligible=(status == Status.OUTSIDE) | (status == Status.TALKS),
-            units=units,
-            cost=world.cost,
-            priority_rank=world.priority_rank,
-            max_targets=world.max_targets,
+        for i in range(n_country):
+            utility[i] = accession_utility(terms[i])
+        if engagement != factor_engagement:  # the factors only change with these two
+            for i in range(n_country):
+                for k in range(n_type):
+                    strength[i, k] = weights[i, INDUCEMENT] * engagement * leverage[i, k]
+            mediator.fill_offer_factors(factor, strength, rates.noise)
+            factor_engagement = engagement
+        mediator.fill_persuasion_gain(gain, status, utility, threshold, factor, rates)
+        mediator.choose_offers(
+            offers, strategy, gain, leverage, status, units, cost, priority_rank, max_targets
         )
-        terms[..., _INDUCEMENT] = w_inducement * offered_value(offers, leverage, engagement[:, None])
         # 4. every country decides, then all commit
-        readiness = response(terms.sum(axis=-1), world.threshold, rates.noise)
-        new = next_status(
-            status,
-            readiness,
-            streams.uniforms(country_streams, month, Purpose.TRANSITION),
-            rates=rates,
-            shock_hit=shock_hit,
-            shock_draw=streams.uniforms(country_streams, month, Purpose.SHOCK_COLLAPSE),
-        )
-        moved = new != status
-        talks_month[moved & (new == Status.TALKS) & (talks_month == NEVER)] = t
-        join_month[moved & (new == Status.MEMBER)] = t
-        exit_month[moved & (new == Status.EXITED)] = t
-        units = spend(units, offers, (status == Status.TALKS) & (new == Status.MEMBER))
-        status = new
-    return Outcomes(talks_month, join_month, exit_month)
+        for i in range(n_country):
+            worth = mediator.offer_worth(offers[i], leverage[i], engagement)
+            terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
+            readiness = response(accession_utility(terms[i]), threshold[i], rates.noise)
+            draw = streams.uniform(country_stream[i], month, streams.TRANSITION)
+            shock_draw = 1.0
+            if hit[i]:
+                shock_draw = streams.uniform(country_stream[i], month, streams.SHOCK_COLLAPSE)
+            new[i] = next_status(status[i], readiness, draw, rates, hit[i], shock_draw)
+        for i in range(n_country):
+            if new[i] != status[i]:
+                if new[i] == TALKS and talks_month[i] == NEVER:
+                    talks_month[i] = t
+                elif new[i] == MEMBER:
+                    join_month[i] = t
+                    mediator.spend(units, offers[i])
+                elif new[i] == EXITED:
+                    exit_month[i] = t
+            status[i] = new[i]

@@ -6,9 +6,10 @@ One step is one calendar month:
      utility term but the mediator's offer;
   3. the mediator moves first, choosing whom to court with what;
   4. every country decides from the same start-of-month state (simultaneous moves, so the
-     result does not depend on the order agents are activated), then all decisions commit.
+     result does not depend on the order agents are activated), then all decisions commit and
+     the mediator pays the inducements of the courted countries that signed.
 Random draws come from keyed streams (`sim.core.streams`), replicate `replicate` of seed `rng`,
-so this model and the ensemble engine draw the same numbers for the same replicate.
+so this model and the ensemble kernel draw the same numbers for the same replicate.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ import numpy as np
 from sim.agents import Country, Mediator
 from sim.config import RunConfig
 from sim.core import events, streams
-from sim.core.decision import Status
-from sim.core.peers import peer_pressure
-from sim.core.utility import contributions
-from sim.core.streams import Purpose
+from sim.core.peers import fill_peer_pressure
+from sim.core.utility import TERMS, fill_terms
 from sim.outcomes import Outcomes
 from sim.world import World, compile_world
 
@@ -36,18 +35,22 @@ class AccordModel(mesa.Model):
         super().__init__(rng=rng)
         self.world = world = config if isinstance(config, World) else compile_world(config)
         self.month_index = 0
-        key = _stream_key(rng, self.rng)
-        rep = np.array([replicate])
-        self._country_streams = streams.base_streams(key, rep, world.country_keys)
-        self._event_streams = streams.base_streams(key, rep, world.event_keys)
-        self._events_left = world.remaining0[None, :].copy()
+        key, rep = _stream_key(rng, self.rng), np.array([replicate])
+        country_streams = streams.base_streams(key, rep, world.country_keys)[0]
+        self._event_streams = streams.base_streams(key, rep, world.event_keys)[0]
+        self._events_left = world.remaining0.copy()
+        n_country, n_event = len(world.ids), len(world.event_keys)
+        self._started = np.zeros(n_event, dtype=np.bool_)
+        self._granted = np.zeros(world.leverage0.shape, dtype=np.bool_)
+        self.shock_hit = np.zeros(n_country, dtype=np.bool_)
+        self.terms = np.zeros((n_country, len(TERMS)))
         self.mediator = Mediator(self)
-        self.countries = [Country(self, i) for i in range(len(world.ids))]
+        self.countries = [Country(self, i, country_streams[i]) for i in range(n_country)]
         self.datacollector = mesa.DataCollector(
             model_reporters={"members": lambda m: sum(c.is_member for c in m.countries)},
             agenttype_reporters={Country: {"status": lambda c: c.status.name.lower()}},
         )
-        self.collect = collect  # the ensemble of Mesa runs needs only the outcome
+        self.collect = collect  # an ensemble of Mesa runs needs only the outcome
         self.running = world.n_months > 0
         if collect:
             self.datacollector.collect(self)
@@ -60,17 +63,10 @@ class AccordModel(mesa.Model):
     def step(self) -> None:
         self._apply_events()
         self._update_situation()
-        month, bases = self.month, self._country_streams
-        self.transition_draws = streams.uniforms(bases, month, Purpose.TRANSITION)[0]
-        self.shock_draws = streams.uniforms(bases, month, Purpose.SHOCK_COLLAPSE)[0]
         self.mediator.step()
         country_set = self.agents_by_type[Country]
         country_set.do("step")
-        signed = np.array(
-            [c.status == Status.TALKS and c.next_status == Status.MEMBER for c in self.countries]
-        )
         country_set.do("advance")
-        self.mediator.settle(signed)
         if self.collect:
             self.datacollector.collect(self)
         self.month_index += 1
@@ -82,35 +78,28 @@ class AccordModel(mesa.Model):
         return Outcomes(get("talks_month"), get("join_month"), get("exit_month"))
 
     def _apply_events(self) -> None:
-        table, month = self.world.events, self.month
-        draws = streams.uniforms(self._event_streams, month, Purpose.SHOCK_ONSET)
-        active, started, self._events_left = events.advance(self._events_left, month, draws, table)
-        salience, threat, engagement = events.shifts(active, table)
-        self.salience = self.world.salience + salience[0]
-        self.threat_shift = threat[0]
-        self.engagement = max(self.world.engagement[self.month_index] + engagement[0], 0.0)
-        self.shock_hit = events.talks_shock(started, table)[0]
-        self.mediator.grant(table.grants[started[0]].any(axis=0))
+        world, month, table = self.world, self.month, self.world.events
+        draws = np.array([streams.uniform(b, month, streams.SHOCK_ONSET) for b in self._event_streams])
+        events.advance(self._events_left, month, draws, table, self._started)
+        self.salience = np.full(len(world.ids), world.salience)
+        self.threat_shift = np.zeros(len(world.ids))
+        shift = events.fill_shifts(self._events_left, table, self.salience, self.threat_shift)
+        events.age(self._events_left)
+        self.engagement = max(world.engagement[self.month_index] + shift, 0.0)
+        events.fill_talks_shock(self._started, table, self.shock_hit)
+        events.granted_now(self._started, table, self._granted)
+        self.mediator.grant(self._granted)
 
     def _update_situation(self) -> None:
         """Peer pressure and every utility term but the mediator's offer, for all countries."""
         world = self.world
-        is_member = np.array([c.is_member for c in self.countries])
-        pressure = peer_pressure(
-            world.ties,
-            is_member,
-            leader=world.leader,
-            is_follower=world.is_follower,
-            leader_multiplier=world.leader_multiplier,
-        )
-        self.terms = contributions(
-            world.weights,
-            world.features,
-            threat_shift=self.threat_shift,
-            salience=self.salience,
-            inducement=0.0,
-            peer_pressure=pressure,
-        )
+        status = np.array([c.status for c in self.countries], dtype=np.int64)
+        pressure = np.zeros(len(status))
+        fill_peer_pressure(
+            pressure, world.ties, world.tie_totals, status, world.leader, world.is_follower,
+            world.leader_multiplier,
+        )  # fmt: skip
+        fill_terms(self.terms, world.weights, world.features, self.threat_shift, self.salience, pressure)
 
 
 def _stream_key(rng, generator: np.random.Generator) -> np.uint64:

@@ -16,8 +16,8 @@ from sim.core.calendar import parse_month
 from sim.core.decision import Rates, Status
 from sim.core.events import EventTable
 from sim.core.mediator import Strategy
-from sim.core.peers import adjacency
-from sim.core.utility import TERMS, Features
+from sim.core.peers import adjacency, tie_totals
+from sim.core.utility import FEATURES, TERMS
 
 _STATUS = {"outside": Status.OUTSIDE, "talks": Status.TALKS, "member": Status.MEMBER}
 
@@ -28,11 +28,12 @@ class World:
     names: list[str]
     regions: list[str]
     status0: np.ndarray  # (C,) Status at the start
-    features: Features
+    features: np.ndarray  # (C, len(FEATURES))
     weights: np.ndarray  # (C, len(TERMS))
     threshold: np.ndarray  # (C,)
     rates: Rates
     ties: np.ndarray  # (C, C)
+    tie_totals: np.ndarray  # (C,) total tie weight of each country
     leader: int  # index, or -1
     is_follower: np.ndarray  # (C,) bool
     leader_multiplier: float
@@ -40,7 +41,7 @@ class World:
     leverage0: np.ndarray  # (C, K) value of each offer; 0 where granted already or withheld
     units0: np.ndarray  # (K,) units left at the start
     cost: np.ndarray  # (K,)
-    strategy: Strategy
+    strategy: int  # a sim.core.mediator.Strategy value
     max_targets: int
     priority_rank: np.ndarray  # (C,) position in the priority list, C when unlisted
     start: int  # absolute month of the first step
@@ -76,18 +77,24 @@ def compile_world(cfg: RunConfig) -> World:
     values = np.array([[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries])
     units0 = np.array([med.inducements[t].units for t in types_], dtype=np.int64)
     units0 = np.maximum(units0 - table.grants[onset_before].sum(axis=(0, 1)), 0)
+    ties = adjacency(
+        [c.region for c in countries],
+        [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
+        region_weight=p.region_weight,
+    )
     return World(
         ids=ids,
         names=[c.name for c in countries],
         regions=[c.region for c in countries],
         status0=np.array([_STATUS[c.status] for c in countries], dtype=np.int8),
-        features=Features(
-            *(np.array([getattr(c, f) for c in countries]) for f in Features.__dataclass_fields__)
-        ),
+        features=np.array([[getattr(c, f) for f in FEATURES] for c in countries], dtype=np.float64),
         weights=np.array(
-            [[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries]
+            [[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries],
+            dtype=np.float64,
         ),
-        threshold=np.array([p.threshold if c.threshold is None else c.threshold for c in countries]),
+        threshold=np.array(
+            [p.threshold if c.threshold is None else c.threshold for c in countries], dtype=np.float64
+        ),
         rates=Rates(
             open=p.rate_open,
             sign=p.rate_sign,
@@ -95,21 +102,18 @@ def compile_world(cfg: RunConfig) -> World:
             exit=p.rate_exit,
             collapse_on_shock=p.collapse_on_shock,
             noise=p.noise,
-            exit_enabled=sc.exit_enabled,
+            exit_enabled=bool(sc.exit_enabled),
         ),
-        ties=adjacency(
-            [c.region for c in countries],
-            [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
-            region_weight=p.region_weight,
-        ),
+        ties=ties,
+        tie_totals=tie_totals(ties),
         leader=index.get(cfg.roster.peers.leader, -1),
         is_follower=np.isin(np.arange(len(ids)), [index[f] for f in cfg.roster.peers.followers]),
         leader_multiplier=p.leader_multiplier,
         inducement_types=types_,
-        leverage0=np.where(granted | withheld, 0.0, values),
+        leverage0=np.where(granted | withheld, 0.0, values).astype(np.float64),
         units0=units0,
-        cost=np.array([med.inducements[t].cost for t in types_]),
-        strategy=Strategy[med.strategy.upper()],
+        cost=np.array([med.inducements[t].cost for t in types_], dtype=np.float64),
+        strategy=int(Strategy[med.strategy.upper()]),
         max_targets=med.max_targets,
         priority_rank=_priority_rank(med.priority, index),
         start=start,
@@ -160,11 +164,11 @@ def _event_table(
     table = EventTable(
         onset=np.array([parse_month(e.start) if e.start else -1 for e in rows], dtype=np.int64),
         months=np.array([e.months for e in rows], dtype=np.int64),
-        p_monthly=np.array([e.p_monthly or 0.0 for e in rows]),
+        p_monthly=np.array([e.p_monthly or 0.0 for e in rows], dtype=np.float64),
         hits=hits,
-        salience=hits * np.array([e.salience for e in rows])[:, None],
-        iran_threat=hits * np.array([e.iran_threat for e in rows])[:, None],
-        engagement=np.array([e.engagement for e in rows]),
+        salience=hits * np.array([e.salience for e in rows], dtype=np.float64)[:, None],
+        iran_threat=hits * np.array([e.iran_threat for e in rows], dtype=np.float64)[:, None],
+        engagement=np.array([e.engagement for e in rows], dtype=np.float64),
         collapses_talks=np.array([e.collapses_talks for e in rows], dtype=bool),
         grants=grants,
     )

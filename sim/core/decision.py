@@ -6,27 +6,30 @@ Berry 1990). In talks it signs with hazard `rate_sign * r` or walks away with `r
 (1 - r)`; a salience shock that hits it collapses talks with probability `collapse_on_shock`
 first. A member leaves with `rate_exit * (1 - r)` only where the scenario enables exit; a country
 that left does not return within the horizon (repudiation burns the bridge: our assumption).
+Compiled with numba: the Mesa agents and the ensemble kernel call these same functions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 from enum import IntEnum
+from typing import NamedTuple
 
-import numpy as np
+from numba import njit
+
+OUTSIDE, TALKS, MEMBER, EXITED = 0, 1, 2, 3
 
 
 class Status(IntEnum):
     """Where a country stands towards the accord."""
 
-    OUTSIDE = 0
-    TALKS = 1
-    MEMBER = 2
-    EXITED = 3
+    OUTSIDE = OUTSIDE
+    TALKS = TALKS
+    MEMBER = MEMBER
+    EXITED = EXITED
 
 
-@dataclass(frozen=True)
-class Rates:
+class Rates(NamedTuple):
     """Maximum monthly hazards (probabilities) and the response's noise scale."""
 
     open: float
@@ -38,47 +41,44 @@ class Rates:
     exit_enabled: bool = False
 
 
-def response(utility: np.ndarray, threshold: np.ndarray, noise: float) -> np.ndarray:
-    """Logistic response to utility above threshold, in (0, 1)."""
-    if noise <= 0:
-        raise ValueError(f"noise must be > 0, got {noise}")
-    return 1.0 / (1.0 + np.exp(-(utility - threshold) / noise))
+@njit(cache=True)
+def response(utility: float, threshold: float, noise: float) -> float:
+    """Logistic response to utility above threshold, in [0, 1]."""
+    x = (utility - threshold) / noise
+    if x < -700.0:  # exp would overflow; the response is 0 to double precision
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-x))
 
 
-def favourable_hazard(status: np.ndarray, resp: np.ndarray, rates: Rates) -> np.ndarray:
+@njit(cache=True)
+def favourable_hazard(status: int, readiness: float, rates: Rates) -> float:
     """Hazard of the next step towards membership: opening talks, or signing; 0 otherwise."""
-    return np.where(
-        status == Status.OUTSIDE,
-        rates.open * resp,
-        np.where(status == Status.TALKS, rates.sign * resp, 0.0),
-    )
+    if status == OUTSIDE:
+        return rates.open * readiness
+    if status == TALKS:
+        return rates.sign * readiness
+    return 0.0
 
 
+@njit(cache=True)
 def next_status(
-    status: np.ndarray,
-    resp: np.ndarray,
-    draw: np.ndarray,
-    *,
-    rates: Rates,
-    shock_hit: np.ndarray | bool = False,
-    shock_draw: np.ndarray | float = 1.0,
-) -> np.ndarray:
-    """Status after one month, from uniform draws (`draw` for the transition, `shock_draw` for a
-    salience shock's collapse). Broadcasts over any leading axes."""
-    status = np.asarray(status)
-    sign = rates.sign * resp
-    walk = rates.collapse * (1.0 - resp)
-    shocked = (status == Status.TALKS) & shock_hit & (shock_draw < rates.collapse_on_shock)
-    from_talks = np.where(
-        draw < sign, Status.MEMBER, np.where(draw < sign + walk, Status.OUTSIDE, Status.TALKS)
-    )
-    from_talks = np.where(shocked, Status.OUTSIDE, from_talks)
-    from_outside = np.where(draw < rates.open * resp, Status.TALKS, Status.OUTSIDE)
-    exits = rates.exit_enabled & (draw < rates.exit * (1.0 - resp))
-    from_member = np.where(exits, Status.EXITED, Status.MEMBER)
-    new = np.select(
-        [status == Status.OUTSIDE, status == Status.TALKS, status == Status.MEMBER],
-        [from_outside, from_talks, from_member],
-        default=Status.EXITED,
-    )
-    return new.astype(np.int8)
+    status: int, readiness: float, draw: float, rates: Rates, shock_hit: bool, shock_draw: float
+) -> int:
+    """Status after one month, from a uniform `draw` (and `shock_draw`, used only when a
+    talks-collapsing shock hits a country in talks)."""
+    if status == OUTSIDE:
+        return TALKS if draw < rates.open * readiness else OUTSIDE
+    if status == TALKS:
+        if shock_hit and shock_draw < rates.collapse_on_shock:
+            return OUTSIDE
+        sign = rates.sign * readiness
+        if draw < sign:
+            return MEMBER
+        if draw < sign + rates.collapse * (1.0 - readiness):
+            return OUTSIDE
+        return TALKS
+    if status == MEMBER:
+        if rates.exit_enabled and draw < rates.exit * (1.0 - readiness):
+            return EXITED
+        return MEMBER
+    return EXITED

@@ -3,18 +3,19 @@
 An event shifts the salience of the Palestinian question and the felt Iran threat of the
 countries it targets, and the mediator's engagement, for `months` months from its onset. A
 dated event has a fixed onset; a random shock starts with a monthly probability when it is not
-already running. A shock flagged `collapses_talks` may end talks in the month it starts.
+already running. A shock flagged `collapses_talks` may end talks in the month it starts; a dated
+event may grant inducements without accession at its onset.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 
-@dataclass(frozen=True)
-class EventTable:
+class EventTable(NamedTuple):
     """All events of a scenario as arrays; E events, C countries, K inducement types."""
 
     onset: np.ndarray  # (E,) absolute month of a dated event; -1 for random shocks
@@ -27,37 +28,64 @@ class EventTable:
     collapses_talks: np.ndarray  # (E,) bool
     grants: np.ndarray  # (E, C, K) bool: inducements granted without accession at onset
 
-    @property
-    def is_random(self) -> np.ndarray:
-        return self.onset < 0
 
-
+@njit(cache=True)
 def advance(
-    remaining: np.ndarray, month: int, onset_draws: np.ndarray, table: EventTable
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One month of events for each replicate.
+    remaining: np.ndarray, month: int, onset_draws: np.ndarray, table: EventTable, started: np.ndarray
+) -> None:
+    """One month of events: which start now (`started`), and months left after this one.
 
-    remaining (R, E): months left of each running event before this month.
-    onset_draws (R, E): uniforms deciding whether an idle random shock starts now.
-    Returns (active, started, remaining after this month), each (R, E).
+    remaining (E,): months left of each running event, updated in place; an event is active
+    this month when it has months left after any start. onset_draws (E,): uniforms deciding
+    whether an idle random shock starts.
     """
-    dated_start = ~table.is_random & (table.onset == month)
-    random_start = table.is_random & (remaining == 0) & (onset_draws < table.p_monthly)
-    started = dated_start | random_start
-    remaining = np.where(started, table.months, remaining)
-    active = remaining > 0
-    return active, started, np.maximum(remaining - 1, 0)
+    for e in range(len(remaining)):
+        if table.onset[e] >= 0:
+            starts = table.onset[e] == month
+        else:
+            starts = remaining[e] == 0 and onset_draws[e] < table.p_monthly[e]
+        started[e] = starts
+        if starts:
+            remaining[e] = table.months[e]
 
 
-def shifts(
-    active: np.ndarray, table: EventTable
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Summed shifts of the active events: salience (R, C), Iran threat (R, C), engagement (R,)."""
-    on = active.astype(np.float64)
-    return on @ table.salience, on @ table.iran_threat, on @ table.engagement
+@njit(cache=True)
+def fill_shifts(
+    remaining: np.ndarray, table: EventTable, salience: np.ndarray, threat: np.ndarray
+) -> float:
+    """Add the active events' shifts to salience (C,) and threat (C,); return the engagement
+    shift. Call after `advance` and before `age`."""
+    engagement = 0.0
+    for e in range(len(remaining)):
+        if remaining[e] > 0:
+            engagement += table.engagement[e]
+            for i in range(len(salience)):
+                salience[i] += table.salience[e, i]
+                threat[i] += table.iran_threat[e, i]
+    return engagement
 
 
-def talks_shock(started: np.ndarray, table: EventTable) -> np.ndarray:
-    """Countries hit this month by the onset of a talks-collapsing shock, (R, C) bool."""
-    collapsing = started & table.collapses_talks
-    return (collapsing.astype(np.float64) @ table.hits.astype(np.float64)) > 0
+@njit(cache=True)
+def age(remaining: np.ndarray) -> None:
+    """A month has passed for every running event."""
+    for e in range(len(remaining)):
+        remaining[e] = max(remaining[e] - 1, 0)
+
+
+@njit(cache=True)
+def fill_talks_shock(started: np.ndarray, table: EventTable, hit: np.ndarray) -> None:
+    """Countries hit this month by the onset of a talks-collapsing shock, hit (C,) bool."""
+    hit[:] = False
+    for e in range(len(started)):
+        if started[e] and table.collapses_talks[e]:
+            for i in range(len(hit)):
+                hit[i] |= table.hits[e, i]
+
+
+@njit(cache=True)
+def granted_now(started: np.ndarray, table: EventTable, granted: np.ndarray) -> None:
+    """Inducements granted without accession by the events starting now, granted (C, K) bool."""
+    granted[:, :] = False
+    for e in range(len(started)):
+        if started[e]:
+            granted |= table.grants[e]

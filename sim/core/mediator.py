@@ -1,4 +1,4 @@
-"""The mediator's policy: engagement by era, and whom to court with which inducement.
+"""The mediator's policy: whom to court with which inducement, and paying out.
 
 The mediator holds a budget of typed inducements (arms, recognition, sanctions relief,
 investment, a security guarantee), each with a number of units and a cost, in the spirit of
@@ -12,103 +12,132 @@ country: what has been given cannot be offered again.
 
 from __future__ import annotations
 
+import math
 from enum import IntEnum
 
 import numpy as np
+from numba import njit
+
+from sim.core.decision import OUTSIDE, TALKS, Rates, favourable_hazard
 
 NO_OFFER = -1
+NONE, PRIORITY, PERSUADABLE = 0, 1, 2
 
 
 class Strategy(IntEnum):
     """How the mediator picks whom to court."""
 
-    NONE = 0  # courts nobody
-    PRIORITY = 1  # a fixed priority list, best-valued inducement first
-    PERSUADABLE = 2  # largest rise in the next-step hazard per unit cost
+    NONE = NONE  # courts nobody
+    PRIORITY = PRIORITY  # a fixed priority list, best-valued inducement first
+    PERSUADABLE = PERSUADABLE  # largest rise in the next-step hazard per unit cost
 
 
-def engagement_at(month: int, era_starts: np.ndarray, era_levels: np.ndarray) -> float:
-    """Engagement of the era in force at `month` (absolute); 0 before the first era."""
-    started = np.flatnonzero(era_starts <= month)
-    return float(era_levels[started[-1]]) if started.size else 0.0
+@njit(cache=True)
+def is_eligible(status: int) -> bool:
+    """Countries outside the accord or in talks can be courted."""
+    return status == OUTSIDE or status == TALKS
 
 
+@njit(cache=True)
+def fill_offer_factors(factor: np.ndarray, strength: np.ndarray, noise: float) -> None:
+    """exp(-strength / noise) for each (country, type): what an offer multiplies the odds term of
+    the response by. Separate so that an engine can reuse it while engagement and leverage hold."""
+    for i in range(factor.shape[0]):
+        for k in range(factor.shape[1]):
+            factor[i, k] = math.exp(-strength[i, k] / noise)
+
+
+@njit(cache=True)
+def fill_persuasion_gain(
+    gain: np.ndarray,
+    status: np.ndarray,
+    utility: np.ndarray,
+    threshold: np.ndarray,
+    factor: np.ndarray,
+    rates: Rates,
+) -> None:
+    """Rise in each country's favourable hazard if offered each type, gain (C, K).
+
+    `utility` (C,) is without any offer. With odds = exp(-(U - threshold) / noise) the response
+    is 1 / (1 + odds), and an offer of strength s makes it 1 / (1 + odds * exp(-s / noise)):
+    one exponential per country rather than one per offer.
+    """
+    for i in range(gain.shape[0]):
+        if not is_eligible(status[i]):
+            gain[i, :] = 0.0
+            continue
+        odds = math.exp(min(-(utility[i] - threshold[i]) / rates.noise, 700.0))
+        hazard = favourable_hazard(status[i], 1.0 / (1.0 + odds), rates)
+        for k in range(gain.shape[1]):
+            offered = 1.0 / (1.0 + odds * factor[i, k])
+            gain[i, k] = favourable_hazard(status[i], offered, rates) - hazard
+
+
+@njit(cache=True)
 def choose_offers(
-    strategy: Strategy,
-    *,
+    offers: np.ndarray,
+    strategy: int,
     gain: np.ndarray,
     leverage: np.ndarray,
-    eligible: np.ndarray,
+    status: np.ndarray,
     units: np.ndarray,
     cost: np.ndarray,
     priority_rank: np.ndarray,
     max_targets: int,
-) -> np.ndarray:
-    """Offered inducement type per country, or NO_OFFER; shape (replicates, countries).
+) -> None:
+    """Offered inducement type per country, or NO_OFFER, into offers (C,).
 
-    gain (R, C, K): rise in the country's favourable hazard if offered type k.
-    leverage (C, K) or (R, C, K): the country's value of type k, 0 where granted already.
-    eligible (R, C): countries outside the accord or in talks. units (R, K): units left.
-    priority_rank (C,): position in the priority list, or a large number when unlisted.
-    A greedy pick, one country at a time, so the same country is never courted twice.
+    A greedy pick, one country at a time, so a country is never courted twice and no type is
+    offered more often than it has units left. `priority_rank` is a country's position in the
+    priority list, or C when unlisted. Ties go to the earlier country, then the earlier type.
     """
-    n_rep, n_country, n_type = gain.shape
-    offers = np.full((n_rep, n_country), NO_OFFER, dtype=np.int8)
-    if strategy == Strategy.NONE or max_targets == 0:
-        return offers
-    if strategy == Strategy.PERSUADABLE:
-        score = gain / cost
-        valid = gain > 0
-    else:
-        listed = priority_rank < n_country
-        score = (n_country - priority_rank)[:, None] + 1e-3 * leverage
-        valid = np.broadcast_to(listed[:, None] & (leverage > 0), gain.shape)
-    score = np.where(valid & eligible[..., None], score, -np.inf)
-    left = units.astype(np.int64).copy()
-    rows = np.arange(n_rep)
+    n_country, n_type = gain.shape
+    offers[:] = NO_OFFER
+    if strategy == NONE:
+        return
+    left = units.copy()
     for _ in range(max_targets):
-        score = np.where(left[:, None, :] > 0, score, -np.inf)
-        flat = score.reshape(n_rep, -1).argmax(axis=1)
-        country, kind = np.divmod(flat, n_type)
-        picked = np.isfinite(score[rows, country, kind])
-        offers[rows[picked], country[picked]] = kind[picked]
-        left[rows[picked], kind[picked]] -= 1
-        score[rows[picked], country[picked], :] = -np.inf
-    return offers
+        best, best_country, best_type = -np.inf, -1, -1
+        for i in range(n_country):
+            if offers[i] != NO_OFFER or not is_eligible(status[i]):
+                continue
+            if strategy == PRIORITY and priority_rank[i] >= n_country:
+                continue
+            for k in range(n_type):
+                if left[k] <= 0 or leverage[i, k] <= 0.0:
+                    continue
+                if strategy == PERSUADABLE:
+                    if gain[i, k] <= 0.0:
+                        continue
+                    score = gain[i, k] / cost[k]
+                else:
+                    score = (n_country - priority_rank[i]) + 1e-3 * leverage[i, k]
+                if score > best:
+                    best, best_country, best_type = score, i, k
+        if best_country < 0:
+            return
+        offers[best_country] = best_type
+        left[best_type] -= 1
 
 
-def offered_value(offers: np.ndarray, leverage: np.ndarray, engagement: float) -> np.ndarray:
-    """What each country's offer is worth to it this month (0 without an offer), (R, C)."""
-    lev = np.broadcast_to(leverage, offers.shape + leverage.shape[-1:])
-    kind = np.where(offers >= 0, offers, 0).astype(np.intp)
-    value = np.take_along_axis(lev, kind[..., None], axis=-1)[..., 0]
-    return np.where(offers >= 0, engagement * value, 0.0)
+@njit(cache=True)
+def offer_worth(offer: int, leverage: np.ndarray, engagement: float) -> float:
+    """What an offer of type `offer` is worth to a country with this leverage row (0 if none)."""
+    return engagement * leverage[offer] if offer != NO_OFFER else 0.0
 
 
-def spend(units: np.ndarray, offers: np.ndarray, signed: np.ndarray) -> np.ndarray:
-    """Units left after the courted countries that signed this month take their inducement."""
-    n_type = units.shape[-1]
-    taken = (offers[..., None] == np.arange(n_type)) & signed[..., None]
-    return units - taken.sum(axis=-2)
+@njit(cache=True)
+def spend(units: np.ndarray, offer: int) -> None:
+    """A courted country signed: its inducement is paid out of the budget."""
+    if offer != NO_OFFER:
+        units[offer] -= 1
 
 
-def persuasion_gain(
-    status: np.ndarray,
-    utility: np.ndarray,
-    threshold: np.ndarray,
-    strength: np.ndarray,
-    rates,
-) -> np.ndarray:
-    """Rise in each country's favourable hazard if offered each type, (..., C, K).
-
-    `utility` (..., C) is without any offer; `strength` (..., C, K) is what each offer would add.
-    """
-    from sim.core.decision import favourable_hazard, response
-
-    before = favourable_hazard(status, response(utility, threshold, rates.noise), rates)
-    after = favourable_hazard(
-        status[..., None],
-        response(utility[..., None] + strength, threshold[:, None], rates.noise),
-        rates,
-    )
-    return after - before[..., None]
+@njit(cache=True)
+def grant(leverage: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
+    """Inducements given without accession (granted (C, K) bool): spent, and no longer leverage."""
+    for i in range(granted.shape[0]):
+        for k in range(granted.shape[1]):
+            if granted[i, k]:
+                leverage[i, k] = 0.0
+                units[k] = max(units[k] - 1, 0)

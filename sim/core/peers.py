@@ -10,6 +10,9 @@ argument of the reference facts (a Granovetter-style threshold cascade).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+
+from sim.core.decision import MEMBER
 
 
 def adjacency(
@@ -27,19 +30,33 @@ def adjacency(
     return ties
 
 
-def peer_pressure(
+@njit(cache=True)
+def tie_totals(ties: np.ndarray) -> np.ndarray:
+    """Each country's total tie weight (the denominator of its peer share)."""
+    totals = np.zeros(ties.shape[0])
+    for i in range(ties.shape[0]):
+        for j in range(ties.shape[1]):
+            totals[i] += ties[i, j]
+    return totals
+
+
+@njit(cache=True)
+def fill_peer_pressure(
+    pressure: np.ndarray,
     ties: np.ndarray,
-    is_member: np.ndarray,
-    *,
+    totals: np.ndarray,
+    status: np.ndarray,
     leader: int,
     is_follower: np.ndarray,
     leader_multiplier: float,
-) -> np.ndarray:
-    """Weighted member share of each country's neighbours, boosted for followers of a member
-    leader. `is_member` has shape (..., countries); `leader` is an index or -1 for none."""
-    totals = ties.sum(axis=1)
-    share = (is_member.astype(np.float64) @ ties.T) / np.where(totals > 0, totals, 1.0)
-    if leader < 0:
-        return share
-    boosted = is_member[..., leader, None] & is_follower
-    return share * np.where(boosted, leader_multiplier, 1.0)
+) -> None:
+    """Weighted member share of each country's neighbours, boosted for the followers of a member
+    leader (`leader` is an index, or -1 for none). `totals` comes from `tie_totals(ties)`."""
+    members = np.flatnonzero(status == MEMBER)  # few: summing over them is cheap
+    leader_in = leader >= 0 and status[leader] == MEMBER
+    for i in range(len(pressure)):
+        weight = 0.0
+        for j in members:
+            weight += ties[i, j]
+        share = weight / totals[i] if totals[i] > 0 else 0.0
+        pressure[i] = share * leader_multiplier if leader_in and is_follower[i] else share

@@ -1,11 +1,11 @@
 """Counter-based random numbers: every draw is a pure function of (seed, replicate, who, month, purpose).
 
 Why not a sequential `Generator`: a keyed draw is the same whatever order, chunk size, worker count
-or engine computes it, so the Mesa model and the vectorised ensemble see identical numbers for the
+or engine computes it, so the Mesa model and the ensemble kernel see identical numbers for the
 same replicate, and two scenarios run with one seed share each country's draws (common random
 numbers, for paired comparisons). The key comes from one `numpy.random.SeedSequence`; the mixing
-function is SplitMix64's finaliser (Steele, Lea & Flood 2014), applied once per input so that
-every input changes every output bit.
+function is SplitMix64's finaliser (Steele, Lea & Flood 2014): a month's draws for one stream are
+exactly the SplitMix64 sequence started at that stream's base.
 """
 
 from __future__ import annotations
@@ -14,27 +14,32 @@ import hashlib
 from enum import IntEnum
 
 import numpy as np
+from numba import njit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = (np.uint64(s) for s in (30, 27, 31, 11))
 _TO_UNIT = 2.0**-53
+
+TRANSITION = 1  # open talks / sign / collapse / exit
+SHOCK_COLLAPSE = 2  # whether a salience shock collapses a country's talks
+SHOCK_ONSET = 3  # whether a random shock starts this month
 
 
 class Purpose(IntEnum):
     """What a draw decides; each purpose is its own independent stream."""
 
-    TRANSITION = 1  # open talks / sign / collapse / exit
-    SHOCK_COLLAPSE = 2  # whether a salience shock collapses talks
-    SHOCK_ONSET = 3  # whether a random shock starts this month
+    TRANSITION = TRANSITION
+    SHOCK_COLLAPSE = SHOCK_COLLAPSE
+    SHOCK_ONSET = SHOCK_ONSET
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
+@njit(cache=True)
+def _mix(x: np.uint64) -> np.uint64:
     """SplitMix64 finaliser: a bijection on uint64 with full avalanche."""
-    x = (x ^ (x >> _S30)) * _M1
-    x = (x ^ (x >> _S27)) * _M2
-    return x ^ (x >> _S31)
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    return x ^ (x >> np.uint64(31))
 
 
 def stream_key(seed: int | np.random.SeedSequence | None) -> np.uint64:
@@ -49,20 +54,20 @@ def name_keys(names: list[str]) -> np.ndarray:
     return np.array([int.from_bytes(d, "little") for d in digests], dtype=np.uint64)
 
 
+@njit(cache=True)
 def base_streams(key: np.uint64, replicates: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Per (replicate, name) stream bases, shape (len(replicates), len(keys))."""
-    with np.errstate(over="ignore"):
-        reps = np.asarray(replicates, dtype=np.uint64)[:, None]
-        per_replicate = _mix(np.uint64(key) ^ _mix(reps * _GOLDEN + np.uint64(1)))
-        return _mix(per_replicate ^ np.asarray(keys, dtype=np.uint64)[None, :])
+    out = np.empty((len(replicates), len(keys)), dtype=np.uint64)
+    for r in range(len(replicates)):
+        per_replicate = _mix(key ^ _mix(np.uint64(replicates[r]) * _GOLDEN + np.uint64(1)))
+        for i in range(len(keys)):
+            out[r, i] = _mix(per_replicate ^ keys[i])
+    return out
 
 
-def uniforms(bases: np.ndarray, month: int, purpose: Purpose) -> np.ndarray:
-    """Uniform [0, 1) draws for one calendar month and purpose, same shape as `bases`.
-
-    `month` is an absolute month number (year * 12 + month - 1), so scenarios that start in
-    different months still share the draws of the months they have in common.
-    """
-    with np.errstate(over="ignore"):
-        counter = np.uint64(month * 8 + int(purpose)) * _GOLDEN
-        return (_mix(bases + counter) >> _S11).astype(np.float64) * _TO_UNIT
+@njit(cache=True)
+def uniform(base: np.uint64, month: int, purpose: int) -> float:
+    """One uniform [0, 1) draw of a stream for an absolute month number (year * 12 + month - 1),
+    so scenarios that start in different months share the draws of their common months."""
+    counter = np.uint64(month * 8 + purpose) * _GOLDEN
+    return float(_mix(base + counter) >> np.uint64(11)) * _TO_UNIT

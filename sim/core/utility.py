@@ -8,17 +8,17 @@
            - w_pub   * (1 - permissiveness_i) * (1 - insulation_i)     public opposition
            - w_pal   * palestine_linkage_i * salience_i(t)             the Palestinian question
 
-Every term is kept separately (`contributions`) so that a result can say which term carried a
-country over its threshold; the utility is their sum. Costs enter with a negative sign. The
-diffusion terms follow Berry & Berry (1990, APSR 84): internal motives and obstacles plus
-neighbours' adoptions; public opposition only costs a regime that is exposed to it.
+Every term is kept separately so that a result can say which term carried a country over its
+threshold; the utility is their sum. Costs enter with a negative sign. The diffusion terms follow
+Berry & Berry (1990, APSR 84): internal motives and obstacles plus neighbours' adoptions; public
+opposition only costs a regime that is exposed to it. The felt threat and the salience include
+active events' shifts and are kept in [0, 1].
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
+from numba import njit
 
 TERMS = (
     "iran_threat",
@@ -29,50 +29,49 @@ TERMS = (
     "public_opposition",
     "palestine",
 )
-"""Names of the utility terms, in the column order of `contributions` and of a weight vector."""
+"""Names of the utility terms: the columns of a terms array and of a weight matrix."""
+
+FEATURES = (
+    "iran_threat",
+    "us_security",
+    "econ_gain",
+    "public_permissiveness",
+    "regime_insulation",
+    "palestine_linkage",
+)
+"""A country's incentive features in [0, 1]: the columns of a features matrix."""
+
+IRAN, US, ECON, INDUCEMENT, PEER, PUBLIC, PALESTINE = range(len(TERMS))
+F_IRAN, F_US, F_ECON, F_PERMISSIVE, F_INSULATED, F_LINKED = range(len(FEATURES))
 
 
-@dataclass(frozen=True)
-class Features:
-    """A country's incentive features, each in [0, 1]; arrays broadcast over countries."""
-
-    iran_threat: np.ndarray
-    us_security: np.ndarray
-    econ_gain: np.ndarray
-    public_permissiveness: np.ndarray
-    regime_insulation: np.ndarray
-    palestine_linkage: np.ndarray
-
-
-def contributions(
+@njit(cache=True)
+def fill_terms(
+    terms: np.ndarray,
     weights: np.ndarray,
-    features: Features,
-    *,
-    threat_shift: np.ndarray | float,
-    salience: np.ndarray | float,
-    inducement: np.ndarray | float,
-    peer_pressure: np.ndarray | float,
-) -> np.ndarray:
-    """Each term's signed contribution to utility, shape (..., countries, len(TERMS)).
-
-    `weights` has shape (countries, len(TERMS)); the other inputs broadcast to (..., countries).
-    The threat felt and the salience this month include active events' shifts, kept in [0, 1].
-    """
-    f = features
-    threat = np.clip(f.iran_threat + threat_shift, 0.0, 1.0)
-    opposition = (1.0 - f.public_permissiveness) * (1.0 - f.regime_insulation)
-    terms = np.broadcast_arrays(
-        threat,
-        f.us_security,
-        f.econ_gain,
-        inducement,
-        peer_pressure,
-        -opposition,
-        -f.palestine_linkage * np.clip(salience, 0.0, 1.0),
-    )
-    return np.stack(terms, axis=-1) * weights
+    features: np.ndarray,
+    threat_shift: np.ndarray,
+    salience: np.ndarray,
+    peer_pressure: np.ndarray,
+) -> None:
+    """Every signed term for every country, the offer's left at 0: terms (C, len(TERMS))."""
+    for i in range(terms.shape[0]):
+        w, f = weights[i], features[i]
+        threat = min(max(f[F_IRAN] + threat_shift[i], 0.0), 1.0)
+        opposition = (1.0 - f[F_PERMISSIVE]) * (1.0 - f[F_INSULATED])
+        terms[i, IRAN] = w[IRAN] * threat
+        terms[i, US] = w[US] * f[F_US]
+        terms[i, ECON] = w[ECON] * f[F_ECON]
+        terms[i, INDUCEMENT] = 0.0
+        terms[i, PEER] = w[PEER] * peer_pressure[i]
+        terms[i, PUBLIC] = -w[PUBLIC] * opposition
+        terms[i, PALESTINE] = -w[PALESTINE] * f[F_LINKED] * min(max(salience[i], 0.0), 1.0)
 
 
-def accession_utility(terms: np.ndarray) -> np.ndarray:
-    """Utility as the sum of its contributions."""
-    return terms.sum(axis=-1)
+@njit(cache=True)
+def accession_utility(terms: np.ndarray) -> float:
+    """Utility as the sum of one country's terms."""
+    total = 0.0
+    for value in terms:
+        total += value
+    return total

@@ -37,7 +37,7 @@ def run_ensemble(world: World, replicates: np.ndarray, seed: int) -> Outcomes:
     return Outcomes(talks, join, leave)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _run(
     country_streams, event_streams, status0, weights, features, threshold, rates: Rates,
     ties, totals, leader, is_follower, leader_multiplier, leverage0, units0, cost, strategy,
@@ -58,7 +58,7 @@ def _run(
     return talks_month, join_month, exit_month
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _replicate(
     r, country_stream, event_stream, status0, weights, features, threshold, rates, ties,
     totals, leader, is_follower, leader_multiplier, leverage0, units0, cost, strategy, max_targets,
@@ -125,6 +125,9 @@ def _replicate(
         )
         # 4. every country decides, then all commit
         for i in range(n_country):
+            if status[i] == EXITED or (status[i] == MEMBER and not rates.exit_enabled):
+                new[i] = status[i]  # next_status would say so whatever the draw: skip the work
+                continue
             worth = mediator.offer_worth(offers[i], leverage[i], engagement)
             terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
             readiness = response(accession_utility(terms[i]), threshold[i], rates.noise)

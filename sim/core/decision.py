@@ -41,7 +41,7 @@ class Rates(NamedTuple):
     exit_enabled: bool = False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def response(utility: float, threshold: float, noise: float) -> float:
     """Logistic response to utility above threshold, in [0, 1]."""
     x = (utility - threshold) / noise
@@ -50,7 +50,7 @@ def response(utility: float, threshold: float, noise: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def favourable_hazard(status: int, readiness: float, rates: Rates) -> float:
     """Hazard of the next step towards membership: opening talks, or signing; 0 otherwise."""
     if status == OUTSIDE:
@@ -60,7 +60,7 @@ def favourable_hazard(status: int, readiness: float, rates: Rates) -> float:
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def next_status(
     status: int, readiness: float, draw: float, rates: Rates, shock_hit: bool, shock_draw: float
 ) -> int:

@@ -29,7 +29,7 @@ class EventTable(NamedTuple):
     grants: np.ndarray  # (E, C, K) bool: inducements granted without accession at onset
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def advance(
     remaining: np.ndarray, month: int, onset_draws: np.ndarray, table: EventTable, started: np.ndarray
 ) -> None:
@@ -49,7 +49,7 @@ def advance(
             remaining[e] = table.months[e]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fill_shifts(
     remaining: np.ndarray, table: EventTable, salience: np.ndarray, threat: np.ndarray
 ) -> float:
@@ -65,14 +65,14 @@ def fill_shifts(
     return engagement
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def age(remaining: np.ndarray) -> None:
     """A month has passed for every running event."""
     for e in range(len(remaining)):
         remaining[e] = max(remaining[e] - 1, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fill_talks_shock(started: np.ndarray, table: EventTable, hit: np.ndarray) -> None:
     """Countries hit this month by the onset of a talks-collapsing shock, hit (C,) bool."""
     hit[:] = False
@@ -82,7 +82,7 @@ def fill_talks_shock(started: np.ndarray, table: EventTable, hit: np.ndarray) ->
                 hit[i] |= table.hits[e, i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def granted_now(started: np.ndarray, table: EventTable, granted: np.ndarray) -> None:
     """Inducements granted without accession by the events starting now, granted (C, K) bool."""
     granted[:, :] = False

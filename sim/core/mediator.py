@@ -32,13 +32,13 @@ class Strategy(IntEnum):
     PERSUADABLE = PERSUADABLE  # largest rise in the next-step hazard per unit cost
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def is_eligible(status: int) -> bool:
     """Countries outside the accord or in talks can be courted."""
     return status == OUTSIDE or status == TALKS
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fill_offer_factors(factor: np.ndarray, strength: np.ndarray, noise: float) -> None:
     """exp(-strength / noise) for each (country, type): what an offer multiplies the odds term of
     the response by. Separate so that an engine can reuse it while engagement and leverage hold."""
@@ -47,7 +47,7 @@ def fill_offer_factors(factor: np.ndarray, strength: np.ndarray, noise: float) -
             factor[i, k] = math.exp(-strength[i, k] / noise)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fill_persuasion_gain(
     gain: np.ndarray,
     status: np.ndarray,
@@ -66,14 +66,17 @@ def fill_persuasion_gain(
         if not is_eligible(status[i]):
             gain[i, :] = 0.0
             continue
+        rate = favourable_hazard(status[i], 1.0, rates)  # rate_open or rate_sign
         odds = math.exp(min(-(utility[i] - threshold[i]) / rates.noise, 700.0))
-        hazard = favourable_hazard(status[i], 1.0 / (1.0 + odds), rates)
+        hazard = rate / (1.0 + odds)
         for k in range(gain.shape[1]):
-            offered = 1.0 / (1.0 + odds * factor[i, k])
-            gain[i, k] = favourable_hazard(status[i], offered, rates) - hazard
+            if factor[i, k] == 1.0:  # no leverage: the offer changes nothing
+                gain[i, k] = 0.0
+            else:
+                gain[i, k] = rate / (1.0 + odds * factor[i, k]) - hazard
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def choose_offers(
     offers: np.ndarray,
     strategy: int,
@@ -96,6 +99,7 @@ def choose_offers(
     if strategy == NONE:
         return
     left = units.copy()
+    per_cost = 1.0 / cost  # multiply in the loop below: divisions are slow
     for _ in range(max_targets):
         best, best_country, best_type = -np.inf, -1, -1
         for i in range(n_country):
@@ -109,7 +113,7 @@ def choose_offers(
                 if strategy == PERSUADABLE:
                     if gain[i, k] <= 0.0:
                         continue
-                    score = gain[i, k] / cost[k]
+                    score = gain[i, k] * per_cost[k]
                 else:
                     score = (n_country - priority_rank[i]) + 1e-3 * leverage[i, k]
                 if score > best:
@@ -120,20 +124,20 @@ def choose_offers(
         left[best_type] -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def offer_worth(offer: int, leverage: np.ndarray, engagement: float) -> float:
     """What an offer of type `offer` is worth to a country with this leverage row (0 if none)."""
     return engagement * leverage[offer] if offer != NO_OFFER else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def spend(units: np.ndarray, offer: int) -> None:
     """A courted country signed: its inducement is paid out of the budget."""
     if offer != NO_OFFER:
         units[offer] -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def grant(leverage: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
     """Inducements given without accession (granted (C, K) bool): spent, and no longer leverage."""
     for i in range(granted.shape[0]):

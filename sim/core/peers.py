@@ -30,7 +30,7 @@ def adjacency(
     return ties
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tie_totals(ties: np.ndarray) -> np.ndarray:
     """Each country's total tie weight (the denominator of its peer share)."""
     totals = np.zeros(ties.shape[0])
@@ -40,7 +40,7 @@ def tie_totals(ties: np.ndarray) -> np.ndarray:
     return totals
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fill_peer_pressure(
     pressure: np.ndarray,
     ties: np.ndarray,
@@ -52,11 +52,11 @@ def fill_peer_pressure(
 ) -> None:
     """Weighted member share of each country's neighbours, boosted for the followers of a member
     leader (`leader` is an index, or -1 for none). `totals` comes from `tie_totals(ties)`."""
-    members = np.flatnonzero(status == MEMBER)  # few: summing over them is cheap
     leader_in = leader >= 0 and status[leader] == MEMBER
     for i in range(len(pressure)):
         weight = 0.0
-        for j in members:
-            weight += ties[i, j]
+        for j in range(len(pressure)):
+            if status[j] == MEMBER:
+                weight += ties[i, j]
         share = weight / totals[i] if totals[i] > 0 else 0.0
         pressure[i] = share * leader_multiplier if leader_in and is_follower[i] else share

@@ -34,7 +34,7 @@ class Purpose(IntEnum):
     SHOCK_ONSET = SHOCK_ONSET
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _mix(x: np.uint64) -> np.uint64:
     """SplitMix64 finaliser: a bijection on uint64 with full avalanche."""
     x = (x ^ (x >> np.uint64(30))) * _M1
@@ -54,7 +54,7 @@ def name_keys(names: list[str]) -> np.ndarray:
     return np.array([int.from_bytes(d, "little") for d in digests], dtype=np.uint64)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def base_streams(key: np.uint64, replicates: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Per (replicate, name) stream bases, shape (len(replicates), len(keys))."""
     out = np.empty((len(replicates), len(keys)), dtype=np.uint64)
@@ -65,7 +65,7 @@ def base_streams(key: np.uint64, replicates: np.ndarray, keys: np.ndarray) -> np
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def uniform(base: np.uint64, month: int, purpose: int) -> float:
     """One uniform [0, 1) draw of a stream for an absolute month number (year * 12 + month - 1),
     so scenarios that start in different months share the draws of their common months."""

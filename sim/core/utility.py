@@ -45,7 +45,7 @@ IRAN, US, ECON, INDUCEMENT, PEER, PUBLIC, PALESTINE = range(len(TERMS))
 F_IRAN, F_US, F_ECON, F_PERMISSIVE, F_INSULATED, F_LINKED = range(len(FEATURES))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fill_terms(
     terms: np.ndarray,
     weights: np.ndarray,
@@ -68,7 +68,7 @@ def fill_terms(
         terms[i, PALESTINE] = -w[PALESTINE] * f[F_LINKED] * min(max(salience[i], 0.0), 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def accession_utility(terms: np.ndarray) -> float:
     """Utility as the sum of one country's terms."""
     total = 0.0

@@ -1,0 +1,91 @@
+"""Benchmark: country-steps per second of both engines on one scenario, measured in one run,
+and the peak memory of a large run. `python -m sim.bench [--replicates N] [--out bench.json]`.
+
+A country-step is one country for one month of one replicate. The ensemble is timed after a
+first call (which loads or compiles the numba kernel; that time is reported apart), best of
+`--repeats`. Peak memory is the maximum resident set size of a fresh process that runs the whole
+pipeline (simulate and tabulate) for `--replicates` replicates, as the operating system reports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numba
+
+from sim.api import compose_config
+from sim.engines import simulate
+from sim.results import tabulate
+from sim.world import compile_world
+
+
+def country_steps_per_second(world, engine: str, replicates: int, repeats: int) -> float:
+    steps = replicates * len(world.ids) * world.n_months
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        simulate(world, replicates=replicates, seed=1, engine=engine)
+        best = min(best, time.perf_counter() - start)
+    return steps / best
+
+
+def peak_memory_mib(overrides: list[str], replicates: int) -> float:
+    """Peak RSS of a child process running `replicates` replicates end to end (tables included)."""
+    code = (
+        "import resource, sys\n"
+        "from sim.api import run\n"
+        f"run({overrides + [f'replicates={replicates}']!r})\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(done.stdout.split()[-1]) / 1024  # Linux reports KiB
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m sim.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("overrides", nargs="*", help="config overrides, as for python -m sim")
+    parser.add_argument("--replicates", type=int, default=100_000, help="ensemble and memory run")
+    parser.add_argument("--mesa-replicates", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("bench.json"))
+    args = parser.parse_args(argv)
+
+    world = compile_world(compose_config(args.overrides))
+    start = time.perf_counter()
+    simulate(world, replicates=8, seed=0)
+    first_call = time.perf_counter() - start
+    mesa = country_steps_per_second(world, "mesa", args.mesa_replicates, 1)
+    ensemble = country_steps_per_second(world, "ensemble", args.replicates, args.repeats)
+    outcome = simulate(world, replicates=args.replicates, seed=1)
+    tabulate(outcome, world)  # the memory probe below runs this too
+    report = {
+        "scenario": " ".join(args.overrides) or "default",
+        "countries": len(world.ids),
+        "months": world.n_months,
+        "mesa_country_steps_per_s": round(mesa),
+        "ensemble_country_steps_per_s": round(ensemble),
+        "ratio": round(ensemble / mesa, 1),
+        "ensemble_first_call_s": round(first_call, 2),
+        "mesa_replicates": args.mesa_replicates,
+        "ensemble_replicates": args.replicates,
+        "threads": numba.get_num_threads(),
+        "peak_memory_mib": round(peak_memory_mib(args.overrides, args.replicates), 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    for key, value in report.items():
+        print(f"{key:30s} {value}")
+    print(f"written to {args.out}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

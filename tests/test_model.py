@@ -199,3 +199,18 @@ def test_batch_run_runs_the_model_unchanged():
         assert {r["members"] for r in rows} == {sum(c.is_member for c in model.countries)}
         assert {r["Step"] for r in rows} == {n_months}
         assert sorted(r["status"] for r in rows) == sorted(c.status.name.lower() for c in model.countries)
+
+
+def test_same_result_on_one_thread_and_on_all():
+    import numba
+
+    world = compile_world(compose_config([]))
+    everyone = simulate(world, replicates=500, seed=4)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        single = simulate(world, replicates=500, seed=4)
+    finally:
+        numba.set_num_threads(threads)
+    np.testing.assert_array_equal(everyone.join_month, single.join_month)
+    np.testing.assert_array_equal(everyone.talks_month, single.talks_month)

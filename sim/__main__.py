@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import hydra
+import numba
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from sim import store
 from sim.api import _plain, config_from_dict
 from sim.runner import execute, format_summary, write_outputs
 from sim.validate import ConfigError
@@ -38,11 +41,23 @@ def main(cfg: DictConfig) -> None:
             raise
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
+    overrides = list(hc.overrides.task)
+    job = f"job {hc.job.num} " if hc.mode.name == "MULTIRUN" else ""
+    if config.resume and store.finished(out_dir, config):
+        print(f"{job}skipped: {out_dir} holds the results of this config (resume=false reruns it)")
+        return
+    if "joblib" in str(hc.launcher.get("_target_", "")):
+        numba.set_num_threads(1)  # the launcher already runs one job per core
+    started = time.perf_counter()
     result = execute(config)
-    write_outputs(result, out_dir)
-    print(f"{config.scenario.name}: {config.replicates} replicates, seed {config.seed}, "
-          f"engine {config.engine}; results in {out_dir}")
-    print(format_summary(result.summary))
+    write_outputs(result, out_dir, overrides)
+    print(
+        f"{job}{config.scenario.name} [{' '.join(overrides) or 'defaults'}]: {config.replicates} "
+        f"replicates, seed {config.seed}, engine {config.engine}, "
+        f"{time.perf_counter() - started:.1f} s; results in {out_dir}"
+    )
+    if not job:
+        print(format_summary(result.summary))
 
 
 def _discard(out_dir: Path, single_run: bool) -> None:

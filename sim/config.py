@@ -165,6 +165,8 @@ class RunConfig:
     seed: int = field(metadata=between(0, 2**63 - 1))
     engine: str = field(default="ensemble", metadata=one_of(*ENGINES))
     plot_countries: int = field(default=10, metadata=between(1, 100))
+    plots: bool = True
+    resume: bool = True  # skip a job whose folder holds results of the same config
     debug: bool = False
 
 

@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")  # files, not windows: runs headless and in workers
 
 import matplotlib.dates as mdates  # noqa: E402
+import numpy as np  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -74,3 +75,42 @@ def _finish(fig: Figure, ax) -> None:
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.grid(alpha=0.3)
     fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
+
+
+def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 15) -> Figure:
+    """Left: p_joined_by_horizon as a scenario x country heatmap. Right: each scenario's delta
+    against the baseline with its 95% interval, for the countries that move most."""
+    wide = table.pivot_table(index="label", columns="country", values="p_joined_by_horizon", sort=False)
+    moving = wide.columns[(wide.max() > TRIVIAL) & (wide.min() < 1 - TRIVIAL)]
+    spread = table[table["country"].isin(moving)].groupby("country")["delta"].apply(lambda d: d.abs().max())
+    order = wide[moving].max().sort_values(ascending=False).index
+    shown = list(order[:max_countries])
+    fig, (heat, deltas) = plt.subplots(
+        1, 2, figsize=(14, 1.2 + 0.45 * max(len(wide), len(shown) * 0.6)), layout="constrained",
+        gridspec_kw={"width_ratios": [1.4, 1]},
+    )  # fmt: skip
+    image = heat.imshow(wide[shown].to_numpy(), vmin=0, vmax=1, cmap="viridis", aspect="auto")
+    heat.set_xticks(range(len(shown)), shown, rotation=60, ha="right", fontsize=8)
+    heat.set_yticks(range(len(wide)), wide.index, fontsize=8)
+    for (i, j), value in np.ndenumerate(wide[shown].to_numpy()):
+        heat.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6,
+                  color="white" if value < 0.5 else "black")  # fmt: skip
+    fig.colorbar(image, ax=heat, label="p_joined_by_horizon", shrink=0.8)
+    heat.set_title("Probability of being a member at the horizon")
+    by_change = list(spread.reindex(shown).sort_values(ascending=True).index)
+    others = [label for label in wide.index if label != baseline]
+    colours = plt.get_cmap("tab10")
+    for n, label in enumerate(others):
+        rows = table[table["label"] == label].set_index("country").reindex(by_change)
+        y = np.arange(len(by_change)) + (n - (len(others) - 1) / 2) * 0.8 / max(len(others), 1)
+        err = [rows["delta"] - rows["delta_ci_low"], rows["delta_ci_high"] - rows["delta"]]
+        deltas.errorbar(rows["delta"], y, xerr=err, fmt="o", ms=3, capsize=2, color=colours(n % 10), label=label)
+    deltas.axvline(0, color="black", lw=0.8)
+    deltas.set_yticks(range(len(by_change)), by_change, fontsize=8)
+    deltas.set_xlabel("delta vs baseline (95% interval)")
+    deltas.set_title(f"Change against the baseline: {baseline}", fontsize=9)
+    if others:
+        deltas.legend(fontsize=7, loc="best", frameon=False)
+    deltas.grid(alpha=0.3, axis="x")
+    fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
+    return fig

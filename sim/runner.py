@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from sim import store
 from sim.config import RunConfig
 from sim.engines import simulate
 from sim.outcomes import Outcomes
@@ -46,16 +46,17 @@ def execute(config: RunConfig) -> RunResult:
     return RunResult(config, world, outcomes, tabulate(outcomes, world))
 
 
-def write_outputs(result: RunResult, folder: Path, *, plots: bool = True) -> list[Path]:
-    """Write the tables (and figures) into `folder`; each file appears whole or not at all."""
+def write_outputs(result: RunResult, folder: Path, overrides: list[str] = ()) -> list[Path]:
+    """Write the tables, figures (unless `plots=false`) and the job record into `folder`; each
+    file appears whole or not at all, and job.json, written last, marks the job done."""
     folder.mkdir(parents=True, exist_ok=True)
     t, name = result.tables, result.config.scenario.name
     written = [
-        _atomic(folder / "joining_probabilities.csv", lambda p: t.joining_probabilities.to_csv(p, index=False)),
-        _atomic(folder / "summary.csv", lambda p: t.summary.to_csv(p, index=False)),
-        _atomic(folder / "members.csv", lambda p: t.members.to_csv(p, index=False)),
+        store.atomic_write(folder / "joining_probabilities.csv", lambda p: t.joining_probabilities.to_csv(p, index=False)),
+        store.atomic_write(folder / "summary.csv", lambda p: t.summary.to_csv(p, index=False)),
+        store.atomic_write(folder / "members.csv", lambda p: t.members.to_csv(p, index=False)),
     ]
-    if plots:
+    if result.config.plots:
         figures = {
             "joining_probability.png": plot_join_probability(
                 t.joining_probabilities,
@@ -65,9 +66,10 @@ def write_outputs(result: RunResult, folder: Path, *, plots: bool = True) -> lis
             "members.png": plot_members(t.members, title=f"{name}: members over time"),
         }
         for filename, fig in figures.items():
-            written.append(_atomic(folder / filename, lambda p, f=fig: f.savefig(p, dpi=150, format="png")))
+            written.append(store.atomic_write(folder / filename, lambda p, f=fig: f.savefig(p, dpi=150, format="png")))
             plt.close(fig)
-    return written
+    store.write_job(folder, result.config, list(overrides), result.world.names, result.outcomes)
+    return [*written, folder / store.OUTCOMES_FILE, folder / store.JOB_FILE]
 
 
 def format_summary(summary: pd.DataFrame) -> str:
@@ -79,12 +81,3 @@ def format_summary(summary: pd.DataFrame) -> str:
     return shown.to_string(index=False)
 
 
-def _atomic(path: Path, write) -> Path:
-    """Write through a temporary name in the same folder, then rename over the target."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path

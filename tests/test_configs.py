@@ -26,10 +26,14 @@ def test_every_conf_option_runs_at_tiny_size(group, option):
 
 
 def sweep_points(name: str) -> list[list[str]]:
-    """The override lists of an experiment's sweep (a single run when it has none)."""
+    """The override lists of an experiment's sweep (a single run when it has none), parsed by
+    Hydra's own override parser."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
     text = yaml.safe_load((ROOT / "experiments" / f"{name}.yaml").read_text())
     params = (text.get("hydra") or {}).get("sweeper", {}).get("params", {})
-    axes = [[f"{k}={v.strip()}" for v in str(vals).split(",")] for k, vals in params.items()]
+    parsed = OverridesParser.create().parse_overrides([f"{k}={v}" for k, v in params.items()])
+    axes = [[f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] for o in parsed]
     return [list(p) for p in itertools.product(*axes)] or [[]]
 
 
@@ -50,12 +54,21 @@ def test_experiment_group_is_the_experiments_folder():
 
 
 def test_experiments_change_what_they_say():
-    base = compose_config([])
-    late = compose_config(["+experiment=successor_disengages"])
-    assert base.mediator.eras["successor"].engagement > 0
-    assert late.mediator.eras["successor"].engagement == 0
+    assert sweep_points("successor_disengages") == [
+        [f"mediator.eras.successor.engagement={v}"] for v in ("0.0", "0.5", "1.0")
+    ]
+    assert sweep_points("somaliland_recognition") == [
+        ["mediator.withheld.somaliland=[recognition]"], ["mediator.withheld.somaliland=[]"]
+    ]
     war = compose_config(["+experiment=gaza_war_2027"])
     assert war.events.dated["gaza_war_2027"].start == "2027-01"
+    path = compose_config(["+experiment=saudi_two_state_path", "events.dated.two_state_path.enabled=true"])
+    assert path.events.dated["two_state_path"].countries == ["saudi_arabia"]
+
+
+def test_at_least_six_experiments_and_most_are_sweeps():
+    assert len(EXPERIMENTS) >= 6
+    assert sum(len(sweep_points(name)) > 1 for name in EXPERIMENTS) >= 6
 
 
 BAD = [

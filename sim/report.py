@@ -1,0 +1,68 @@
+"""The comparison report: one Markdown file with the question, the figure, the table and the
+configs that produced them, so that a brief can cite it whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from sim import store
+from sim.plots import CAPTION, TRIVIAL
+from sim.sources import ROOT
+
+if TYPE_CHECKING:
+    from sim.compare import Comparison
+
+
+def write_report(comparison: Comparison, folder: Path) -> Path:
+    return store.atomic_write(folder / "report.md", lambda p: p.write_text(render(comparison)))
+
+
+def render(comparison: Comparison) -> str:
+    jobs, table = comparison.jobs, comparison.table
+    base = jobs[comparison.baseline]
+    lines = [f"# Comparison: {_title(jobs)}", "", f"*{CAPTION}*", ""]
+    question = _question(jobs)
+    if question:
+        lines += [f"**Question.** {question}", ""]
+    paired = bool(table["paired"].all())
+    lines += [
+        f"Baseline: **{comparison.labels[comparison.baseline]}** (`{base.folder.name}`). "
+        f"{len(jobs)} jobs, {base.record['replicates']} replicates each, seed {base.record['seed']}. "
+        + ("Deltas are paired by replicate (common random numbers)." if paired
+           else "Some deltas are unpaired (different seeds or replicate counts)."),
+        "", "![comparison](comparison.png)", "",
+        "| scenario | country | p_joined_by_horizon | 95% CI | delta | 95% CI |",
+        "|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    moving = table.groupby("country")["p_joined_by_horizon"].agg(["min", "max"])
+    moving = moving[(moving["max"] > TRIVIAL) & (moving["min"] < 1 - TRIVIAL)].index
+    for row in table[table["country"].isin(moving)].itertuples():
+        lines.append(
+            f"| {row.label} | {row.country} | {row.p_joined_by_horizon:.3f} | "
+            f"{row.ci_low:.3f}-{row.ci_high:.3f} | {row.delta:+.3f} | "
+            f"{row.delta_ci_low:+.3f} to {row.delta_ci_high:+.3f} |"
+        )
+    lines += ["", "Full table: `comparison.csv` (also `comparison.parquet`).", "", "## Configs", ""]
+    for job, label in zip(jobs, comparison.labels):
+        overrides = " ".join(job.overrides) or "(none)"
+        lines.append(f"- `{job.folder.name}` {label}: overrides `{overrides}`, config hash `{job.record['hash']}`")
+    lines += ["", "Baseline config, resolved:", "", "```yaml",
+              yaml.safe_dump(base.record["config"], sort_keys=False, width=100).rstrip(), "```", ""]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _title(jobs) -> str:
+    names = {o.split("=", 1)[1] for j in jobs for o in j.overrides if o.lstrip("+").startswith("experiment=")}
+    return ", ".join(sorted(names)) or jobs[0].folder.parent.name
+
+
+def _question(jobs) -> str:
+    for name in sorted({o.split("=", 1)[1] for j in jobs for o in j.overrides if o.lstrip("+").startswith("experiment=")}):
+        path = ROOT / "experiments" / f"{name}.yaml"
+        for line in path.read_text().splitlines() if path.is_file() else []:
+            if line.startswith("# Question:"):
+                return line.removeprefix("# Question:").strip()
+    return ""

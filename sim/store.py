@@ -1,0 +1,116 @@
+"""A job's results on disk: what was run (job.json) and what happened (outcomes.parquet).
+
+`job.json` records what reproduces the run: the resolved config, its hash, the overrides, the
+seed and the package versions. `outcomes.parquet` holds the compact outcome, one row per
+replicate and country, so that jobs can be compared replicate by replicate later (paired
+deltas). Both are written under a temporary name and renamed, so a job folder holds a job's
+results whole or not at all; `job.json` is written last and marks the job as done.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.config import RunConfig
+from sim.outcomes import Outcomes
+
+JOB_FILE = "job.json"
+OUTCOMES_FILE = "outcomes.parquet"
+PACKAGES = ("accord-sim", "mesa", "numpy", "numba", "hydra-core", "pandas", "pyarrow")
+_IGNORED = ("debug", "plot_countries", "plots", "resume")  # knobs that do not change results
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    folder: Path
+    record: dict  # the contents of job.json
+    outcomes: Outcomes
+
+    @property
+    def countries(self) -> list[str]:
+        return self.record["countries"]
+
+    @property
+    def overrides(self) -> list[str]:
+        return self.record["overrides"]
+
+
+def config_hash(config: RunConfig) -> str:
+    """Hash of the validated config, without the knobs that do not change results."""
+    kept = {k: v for k, v in dataclasses.asdict(config).items() if k not in _IGNORED}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def write_job(
+    folder: Path, config: RunConfig, overrides: list[str], countries: list[str], outcomes: Outcomes
+) -> None:
+    """Store one job's outcome and record; job.json last, as the mark of a finished job."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n_rep, n_country = outcomes.join_month.shape
+    table = pd.DataFrame(
+        {
+            "replicate": np.repeat(np.arange(n_rep, dtype=np.int32), n_country),
+            "country": pd.Categorical(np.tile(countries, n_rep), categories=countries),
+            "talks_month": outcomes.talks_month.ravel(),
+            "join_month": outcomes.join_month.ravel(),
+            "exit_month": outcomes.exit_month.ravel(),
+        }
+    )
+    atomic_write(folder / OUTCOMES_FILE, lambda p: table.to_parquet(p, index=False))
+    record = {
+        "hash": config_hash(config),
+        "overrides": overrides,
+        "countries": countries,
+        "seed": config.seed,
+        "replicates": config.replicates,
+        "versions": _versions(),
+        "config": dataclasses.asdict(config),
+    }
+    atomic_write(folder / JOB_FILE, lambda p: p.write_text(json.dumps(record, indent=1) + "\n"))
+
+
+def finished(folder: Path, config: RunConfig) -> bool:
+    """True when `folder` already holds the results of this exact config."""
+    try:
+        record = json.loads((folder / JOB_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    return record.get("hash") == config_hash(config) and (folder / OUTCOMES_FILE).is_file()
+
+
+def read_job(folder: Path) -> StoredJob:
+    record = json.loads((folder / JOB_FILE).read_text())
+    table = pd.read_parquet(folder / OUTCOMES_FILE)
+    n_country = len(record["countries"])
+    arrays = [table[f].to_numpy(np.int16).reshape(-1, n_country) for f in Outcomes.__dataclass_fields__]
+    return StoredJob(folder, record, Outcomes(*arrays))
+
+
+def atomic_write(path: Path, write) -> Path:
+    """Write through a temporary name in the same folder, then rename over the target."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out

@@ -1,0 +1,126 @@
+"""Sweeps and comparisons: paired deltas, failure made visible, launchers agree, crash and resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import run
+from sim.compare import compare, find_jobs, paired_delta, unpaired_delta
+from sim.runner import write_outputs
+
+ROOT = Path(__file__).resolve().parent.parent
+COLUMNS = ["p_joined_by_horizon", "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high"]
+
+
+def sim(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], cwd=ROOT, capture_output=True, text=True, timeout=600, **kw
+    )
+
+
+def stored_run(folder: Path, overrides: list[str]) -> Path:
+    write_outputs(run(overrides), folder, overrides)
+    return folder
+
+
+def test_a_change_that_changes_nothing_has_a_delta_of_exactly_zero(tmp_path):
+    a = stored_run(tmp_path / "a", ["replicates=1000", "plot_countries=5", "plots=false"])
+    b = stored_run(tmp_path / "b", ["replicates=1000", "plot_countries=12", "plots=false"])
+    table = compare(find_jobs([a, b])).table
+    assert table["paired"].all()
+    assert (table[["delta", "delta_ci_low", "delta_ci_high"]] == 0).all().all()
+
+
+def test_paired_intervals_are_narrower_than_unpaired_on_a_real_example(tmp_path):
+    low = run(["replicates=4000", "mediator.engagement=0.5"])
+    high = run(["replicates=4000", "mediator.engagement=1.0"])
+    c = low.world.names.index("Uzbekistan")
+    last = low.world.n_months - 1
+    x, y = high.outcomes.is_member(last)[:, c], low.outcomes.is_member(last)[:, c]
+    paired, unpaired = paired_delta(x, y), unpaired_delta(x, y)
+    assert paired[0] == pytest.approx(unpaired[0]) and paired[0] > 0.05
+    width = lambda d: d[2] - d[1]  # noqa: E731
+    assert width(paired) < 0.7 * width(unpaired)
+
+
+def test_compare_cli_on_separate_runs_writes_every_file(tmp_path):
+    a = stored_run(tmp_path / "a", ["replicates=500", "plots=false", "mediator.engagement=1.0"])
+    b = stored_run(tmp_path / "b", ["replicates=500", "plots=false", "mediator.engagement=0.0"])
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.compare", str(a), str(b), "--out", str(tmp_path / "c"),
+         "--baseline", "mediator.engagement=0.0"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for name in ("comparison.csv", "comparison.parquet", "comparison.png", "report.md"):
+        assert (tmp_path / "c" / name).stat().st_size > 0
+    table = pd.read_parquet(tmp_path / "c" / "comparison.parquet")
+    assert {"mediator.engagement", "replicates", "country", *COLUMNS} <= set(table.columns)
+    base = table[table["mediator.engagement"] == "0.0"]
+    assert (base["delta"] == 0).all()
+    report = (tmp_path / "c" / "report.md").read_text()
+    assert "![comparison](comparison.png)" in report and "mediator.engagement=1.0" in report
+
+
+def test_a_failed_comparison_fails_the_sweep_visibly(tmp_path):
+    done = sim(
+        "replicates=50", "plots=false", "mediator.engagement=0.0,1.0", "hydra/launcher=basic",
+        "hydra.callbacks.compare.baseline='mediator.engagement=7'", f"hydra.sweep.dir={tmp_path}",
+        "--multirun",
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "error: comparing the jobs in" in done.stderr and "no job has these overrides" in done.stderr
+    assert not (tmp_path / "comparison.csv").exists()
+
+
+SWEEP = ["replicates=3000", "mediator.engagement=0.0,0.25,0.5,0.75,1.0", "seed=9,10"]
+
+
+def test_launchers_give_identical_comparisons(tmp_path):
+    tables = {}
+    for launcher in ("basic", "joblib"):
+        folder = tmp_path / launcher
+        done = sim(*SWEEP, "plots=false", f"hydra/launcher={launcher}", f"hydra.sweep.dir={folder}", "--multirun")
+        assert done.returncode == 0, done.stderr
+        tables[launcher] = (folder / "comparison.csv").read_text()
+    assert tables["basic"] == tables["joblib"]
+
+
+def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_path):
+    args = [*SWEEP, "plots=true", "hydra/launcher=basic"]
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args, f"hydra.sweep.dir={killed}", "--multirun"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while len(list(killed.glob("*/job.json"))) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done_before = {p.parent.name for p in killed.glob("*/job.json")}
+    assert 3 <= len(done_before) < 10, "the sweep should have been killed midway"
+    assert not (killed / "comparison.csv").exists()
+
+    rerun = sim(*args, f"hydra.sweep.dir={killed}", "--multirun")
+    assert rerun.returncode == 0, rerun.stderr
+    skipped = {line.split()[1] for line in rerun.stdout.splitlines() if "skipped:" in line}
+    assert skipped == done_before  # finished jobs are not run again
+    assert sorted(int(p.parent.name) for p in killed.glob("*/job.json")) == list(range(10))
+    assert not list(killed.rglob("*.tmp"))
+
+    whole = tmp_path / "whole"
+    assert sim(*args, f"hydra.sweep.dir={whole}", "--multirun").returncode == 0
+    assert (killed / "comparison.csv").read_text() == (whole / "comparison.csv").read_text()
+    for job in range(10):
+        a, b = (find_jobs([d / str(job)])[0].outcomes.join_month for d in (killed, whole))
+        np.testing.assert_array_equal(a, b)

@@ -46,8 +46,8 @@ def main(cfg: DictConfig) -> None:
     if config.resume and store.finished(out_dir, config):
         print(f"{job}skipped: {out_dir} holds the results of this config (resume=false reruns it)")
         return
-    if "joblib" in str(hc.launcher.get("_target_", "")):
-        numba.set_num_threads(1)  # the launcher already runs one job per core
+    if hc.mode.name == "MULTIRUN" and "BasicLauncher" not in str(hc.launcher.get("_target_")):
+        numba.set_num_threads(1)  # a parallel launcher already runs one job per core
     started = time.perf_counter()
     result = execute(config)
     write_outputs(result, out_dir, overrides)

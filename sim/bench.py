@@ -5,6 +5,8 @@ A country-step is one country for one month of one replicate. The ensemble is ti
 first call (which loads or compiles the numba kernel; that time is reported apart), best of
 `--repeats`. Peak memory is the maximum resident set size of a fresh process that runs the whole
 pipeline (simulate and tabulate) for `--replicates` replicates, as the operating system reports it.
+The sweep figure is the wall time of `python -m sim ... --multirun` over an 8 x 8 grid
+(engagement x peer weight) of 2,000-replicate jobs with the default local launcher, plots included.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numba
+import numpy as np
 
 from sim.api import compose_config
 from sim.engines import simulate
@@ -48,6 +52,24 @@ def peak_memory_mib(overrides: list[str], replicates: int) -> float:
     return int(done.stdout.split()[-1]) / 1024  # Linux reports KiB
 
 
+def sweep_seconds(points: tuple[int, int], replicates: int, folder: Path) -> float:
+    """Wall time of a multirun of points[0] x points[1] jobs with the default (local) launcher."""
+    engagement = ",".join(f"{v:g}" for v in np.linspace(0, 1, points[0]))
+    peer = ",".join(f"{v:g}" for v in np.linspace(0.3, 1.0, points[1]))
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "sim", f"replicates={replicates}", f"mediator.engagement={engagement}",
+         f"params.weights.peer={peer}", f"hydra.sweep.dir={folder}", "--multirun"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def _timed_sweep() -> float:
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as folder:
+        return sweep_seconds((8, 8), 2000, Path(folder) / "sweep")
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m sim.bench", description=__doc__.split("\n")[0])
     parser.add_argument("overrides", nargs="*", help="config overrides, as for python -m sim")
@@ -55,6 +77,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--mesa-replicates", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("bench.json"))
+    parser.add_argument("--no-sweep", action="store_true", help="skip the 64-job sweep timing")
     args = parser.parse_args(argv)
 
     world = compile_world(compose_config(args.overrides))
@@ -77,6 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
         "ensemble_replicates": args.replicates,
         "threads": numba.get_num_threads(),
         "peak_memory_mib": round(peak_memory_mib(args.overrides, args.replicates), 1),
+        "sweep_64_jobs_x_2000_replicates_s": None if args.no_sweep else round(_timed_sweep(), 1),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }

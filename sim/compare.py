@@ -67,8 +67,11 @@ def compare(jobs: list[StoredJob], baseline: int = 0) -> Comparison:
     settings = [_settings(job) for job in jobs]
     keys = sorted({k for s in settings for k in s})
     varying = [k for k in keys if len({s.get(k, "") for s in settings}) > 1]
+    short = {k: k.rsplit(".", 1)[-1] for k in varying}
+    if len(set(short.values())) < len(short):  # ambiguous: keep the full keys
+        short = {k: k for k in varying}
     labels = [
-        ", ".join(f"{k}={s.get(k, '-')}" for k in varying) or job.folder.name
+        ", ".join(f"{short[k]}={s.get(k, '-')}" for k in varying) or job.folder.name
         for s, job in zip(settings, jobs)
     ]
     base = jobs[baseline]

@@ -108,7 +108,7 @@ def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 
     deltas.axvline(0, color="black", lw=0.8)
     deltas.set_yticks(range(len(by_change)), by_change, fontsize=8)
     deltas.set_xlabel("delta vs baseline (95% interval)")
-    deltas.set_title(f"Change against the baseline: {baseline}", fontsize=9)
+    deltas.set_title(f"Change against the baseline\n({baseline})", fontsize=9)
     if others:
         deltas.legend(fontsize=7, loc="best", frameon=False)
     deltas.grid(alpha=0.3, axis="x")

@@ -64,5 +64,6 @@ def _question(jobs) -> str:
         path = ROOT / "experiments" / f"{name}.yaml"
         for line in path.read_text().splitlines() if path.is_file() else []:
             if line.startswith("# Question:"):
-                return line.removeprefix("# Question:").strip()
+                text = line.removeprefix("# Question:").strip()
+                return text[:1].upper() + text[1:]
     return ""

@@ -102,7 +102,7 @@ class Mediator(mesa.Agent):
         )
         mediator.choose_offers(
             self.offers, world.strategy, self._gain, self.leverage, status, self.units,
-            world.cost, world.priority_rank, world.max_targets,
+            world.cost, world.priority_rank, world.max_targets, world.script[m.month_index],
         )  # fmt: skip
         for country, offer in zip(m.countries, self.offers):
             country.offer = mediator.offer_worth(offer, self.leverage[country.index], m.engagement)

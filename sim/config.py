@@ -15,7 +15,7 @@ from sim.core.utility import TERMS
 from sim.validate import MONTH, UNIT, ConfigError, between, build, one_of
 
 STATUSES = ("outside", "talks", "member")
-STRATEGIES = ("none", "priority", "persuadable")
+STRATEGIES = ("none", "priority", "persuadable", "scripted")
 ENGINES = ("ensemble", "mesa")
 SHIFT = between(-1.0, 1.0)
 
@@ -75,6 +75,17 @@ class Era:
 
 
 @dataclass(frozen=True)
+class ScriptedOffer:
+    """An offer on the record: `type` offered to `country` from `start` to `end` (inclusive)."""
+
+    country: str
+    type: str
+    start: str = field(metadata=MONTH)
+    end: str = field(metadata=MONTH)
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Mediator:
     name: str
     strategy: str = field(metadata=one_of(*STRATEGIES))
@@ -84,6 +95,7 @@ class Mediator:
     inducements: dict[str, Inducement]
     priority: list[str] = field(default_factory=list)
     withheld: dict[str, list[str]] = field(default_factory=dict)  # country id -> types never offered
+    script: dict[str, ScriptedOffer] = field(default_factory=dict)  # offers of strategy "scripted"
 
 
 @dataclass(frozen=True)
@@ -170,6 +182,17 @@ class RunConfig:
     debug: bool = False
 
 
+@dataclass(frozen=True)
+class RecordConfig:
+    """An observed record: the month each country joined, and spans of talks on the record."""
+
+    name: str
+    start: str = field(metadata=MONTH)
+    end: str = field(metadata=MONTH)
+    joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
+    in_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)
+
+
 def load_config(data: dict) -> RunConfig:
     """Validated `RunConfig` from a plain dict, or `ConfigError` naming the first bad key."""
     config = build(RunConfig, data)
@@ -197,6 +220,9 @@ def _check_references(cfg: RunConfig) -> None:
     _check_members("mediator.withheld", cfg.mediator.withheld, set(countries), "country id")
     for cid, withheld in cfg.mediator.withheld.items():
         _check_members(f"mediator.withheld.{cid}", withheld, types_, "inducement type")
+    for name, offer in cfg.mediator.script.items():
+        _check_members(f"mediator.script.{name}.country", [offer.country], set(countries), "country id")
+        _check_members(f"mediator.script.{name}.type", [offer.type], types_, "inducement type")
     for name, era in cfg.mediator.eras.items():
         parse_month(era.start)
     regions = {c.region for c in countries.values()}

@@ -31,7 +31,7 @@ def run_ensemble(world: World, replicates: np.ndarray, seed: int) -> Outcomes:
         world.status0.astype(np.int64), world.weights, world.features, world.threshold,
         world.rates, world.ties, world.tie_totals, world.leader, world.is_follower, world.leader_multiplier,
         world.leverage0, world.units0, world.cost, world.strategy, world.max_targets,
-        world.priority_rank, world.start, world.engagement, world.salience,
+        world.priority_rank, world.script, world.start, world.engagement, world.salience,
         world.events, world.remaining0,
     )  # fmt: skip
     return Outcomes(talks, join, leave)
@@ -41,7 +41,7 @@ def run_ensemble(world: World, replicates: np.ndarray, seed: int) -> Outcomes:
 def _run(
     country_streams, event_streams, status0, weights, features, threshold, rates: Rates,
     ties, totals, leader, is_follower, leader_multiplier, leverage0, units0, cost, strategy,
-    max_targets, priority_rank, start, engagement_by_month, base_salience,
+    max_targets, priority_rank, script, start, engagement_by_month, base_salience,
     table: EventTable, remaining0,
 ):  # fmt: skip
     n_rep, n_country = country_streams.shape
@@ -52,7 +52,7 @@ def _run(
         _replicate(
             r, country_streams[r], event_streams[r], status0, weights, features, threshold,
             rates, ties, totals, leader, is_follower, leader_multiplier, leverage0, units0, cost,
-            strategy, max_targets, priority_rank, start, engagement_by_month, base_salience,
+            strategy, max_targets, priority_rank, script, start, engagement_by_month, base_salience,
             table, remaining0, talks_month[r], join_month[r], exit_month[r],
         )  # fmt: skip
     return talks_month, join_month, exit_month
@@ -62,7 +62,7 @@ def _run(
 def _replicate(
     r, country_stream, event_stream, status0, weights, features, threshold, rates, ties,
     totals, leader, is_follower, leader_multiplier, leverage0, units0, cost, strategy, max_targets,
-    priority_rank, start, engagement_by_month, base_salience, table, remaining0,
+    priority_rank, script, start, engagement_by_month, base_salience, table, remaining0,
     talks_month, join_month, exit_month,
 ):  # fmt: skip
     n_country, n_type = leverage0.shape
@@ -121,8 +121,9 @@ def _replicate(
             factor_engagement = engagement
         mediator.fill_persuasion_gain(gain, status, utility, threshold, factor, rates)
         mediator.choose_offers(
-            offers, strategy, gain, leverage, status, units, cost, priority_rank, max_targets
-        )
+            offers, strategy, gain, leverage, status, units, cost, priority_rank, max_targets,
+            script[t],
+        )  # fmt: skip
         # 4. every country decides, then all commit
         for i in range(n_country):
             if status[i] == EXITED or (status[i] == MEMBER and not rates.exit_enabled):

@@ -44,6 +44,7 @@ class World:
     strategy: int  # a sim.core.mediator.Strategy value
     max_targets: int
     priority_rank: np.ndarray  # (C,) position in the priority list, C when unlisted
+    script: np.ndarray  # (n_months, C) type offered by a scripted mediator, or -1
     start: int  # absolute month of the first step
     n_months: int
     engagement: np.ndarray  # (n_months,) era level x scale, before event shifts
@@ -116,6 +117,7 @@ def compile_world(cfg: RunConfig) -> World:
         strategy=int(Strategy[med.strategy.upper()]),
         max_targets=med.max_targets,
         priority_rank=_priority_rank(med.priority, index),
+        script=_script(med, index, types_, start, n_months),
         start=start,
         n_months=n_months,
         engagement=_engagement(cfg, start, n_months),
@@ -132,6 +134,17 @@ def _priority_rank(priority: list[str], index: dict[str, int]) -> np.ndarray:
     for position, cid in enumerate(priority):
         rank[index[cid]] = min(rank[index[cid]], position)
     return rank
+
+
+def _script(med, index: dict[str, int], types_: list[str], start: int, n_months: int) -> np.ndarray:
+    """Month x country table of the offers on the record (-1: none)."""
+    script = np.full((n_months, len(index)), -1, dtype=np.int64)
+    for offer in med.script.values():
+        first = max(parse_month(offer.start) - start, 0)
+        last = min(parse_month(offer.end) - start, n_months - 1)
+        if first <= last:
+            script[first : last + 1, index[offer.country]] = types_.index(offer.type)
+    return script
 
 
 def _engagement(cfg: RunConfig, start: int, n_months: int) -> np.ndarray:

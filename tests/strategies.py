@@ -156,9 +156,11 @@ def scenarios(draw, **kw) -> dict:
         roster,
         peers={"leader": draw(st.sampled_from([None, *ids])), "followers": ids[:1]},
         mediator={
-            "strategy": draw(st.sampled_from(["none", "priority", "persuadable"])),
+            "strategy": draw(st.sampled_from(["none", "priority", "persuadable", "scripted"])),
             "max_targets": draw(st.integers(0, 3)),
             "priority": ids[::-1],
+            "script": {"deal": {"country": ids[0], "type": "arms", "start": f"{start_year}-01",
+                                "end": f"{start_year}-{draw(st.integers(1, 12)):02d}"}},
         },
         scenario={
             "start": f"{start_year}-01",

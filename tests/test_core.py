@@ -165,9 +165,9 @@ def test_offers_respect_eligibility_capacity_and_budget(
     assert np.all(gain >= -1e-15) and np.all(gain[~eligible] == 0)
     offers = np.zeros(5, dtype=np.int64)
     rank = np.array([0, 1, 2, 5, 5])
-    choose_offers(offers, int(strategy), gain, leverage, status, units, np.array([1.0, 0.5]), rank, max_targets)
+    script = np.array([0, 1, -1, 0, 1])
+    choose_offers(offers, int(strategy), gain, leverage, status, units, np.array([1.0, 0.5]), rank, max_targets, script)
     courted = offers != NO_OFFER
-    assert courted.sum() <= max_targets
     assert not np.any(courted & ~eligible)
     assert all((offers == k).sum() <= units[k] for k in range(2))
     assert np.all(leverage[courted, offers[courted]] > 0)
@@ -177,6 +177,10 @@ def test_offers_respect_eligibility_capacity_and_budget(
         assert not courted[3:].any()  # unlisted countries are never courted
     if strategy == Strategy.PERSUADABLE:
         assert np.all(gain[courted, offers[courted]] > 0)
+    if strategy == Strategy.SCRIPTED:
+        assert np.all(offers[courted] == script[courted])  # only what the record says
+    else:
+        assert courted.sum() <= max_targets
     left = units.copy()
     for offer in offers:
         spend(left, offer)

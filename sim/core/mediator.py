@@ -21,7 +21,7 @@ from numba import njit
 from sim.core.decision import OUTSIDE, TALKS, Rates, favourable_hazard
 
 NO_OFFER = -1
-NONE, PRIORITY, PERSUADABLE = 0, 1, 2
+NONE, PRIORITY, PERSUADABLE, SCRIPTED = 0, 1, 2, 3
 
 
 class Strategy(IntEnum):
@@ -30,6 +30,7 @@ class Strategy(IntEnum):
     NONE = NONE  # courts nobody
     PRIORITY = PRIORITY  # a fixed priority list, best-valued inducement first
     PERSUADABLE = PERSUADABLE  # largest rise in the next-step hazard per unit cost
+    SCRIPTED = SCRIPTED  # the offers of a record (mediator.script), e.g. the 2020 side deals
 
 
 @njit(cache=True, error_model="numpy")
@@ -87,18 +88,27 @@ def choose_offers(
     cost: np.ndarray,
     priority_rank: np.ndarray,
     max_targets: int,
+    script: np.ndarray,
 ) -> None:
     """Offered inducement type per country, or NO_OFFER, into offers (C,).
 
     A greedy pick, one country at a time, so a country is never courted twice and no type is
     offered more often than it has units left. `priority_rank` is a country's position in the
     priority list, or C when unlisted. Ties go to the earlier country, then the earlier type.
+    A scripted mediator offers what `script` (C,) says this month, budget and leverage allowing.
     """
     n_country, n_type = gain.shape
     offers[:] = NO_OFFER
     if strategy == NONE:
         return
     left = units.copy()
+    if strategy == SCRIPTED:
+        for i in range(n_country):
+            k = script[i]
+            if k != NO_OFFER and is_eligible(status[i]) and left[k] > 0 and leverage[i, k] > 0.0:
+                offers[i] = k
+                left[k] -= 1
+        return
     per_cost = 1.0 / cost  # multiply in the loop below: divisions are slow
     for _ in range(max_targets):
         best, best_country, best_type = -np.inf, -1, -1

@@ -1,0 +1,194 @@
+"""The exact likelihood of an observed accession record under the model (discrete-time event history).
+
+Conditional on the observed history, every input of a country's monthly hazards is known: peer
+pressure comes from the observed members, events are the dated record (random shocks are replaced
+by it), and the mediator's offers are the record's (a `scripted` mediator). What stays unobserved
+is whether a country outside the accord was in talks: a two-state hidden Markov chain (outside,
+talks) per country, which the forward algorithm integrates out exactly. Months in which talks are
+on the record pin the chain to `talks`; the month a country joined contributes the probability of
+signing from talks. At the start each country is in talks with probability `p_talks_at_start`.
+
+    L_i = sum over latent paths of  prod_t P(state_t | state_t-1; hazards_i(t)) * [path fits record]
+
+The hazards are exactly those of `sim.core.decision.next_status`, computed by the same compiled
+functions as the engines (Berry & Berry 1990's event-history form, with latent talks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from sim.config import RecordConfig, RunConfig
+from sim.core import events, mediator
+from sim.core.calendar import parse_month
+from sim.core.decision import MEMBER, OUTSIDE, Rates, response
+from sim.core.peers import fill_peer_pressure
+from sim.core.utility import INDUCEMENT, TERMS, accession_utility, fill_terms
+from sim.outcomes import NEVER
+from sim.validate import ConfigError
+from sim.world import World, compile_world
+
+
+@dataclass(frozen=True)
+class Record:
+    """The observed record on the world's months: join month per country (NEVER if none), and
+    the months in which a country is known to be in talks."""
+
+    joined: np.ndarray  # (C,) step index of the month it joined, or NEVER
+    in_talks: np.ndarray  # (T, C) bool
+
+
+def load_record(record: RecordConfig, world: World) -> Record:
+    """The record aligned with `world` (same window, same countries), or ConfigError."""
+    if (parse_month(record.start), parse_month(record.end)) != (world.start, world.start + world.n_months - 1):
+        raise ConfigError("record.start", f"expected the scenario's window, got {record.start} to {record.end}")
+    index = {cid: i for i, cid in enumerate(world.ids)}
+    joined = np.full(len(index), NEVER, dtype=np.int64)
+    for cid, month in record.joined.items():
+        joined[_known(index, cid, "record.joined")] = parse_month(month) - world.start
+    in_talks = np.zeros((world.n_months, len(index)), dtype=np.bool_)
+    for cid, span in record.in_talks.items():
+        if len(span) != 2:
+            raise ConfigError(f"record.in_talks.{cid}", f"expected [first month, last month], got {span!r}")
+        first, last = span
+        in_talks[parse_month(first) - world.start : parse_month(last) - world.start + 1, _known(index, cid, "record.in_talks")] = True
+    return Record(joined, in_talks)
+
+
+def readiness_on_record(world: World, record: Record) -> tuple[np.ndarray, np.ndarray]:
+    """Each country's monthly response r (T, C) and talks-collapsing shock (T, C) on the record."""
+    if (world.events.onset < 0).any():
+        raise ConfigError("events.random", "the likelihood replaces random shocks by the record: expected none")
+    if world.strategy not in (mediator.NONE, mediator.SCRIPTED):
+        raise ConfigError("mediator.strategy", "the likelihood needs the record's offers: expected scripted or none")
+    return _path(
+        record.joined, world.weights, world.features, world.threshold, world.rates, world.ties,
+        world.tie_totals, world.leader, world.is_follower, world.leader_multiplier, world.leverage0,
+        world.units0, world.cost, world.strategy, world.priority_rank, world.script, world.start,
+        world.engagement, world.salience, world.events, world.remaining0,
+    )  # fmt: skip
+
+
+def log_likelihood(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
+    """Log-likelihood of the record, one entry per country (sum them for the total)."""
+    readiness, shock = readiness_on_record(world, record)
+    return _forward(readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start)
+
+
+def config_log_likelihood(config: RunConfig, record_config: RecordConfig, p_talks_at_start: float) -> float:
+    world = compile_world(config)
+    return float(log_likelihood(world, load_record(record_config, world), p_talks_at_start).sum())
+
+
+def join_probability(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
+    """(T, C) probability of having joined by each month's end, given the record's inputs but not
+    its outcomes: what a simulation of the same inputs should show (the cross-check)."""
+    readiness, shock = readiness_on_record(world, record)
+    return _marginal(readiness, shock, world.rates, p_talks_at_start)
+
+
+@njit(cache=True, error_model="numpy")
+def _steps(r: float, shocked: bool, rates: Rates) -> tuple[float, float, float, float]:
+    """One month's transition probabilities: outside->talks, talks->member, talks->outside,
+    talks->talks (as in sim.core.decision.next_status)."""
+    q = rates.collapse_on_shock if shocked else 0.0
+    sign = (1.0 - q) * rates.sign * r
+    walk = q + (1.0 - q) * rates.collapse * (1.0 - r)
+    return rates.open * r, sign, walk, 1.0 - sign - walk
+
+
+@njit(cache=True, error_model="numpy")
+def _forward(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
+    n_months, n_country = readiness.shape
+    out = np.zeros(n_country)
+    for i in range(n_country):
+        outside, talks, log_scale = 1.0 - p_talks, p_talks, 0.0
+        for t in range(n_months):
+            opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
+            if t == joined[i]:
+                log_scale += np.log(talks * sign) if talks * sign > 0 else -np.inf
+                break
+            outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
+            if in_talks[t, i]:
+                outside = 0.0
+            total = outside + talks
+            if total <= 0.0:
+                log_scale = -np.inf
+                break
+            log_scale += np.log(total)  # rescale: long records would underflow
+            outside, talks = outside / total, talks / total
+        out[i] = log_scale
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _marginal(readiness, shock, rates, p_talks) -> np.ndarray:
+    n_months, n_country = readiness.shape
+    out = np.zeros((n_months, n_country))
+    for i in range(n_country):
+        outside, talks, member = 1.0 - p_talks, p_talks, 0.0
+        for t in range(n_months):
+            opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
+            member += talks * sign
+            outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
+            out[t, i] = member
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _path(
+    joined, weights, features, threshold, rates, ties, totals, leader, is_follower,
+    leader_multiplier, leverage0, units0, cost, strategy, priority_rank, script, start,
+    engagement_by_month, base_salience, table, remaining0,
+):  # fmt: skip
+    """The engines' month (sim.ensemble._replicate) on the observed statuses, keeping r."""
+    n_country, n_type = leverage0.shape
+    n_months = len(engagement_by_month)
+    readiness = np.zeros((n_months, n_country))
+    shocks = np.zeros((n_months, n_country), dtype=np.bool_)
+    status = np.full(n_country, OUTSIDE, dtype=np.int64)
+    leverage, units, events_left = leverage0.copy(), units0.copy(), remaining0.copy()
+    started = np.zeros(len(remaining0), dtype=np.bool_)
+    granted = np.zeros((n_country, n_type), dtype=np.bool_)
+    hit = np.zeros(n_country, dtype=np.bool_)
+    no_draws = np.ones(len(remaining0))  # random shocks never start: the record replaces them
+    salience, threat, pressure = np.zeros(n_country), np.zeros(n_country), np.zeros(n_country)
+    terms = np.zeros((n_country, len(TERMS)))
+    gain = np.zeros((n_country, n_type))
+    offers = np.zeros(n_country, dtype=np.int64)
+    for t in range(n_months):
+        month = start + t
+        events.advance(events_left, month, no_draws, table, started)
+        salience[:] = base_salience
+        threat[:] = 0.0
+        shift = events.fill_shifts(events_left, table, salience, threat)
+        events.age(events_left)
+        engagement = max(engagement_by_month[t] + shift, 0.0)
+        events.fill_talks_shock(started, table, hit)
+        events.granted_now(started, table, granted)
+        if granted.any():
+            mediator.grant(leverage, units, granted)
+        fill_peer_pressure(pressure, ties, totals, status, leader, is_follower, leader_multiplier)
+        fill_terms(terms, weights, features, threat, salience, pressure)
+        mediator.choose_offers(
+            offers, strategy, gain, leverage, status, units, cost, priority_rank, 0, script[t]
+        )
+        for i in range(n_country):
+            worth = mediator.offer_worth(offers[i], leverage[i], engagement)
+            terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
+            readiness[t, i] = response(accession_utility(terms[i]), threshold[i], rates.noise)
+            shocks[t, i] = hit[i]
+        for i in range(n_country):
+            if joined[i] == t:
+                status[i] = MEMBER
+                mediator.spend(units, offers[i])
+    return readiness, shocks
+
+
+def _known(index: dict[str, int], cid: str, key: str) -> int:
+    if cid not in index:
+        raise ConfigError(f"{key}.{cid}", f"unknown country id {cid!r}")
+    return index[cid]

@@ -96,14 +96,10 @@ def _replicate(
         # 1. events
         for e in range(n_event):
             draws[e] = streams.uniform(event_stream[e], month, streams.SHOCK_ONSET)
-        events.advance(events_left, month, draws, table, started)
-        salience[:] = base_salience
-        threat[:] = 0.0
-        shift = events.fill_shifts(events_left, table, salience, threat)
-        events.age(events_left)
-        engagement = max(engagement_by_month[t] + shift, 0.0)
-        events.fill_talks_shock(started, table, hit)
-        events.granted_now(started, table, granted)
+        engagement = events.month_of_events(
+            events_left, month, draws, table, base_salience, engagement_by_month[t], started,
+            salience, threat, hit, granted,
+        )  # fmt: skip
         if granted.any():
             mediator.grant(leverage, units, granted)
             factor_engagement = np.nan  # leverage changed

@@ -161,14 +161,10 @@ def _path(
     offers = np.zeros(n_country, dtype=np.int64)
     for t in range(n_months):
         month = start + t
-        events.advance(events_left, month, no_draws, table, started)
-        salience[:] = base_salience
-        threat[:] = 0.0
-        shift = events.fill_shifts(events_left, table, salience, threat)
-        events.age(events_left)
-        engagement = max(engagement_by_month[t] + shift, 0.0)
-        events.fill_talks_shock(started, table, hit)
-        events.granted_now(started, table, granted)
+        engagement = events.month_of_events(
+            events_left, month, no_draws, table, base_salience, engagement_by_month[t], started,
+            salience, threat, hit, granted,
+        )  # fmt: skip
         if granted.any():
             mediator.grant(leverage, units, granted)
         fill_peer_pressure(pressure, ties, totals, status, leader, is_follower, leader_multiplier)

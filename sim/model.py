@@ -80,14 +80,13 @@ class AccordModel(mesa.Model):
     def _apply_events(self) -> None:
         world, month, table = self.world, self.month, self.world.events
         draws = np.array([streams.uniform(b, month, streams.SHOCK_ONSET) for b in self._event_streams])
-        events.advance(self._events_left, month, draws, table, self._started)
-        self.salience = np.full(len(world.ids), world.salience)
+        self.salience = np.zeros(len(world.ids))
         self.threat_shift = np.zeros(len(world.ids))
-        shift = events.fill_shifts(self._events_left, table, self.salience, self.threat_shift)
-        events.age(self._events_left)
-        self.engagement = max(world.engagement[self.month_index] + shift, 0.0)
-        events.fill_talks_shock(self._started, table, self.shock_hit)
-        events.granted_now(self._started, table, self._granted)
+        self.engagement = events.month_of_events(
+            self._events_left, month, draws, table, world.salience,
+            world.engagement[self.month_index], self._started, self.salience, self.threat_shift,
+            self.shock_hit, self._granted,
+        )  # fmt: skip
         self.mediator.grant(self._granted)
 
     def _update_situation(self) -> None:

@@ -7,15 +7,8 @@ import copy
 from hypothesis import strategies as st
 
 from sim.config import RunConfig, load_config
+from sim.core.utility import FEATURES
 
-FEATURES = (
-    "iran_threat",
-    "us_security",
-    "econ_gain",
-    "public_permissiveness",
-    "regime_insulation",
-    "palestine_linkage",
-)
 
 PARAMS = {
     "name": "test",

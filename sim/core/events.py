@@ -89,3 +89,30 @@ def granted_now(started: np.ndarray, table: EventTable, granted: np.ndarray) -> 
     for e in range(len(started)):
         if started[e]:
             granted |= table.grants[e]
+
+
+@njit(cache=True, error_model="numpy")
+def month_of_events(
+    remaining: np.ndarray,
+    month: int,
+    onset_draws: np.ndarray,
+    table: EventTable,
+    base_salience: float,
+    base_engagement: float,
+    started: np.ndarray,
+    salience: np.ndarray,
+    threat: np.ndarray,
+    hit: np.ndarray,
+    granted: np.ndarray,
+) -> float:
+    """Everything the events do in one month, in order: onsets, the active events' shifts of
+    salience (C,) and threat (C,), the talks-collapsing shocks `hit` (C,), the inducements
+    `granted` (C, K) at onset; returns the mediator's engagement this month (never below 0)."""
+    advance(remaining, month, onset_draws, table, started)
+    salience[:] = base_salience
+    threat[:] = 0.0
+    shift = fill_shifts(remaining, table, salience, threat)
+    age(remaining)
+    fill_talks_shock(started, table, hit)
+    granted_now(started, table, granted)
+    return max(base_engagement + shift, 0.0)

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.core import events, mediator, streams
-from sim.core.decision import MEMBER, TALKS, EXITED, Rates, next_status, response
+from sim.core.decision import EXITED, MEMBER, TALKS, Rates, next_status, response
 from sim.core.events import EventTable
 from sim.core.peers import fill_peer_pressure
 from sim.core.utility import INDUCEMENT, TERMS, accession_utility, fill_terms

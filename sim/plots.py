@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # files, not windows: runs headless and in workers
 
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 TRIVIAL = 0.005  # a curve that never leaves [0, 0.005] or [0.995, 1] is not drawn
 CAPTION = "Consequences of stated, overridable assumptions; not a forecast."
@@ -51,7 +51,7 @@ def plot_members(table: pd.DataFrame, *, title: str = "", ax=None) -> Figure:
     """Number of members over time: median with 50% and 90% bands across replicates."""
     fig, ax = _figure(ax, (8, 4.5))
     dates = pd.to_datetime(table["month"])
-    band = dict(step="post", color="tab:blue", lw=0)
+    band = {"step": "post", "color": "tab:blue", "lw": 0}
     ax.fill_between(dates, table["q05"], table["q95"], alpha=0.2, label="90% of replicates", **band)
     ax.fill_between(dates, table["q25"], table["q75"], alpha=0.4, label="50% of replicates", **band)
     ax.step(dates, table["median"], where="post", color="black", label="median")

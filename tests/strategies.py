@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 from sim.config import RunConfig, load_config
 from sim.core.utility import FEATURES
 
-
 PARAMS = {
     "name": "test",
     "weights": {

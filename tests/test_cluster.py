@@ -25,7 +25,7 @@ def sweep(folder: Path, *extra: str) -> str:
     """Run the sweep in `folder` and return its comparison table."""
     done = subprocess.run(
         [sys.executable, "-m", "sim", *SWEEP, *extra, f"hydra.sweep.dir={folder}", "--multirun"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     return (folder / "comparison.csv").read_text()
@@ -58,12 +58,14 @@ cd {ROOT} && {sys.executable} -m sim {overrides} --multirun > {home}/sweep.log 2
 {BIN}/ray stop --force > /dev/null 2>&1
 exit $status
 """
-        done = subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            ["unshare", "-n", "sh", "-c", script], capture_output=True, text=True, timeout=600, check=False
+        )
         log = (home / "sweep.log").read_text() if (home / "sweep.log").exists() else done.stderr
         assert done.returncode == 0, log[-3000:]
         assert "127.0.0.1:6379" in (home / "head.log").read_text()
         assert (folder / "comparison.csv").read_text() == basic_table
-        left = subprocess.run(["pgrep", "-f", str(home)], capture_output=True, text=True)
+        left = subprocess.run(["pgrep", "-f", str(home)], capture_output=True, text=True, check=False)
         assert left.stdout.strip() == "", f"Ray processes left behind: {left.stdout}"
     finally:
         shutil.rmtree(home, ignore_errors=True)

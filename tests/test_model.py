@@ -14,7 +14,7 @@ from sim.outcomes import NEVER, Outcomes
 from sim.results import member_share_counts
 from sim.world import compile_world
 
-from .strategies import build, config_dict, country, scenarios
+from .strategies import build, country, scenarios
 
 
 def p_by_horizon(config, **kw) -> dict[str, float]:

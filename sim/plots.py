@@ -114,3 +114,27 @@ def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 
     deltas.grid(alpha=0.3, axis="x")
     fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
     return fig
+
+
+def plot_profiles(profiles: dict, estimate: dict, low: dict, high: dict) -> Figure:
+    """One panel per fitted parameter: profile log-posterior (and log-likelihood) against its
+    value, the mode and the 95% interval."""
+    names = list(profiles)
+    cols = 4
+    rows = (len(names) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), layout="constrained", squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        values, post, lik = profiles[name]
+        ax.plot(values, post - post.max(), "o-", ms=3, label="log-posterior")
+        ax.plot(values, lik - lik.max(), "s--", ms=2, alpha=0.6, label="log-likelihood")
+        ax.axhline(-1.92, color="grey", lw=0.8)
+        ax.axvspan(low[name], high[name], color="tab:blue", alpha=0.1)
+        ax.axvline(estimate[name], color="black", lw=0.8)
+        ax.set_title(name, fontsize=8)
+        ax.set_ylim(-8, 0.5)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=6, frameon=False)
+    fig.supxlabel("profile: others re-fitted; shaded: 95% interval (drop of 1.92)", fontsize=8)
+    return fig

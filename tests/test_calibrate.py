@@ -1,0 +1,80 @@
+"""The fit: it recovers known parameters from a record simulated by the model itself."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.calibrate import Problem, fit, with_params
+from sim.config import RecordConfig
+from sim.core.calendar import format_month, parse_month
+from sim.engines import simulate
+from sim.outcomes import NEVER
+from sim.world import compile_world
+
+from .strategies import FEATURES, build, country
+
+TRUTH = {"threshold": 0.5, "rate_open": 0.08, "rate_sign": 0.2}
+
+
+def synthetic_config():
+    rng = np.random.default_rng(7)
+    roster = {}
+    for i in range(80):
+        entry = country(f"Synthetic {i}", region=["North", "South", "East"][i % 3])
+        entry.update({f: float(v) for f, v in zip(FEATURES, rng.uniform(0, 1, len(FEATURES)))})
+        roster[f"s{i}"] = entry
+    return build(
+        roster,
+        mediator={"strategy": "none"},
+        scenario={"start": "2020-01", "end": "2029-12"},
+        params={**TRUTH, "rate_collapse": 0.05, "noise": 0.2},
+    )
+
+
+def test_the_fit_recovers_known_parameters_from_a_simulated_record():
+    config = synthetic_config()
+    world = compile_world(config)
+    outcome = simulate(world, replicates=1, seed=2024)
+    joined = {
+        cid: format_month(world.start + int(m)) for cid, m in zip(world.ids, outcome.join_month[0]) if m != NEVER
+    }
+    assert 15 <= len(joined) <= 65  # an informative record
+    record = RecordConfig(name="synthetic", start="2020-01", end="2029-12", joined=joined)
+    wrong = with_params(config, {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08})
+    problem = Problem(wrong, record, list(TRUTH), prior_sd=1.0, p_talks=1e-6)
+    result = fit(problem)
+    for name, true in TRUTH.items():
+        assert result.low[name] <= true <= result.high[name], (name, result.low[name], true, result.high[name])
+        start = getattr(wrong.params, name)
+        assert abs(result.estimate[name] - true) < abs(start - true), (name, result.estimate[name])
+        assert result.identified[name]
+    assert parse_month(record.end) - parse_month(record.start) + 1 == world.n_months
+
+
+def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import yaml
+
+    from sim.config import Params
+    from sim.validate import build as build_schema
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.calibrate", "fit.write_params=false", f"hydra.run.dir={tmp_path}"],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    params = build_schema(Params, yaml.safe_load((tmp_path / "calibrated.yaml").read_text()))
+    assert params.name == "calibrated"
+    report = (tmp_path / "calibration.md").read_text()
+    assert "| leader_multiplier |" in report and "95% profile interval" in report
+    assert (tmp_path / "profiles.png").read_bytes()[:4] == b"\x89PNG"
+    bad = subprocess.run(
+        [sys.executable, "-m", "sim.calibrate", "fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b"],
+        cwd=root, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: fit.parameters: cannot fit ['weights.charm']")

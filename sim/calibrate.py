@@ -24,7 +24,7 @@ from scipy import optimize
 
 from sim.config import Params, RecordConfig, RunConfig, Weights
 from sim.likelihood import load_record, log_likelihood
-from sim.validate import between
+from sim.validate import MONTH, between
 from sim.world import compile_world
 
 CHI2_95_HALF = 1.920729410347062  # chi-square(1) 95% quantile / 2
@@ -109,6 +109,11 @@ def with_params(config: RunConfig, values: dict[str, float]) -> RunConfig:
 
 
 OFFSETS = np.array([0.05, 0.15, 0.35, 0.7, 1.4, 3.0])  # profile grid, in prior sds from the mode
+
+
+def mode(problem: Problem) -> dict[str, float]:
+    """The maximum a posteriori values, without intervals."""
+    return problem.values(_maximise(problem, problem.prior_mean.copy(), fixed=None))
 
 
 def fit(problem: Problem) -> Fit:
@@ -203,6 +208,19 @@ def _mark(fit_: Fit, name: str) -> str:
     return f"    # 95% interval {fit_.low[name]:.3g} to {fit_.high[name]:.3g}{tag}"
 
 
+def _joins(predictions) -> str:
+    rows = predictions[predictions["joined"]]
+    return ", ".join(f"{c} {m}" for c, m in zip(rows["country"], rows["month"]))
+
+
+def _backtest(config: RunConfig, record: RecordConfig, settings):
+    from sim.backtest import run_backtest, truncate
+
+    train = dataclasses.replace(config, scenario=dataclasses.replace(config.scenario, end=settings.train_end))
+    problem = Problem(train, truncate(record, settings.train_end), settings.parameters, settings.prior_sd, settings.p_talks_at_start)
+    return run_backtest(config, record, settings.train_end, mode(problem), settings.p_talks_at_start)
+
+
 def write_params(text: str, path: Path) -> Path:
     from sim.store import atomic_write
 
@@ -215,6 +233,7 @@ class FitConfig:
     prior_sd: float = dataclasses.field(default=1.0, metadata=between(0.01, 10.0))
     p_talks_at_start: float = dataclasses.field(default=0.05, metadata=between(1e-6, 1 - 1e-6))
     write_params: bool = True
+    train_end: str = dataclasses.field(default="2022-12", metadata=MONTH)  # backtest split
 
 
 def fittable(params: Params) -> set[str]:
@@ -229,12 +248,14 @@ def report(fit_: Fit, problem: Problem, record: RecordConfig) -> str:
         "",
         f"Record `{record.name}` ({record.start} to {record.end}): joined "
         + ", ".join(f"{k} {v}" for k, v in record.joined.items())
-        + ". Likelihood: exact discrete-time event history; talks are latent and integrated out "
-        "(forward algorithm), except the spans on the record; random shocks are replaced by the "
-        "dated record; the mediator's offers are the record's (scripted).",
+        + (
+            ". Likelihood: exact discrete-time event history; talks are latent and integrated out "
+            "(forward algorithm), except the spans on the record; random shocks are replaced by the "
+            "dated record; the mediator's offers are the record's (scripted)."
+        ),
         "",
-        f"Log-likelihood at the mode {fit_.log_likelihood:.2f} (at the judgement values "
-        f"{problem.log_likelihood(problem.prior_mean):.2f}); log-posterior {fit_.log_posterior:.2f}.",
+        (f"Log-likelihood at the mode {fit_.log_likelihood:.2f} (at the judgement values "
+        f"{problem.log_likelihood(problem.prior_mean):.2f}); log-posterior {fit_.log_posterior:.2f}."),
         "",
         "| parameter | estimate | 95% profile interval | prior centre | identified by the record |",
         "|---|---|---|---|---|",
@@ -248,6 +269,39 @@ def report(fit_: Fit, problem: Problem, record: RecordConfig) -> str:
     return "\n".join(lines)
 
 
+def backtest_section(bt) -> str:
+    events = bt.predictions["joined"].sum()
+    lines = [
+        "## Out-of-time backtest",
+        "",
+        (
+            f"Fitted on the record up to {bt.train_end} only (mode, same priors), then the forward "
+            f"filter predicts each later country-month at risk, one month ahead. Events after "
+            f"{bt.train_end}: {events} ({_joins(bt.predictions)})."
+        ),
+        "",
+        "| unit | predictor | n | events | log-loss | Brier | log-loss better than constant |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in bt.scores.itertuples():
+        lines.append(
+            f"| {row.unit} | {row.predictor} | {row.n} | {row.events} | {row.log_loss:.4f} | "
+            f"{row.brier:.4f} | {row.log_loss_vs_constant:+.0%} |"
+        )
+    lines += [
+        "",
+        (
+            "Caution: with so few events after the training window, these scores rest on very "
+            "little; the record's offers in the test window (e.g. Kazakhstan's minerals package, "
+            "announced with its accession) are inputs the predictions condition on."
+        ),
+        "",
+        "![reliability](reliability.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     import sys
 
@@ -255,7 +309,7 @@ def main() -> None:
     from hydra.core.hydra_config import HydraConfig
 
     from sim.api import _plain, config_from_dict
-    from sim.plots import plot_profiles
+    from sim.plots import plot_profiles, plot_reliability
     from sim.sources import CONF
     from sim.store import atomic_write
     from sim.validate import ConfigError, build
@@ -277,14 +331,20 @@ def main() -> None:
             print(f"error: {err}", file=sys.stderr)
             sys.exit(2)
         result = fit(problem)
+        bt = _backtest(config, record, settings)
         text = params_yaml(config.params, result, f"record {record.name}")
         atomic_write(out / "calibrated.yaml", lambda p: p.write_text(text))
         figure = plot_profiles(result.profiles, result.estimate, result.low, result.high)
         atomic_write(out / "profiles.png", lambda p: figure.savefig(p, dpi=130, format="png"))
-        atomic_write(out / "calibration.md", lambda p: p.write_text(report(result, problem, record)))
+        atomic_write(out / "backtest.csv", lambda p: bt.scores.to_csv(p, index=False))
+        atomic_write(out / "backtest_predictions.csv", lambda p: bt.predictions.to_csv(p, index=False))
+        figure = plot_reliability(bt.predictions)
+        atomic_write(out / "reliability.png", lambda p: figure.savefig(p, dpi=130, format="png"))
+        full_report = report(result, problem, record) + "\n" + backtest_section(bt)
+        atomic_write(out / "calibration.md", lambda p: p.write_text(full_report))
         if settings.write_params:
             write_params(text, CONF / "params" / "calibrated.yaml")
-        print(report(result, problem, record))
+        print(full_report)
         print(f"results in {out}" + ("; params written to conf/params/calibrated.yaml" if settings.write_params else ""))
 
     _run()

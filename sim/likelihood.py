@@ -124,6 +124,32 @@ def _forward(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
     return out
 
 
+def one_step_predictions(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
+    """(T, C) probability of joining in each month given the record up to the month before
+    (NaN once a country has joined): the forward filter's one-step-ahead predictions."""
+    readiness, shock = readiness_on_record(world, record)
+    return _predict(readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start)
+
+
+@njit(cache=True, error_model="numpy")
+def _predict(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
+    n_months, n_country = readiness.shape
+    out = np.full((n_months, n_country), np.nan)
+    for i in range(n_country):
+        outside, talks = 1.0 - p_talks, p_talks
+        for t in range(n_months):
+            opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
+            out[t, i] = talks * sign
+            if t == joined[i]:
+                break
+            outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
+            if in_talks[t, i]:
+                outside = 0.0
+            total = outside + talks
+            outside, talks = (outside / total, talks / total) if total > 0 else (1.0, 0.0)
+    return out
+
+
 @njit(cache=True, error_model="numpy")
 def _marginal(readiness, shock, rates, p_talks) -> np.ndarray:
     n_months, n_country = readiness.shape

@@ -138,3 +138,22 @@ def plot_profiles(profiles: dict, estimate: dict, low: dict, high: dict) -> Figu
     axes.flat[0].legend(fontsize=6, frameon=False)
     fig.supxlabel("profile: others re-fitted; shaded: 95% interval (drop of 1.92)", fontsize=8)
     return fig
+
+
+def plot_reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
+    """Observed share of joins against predicted probability, per predictor (quantile bins)."""
+    fig, ax = plt.subplots(figsize=(5, 4.5), layout="constrained")
+    top = 0.0
+    for name in ("model", "constant", "region"):
+        p = predictions[name]
+        edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
+        group = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, max(len(edges) - 2, 0))
+        table = predictions.assign(bin=group).groupby("bin").agg(p=(name, "mean"), y=("joined", "mean"))
+        ax.plot(table["p"], table["y"], "o-", label=name)
+        top = max(top, table["p"].max(), table["y"].max())
+    ax.plot([0, top], [0, top], color="grey", lw=0.8)
+    ax.set_xlabel("predicted monthly probability of joining")
+    ax.set_ylabel("observed share that joined")
+    ax.set_title("Reliability, out of time")
+    ax.legend(frameon=False)
+    return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from sim.calibrate import Problem, fit, with_params
 from sim.config import RecordConfig
@@ -72,6 +73,11 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     report = (tmp_path / "calibration.md").read_text()
     assert "| leader_multiplier |" in report and "95% profile interval" in report
     assert (tmp_path / "profiles.png").read_bytes()[:4] == b"\x89PNG"
+    assert "## Out-of-time backtest" in report
+    scores = pd.read_csv(tmp_path / "backtest.csv")
+    assert set(scores["predictor"]) == {"model", "constant", "region"}
+    assert set(scores["unit"]) == {"country-month", "country-year"}
+    assert (scores["events"] >= 1).all()  # Kazakhstan, 2025-11, falls in the scored window
     bad = subprocess.run(
         [sys.executable, "-m", "sim.calibrate", "fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b"],
         cwd=root, capture_output=True, text=True, timeout=600, check=False,

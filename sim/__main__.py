@@ -19,7 +19,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim import store
-from sim.api import _plain, config_from_dict
+from sim.api import config_from_dict, plain_config
 from sim.runner import execute, format_summary, write_outputs
 from sim.validate import ConfigError
 
@@ -34,7 +34,7 @@ def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     try:
-        config = config_from_dict(_plain(cfg), list(hc.overrides.task), hc.runtime)
+        config = config_from_dict(plain_config(cfg), list(hc.overrides.task), hc.runtime)
     except ConfigError as err:
         _discard(out_dir, hc.mode.name == "RUN")
         if cfg.get("debug") is True:

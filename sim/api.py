@@ -24,7 +24,7 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -
     """Compose `conf/` with Hydra overrides and validate it (ConfigError names key and file)."""
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose(config_name, overrides=list(overrides), return_hydra_config=True)
-    return config_from_dict(_plain(cfg), list(overrides), cfg.hydra.runtime)
+    return config_from_dict(plain_config(cfg), list(overrides), cfg.hydra.runtime)
 
 
 def config_from_dict(data: dict, overrides: list[str], runtime) -> RunConfig:
@@ -52,7 +52,7 @@ def warm_up() -> None:
     simulate(result.world, replicates=1, seed=0, engine="mesa")
 
 
-def _plain(cfg) -> dict:
+def plain_config(cfg) -> dict:
     """The composed config as plain data, without Hydra's own node."""
     cfg = cfg.copy()
     with open_dict(cfg):

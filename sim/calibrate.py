@@ -308,7 +308,7 @@ def main() -> None:
     import hydra
     from hydra.core.hydra_config import HydraConfig
 
-    from sim.api import _plain, config_from_dict
+    from sim.api import config_from_dict, plain_config
     from sim.plots import plot_profiles, plot_reliability
     from sim.sources import CONF
     from sim.store import atomic_write
@@ -318,7 +318,7 @@ def main() -> None:
     def _run(cfg) -> None:
         hc = HydraConfig.get()
         out = Path(hc.runtime.output_dir)
-        data = _plain(cfg)
+        data = plain_config(cfg)
         try:
             record = build(RecordConfig, data.pop("record"), "record")
             settings = build(FitConfig, data.pop("fit"), "fit")

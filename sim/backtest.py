@@ -41,24 +41,61 @@ def truncate(record: RecordConfig, end: str) -> RecordConfig:
 
 
 def run_backtest(config, record: RecordConfig, train_end: str, fitted_values: dict, p_talks: float) -> Backtest:
+    """Score the months after `train_end` with values fitted on the months up to it."""
+    world = compile_world(config)
+    split = parse_month(train_end) - world.start + 1
+    train = np.arange(world.n_months) < split
+    predictions = _predictions(config, record, fitted_values, p_talks, train=train, test=~train)
+    return Backtest(score(predictions), predictions, train_end)
+
+
+def eras_of(config) -> dict[str, tuple[int, int]]:
+    """The mediator's eras clipped to the scenario window, as step-index spans [first, last]."""
+    start, end = parse_month(config.scenario.start), parse_month(config.scenario.end)
+    eras = sorted(config.mediator.eras.items(), key=lambda item: parse_month(item[1].start))
+    spans = {}
+    for n, (name, era) in enumerate(eras):
+        first = max(parse_month(era.start), start)
+        last = min(parse_month(eras[n + 1][1].start) - 1 if n + 1 < len(eras) else end, end)
+        if first <= last:
+            spans[name] = (first - start, last - start)
+    return spans
+
+
+def run_era_backtest(config, record: RecordConfig, fit_mode, p_talks: float) -> pd.DataFrame:
+    """Leave one era out: fit on the other eras (`fit_mode(scored)` returns fitted values), score
+    the era left out. One block of scores per era."""
+    world = compile_world(config)
+    blocks = []
+    for name, (first, last) in eras_of(config).items():
+        months = np.arange(world.n_months)
+        held_out = (months >= first) & (months <= last)
+        values = fit_mode(~held_out)
+        predictions = _predictions(config, record, values, p_talks, train=~held_out, test=held_out)
+        blocks.append(score(predictions).assign(era=name))
+    return pd.concat(blocks, ignore_index=True)
+
+
+def _predictions(config, record, values: dict, p_talks: float, *, train, test) -> pd.DataFrame:
+    """One-step predictions of the model (with `values`) and of the baselines (fitted on the
+    `train` months) for the country-months at risk in the `test` months."""
     from sim.calibrate import with_params
 
-    world = compile_world(with_params(config, {k: v for k, v in fitted_values.items() if k != "p_talks_at_start"}))
+    world = compile_world(with_params(config, {k: v for k, v in values.items() if k != "p_talks_at_start"}))
     rec = load_record(record, world)
-    model = one_step_predictions(world, rec, fitted_values.get("p_talks_at_start", p_talks))
-    split = parse_month(train_end) - world.start + 1
+    model = one_step_predictions(world, rec, values.get("p_talks_at_start", p_talks))
     months = np.arange(world.n_months)[:, None]
     at_risk = months <= rec.joined[None, :]  # up to and including the month it joined
     joined_now = months == rec.joined[None, :]
     regions = np.array(world.regions)
-    train = at_risk[:split]
-    constant = joined_now[:split].sum() / max(train.sum(), 1)
+    seen = at_risk & train[:, None]
+    constant = (joined_now & seen).sum() / max(seen.sum(), 1)
     region = {
-        r: (joined_now[:split, regions == r].sum() + 0.5) / (train[:, regions == r].sum() + 1.0)
+        r: ((joined_now & seen)[:, regions == r].sum() + 0.5) / (seen[:, regions == r].sum() + 1.0)
         for r in set(world.regions)
     }
     rows = []
-    for t in range(split, world.n_months):
+    for t in np.flatnonzero(test):
         for i, cid in enumerate(world.ids):
             if at_risk[t, i]:
                 rows.append({
@@ -66,8 +103,7 @@ def run_backtest(config, record: RecordConfig, train_end: str, fitted_values: di
                     "year": (world.start + t) // 12, "joined": bool(joined_now[t, i]),
                     "model": float(model[t, i]), "constant": float(constant), "region": float(region[regions[i]]),
                 })  # fmt: skip
-    predictions = pd.DataFrame(rows)
-    return Backtest(score(predictions), predictions, train_end)
+    return pd.DataFrame(rows)
 
 
 def score(predictions: pd.DataFrame) -> pd.DataFrame:

@@ -73,8 +73,11 @@ def from_free(name: str, z: float) -> float:
 class Problem:
     """The log-posterior of named parameters on the record."""
 
-    def __init__(self, config: RunConfig, record: RecordConfig, names: list[str], prior_sd: float, p_talks: float):
-        self.config, self.names, self.prior_sd = config, names, prior_sd
+    def __init__(
+        self, config: RunConfig, record: RecordConfig, names: list[str], prior_sd: float,
+        p_talks: float, scored: np.ndarray | None = None,
+    ):  # fmt: skip
+        self.config, self.names, self.prior_sd, self.scored = config, names, prior_sd, scored
         self.record = load_record(record, compile_world(config))
         start = {**_params_values(config.params), "p_talks_at_start": p_talks}
         self.prior_mean = np.array([to_free(n, start[n]) for n in names])
@@ -88,7 +91,7 @@ class Problem:
         config = with_params(self.config, values)
         world = compile_world(config)
         p_talks = values.get("p_talks_at_start", self.fixed_p_talks)
-        total = float(log_likelihood(world, self.record, p_talks).sum())
+        total = float(log_likelihood(world, self.record, p_talks, self.scored).sum())
         return total if math.isfinite(total) else -1e12
 
     def log_prior(self, z: np.ndarray) -> float:
@@ -213,6 +216,33 @@ def _joins(predictions) -> str:
     return ", ".join(f"{c} {m}" for c, m in zip(rows["country"], rows["month"]))
 
 
+def _era_backtest(config: RunConfig, record: RecordConfig, settings):
+    from sim.backtest import run_era_backtest
+
+    def fit_mode(scored):
+        return mode(Problem(config, record, settings.parameters, settings.prior_sd, settings.p_talks_at_start, scored))
+
+    return run_era_backtest(config, record, fit_mode, settings.p_talks_at_start)
+
+
+def era_section(table) -> str:
+    lines = [
+        "## Leave one era out",
+        "",
+        ("Fitted on the other eras (the left-out months are marginalised, not observed), scored on "
+        "the era left out with one-month-ahead predictions; baselines fitted on the same months."),
+        "",
+        "| era | unit | predictor | n | events | log-loss | Brier | log-loss better than constant |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in table.itertuples():
+        lines.append(
+            f"| {row.era} | {row.unit} | {row.predictor} | {row.n} | {row.events} | "
+            f"{row.log_loss:.4f} | {row.brier:.4f} | {row.log_loss_vs_constant:+.0%} |"
+        )
+    return "\n".join([*lines, ""])
+
+
 def _backtest(config: RunConfig, record: RecordConfig, settings):
     from sim.backtest import run_backtest, truncate
 
@@ -332,15 +362,17 @@ def main() -> None:
             sys.exit(2)
         result = fit(problem)
         bt = _backtest(config, record, settings)
+        eras = _era_backtest(config, record, settings)
         text = params_yaml(config.params, result, f"record {record.name}")
         atomic_write(out / "calibrated.yaml", lambda p: p.write_text(text))
         figure = plot_profiles(result.profiles, result.estimate, result.low, result.high)
         atomic_write(out / "profiles.png", lambda p: figure.savefig(p, dpi=130, format="png"))
         atomic_write(out / "backtest.csv", lambda p: bt.scores.to_csv(p, index=False))
         atomic_write(out / "backtest_predictions.csv", lambda p: bt.predictions.to_csv(p, index=False))
+        atomic_write(out / "backtest_eras.csv", lambda p: eras.to_csv(p, index=False))
         figure = plot_reliability(bt.predictions)
         atomic_write(out / "reliability.png", lambda p: figure.savefig(p, dpi=130, format="png"))
-        full_report = report(result, problem, record) + "\n" + backtest_section(bt)
+        full_report = "\n".join([report(result, problem, record), backtest_section(bt), era_section(eras)])
         atomic_write(out / "calibration.md", lambda p: p.write_text(full_report))
         if settings.write_params:
             write_params(text, CONF / "params" / "calibrated.yaml")

@@ -72,10 +72,21 @@ def readiness_on_record(world: World, record: Record) -> tuple[np.ndarray, np.nd
     )  # fmt: skip
 
 
-def log_likelihood(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
-    """Log-likelihood of the record, one entry per country (sum them for the total)."""
+def log_likelihood(
+    world: World, record: Record, p_talks_at_start: float, scored: np.ndarray | None = None
+) -> np.ndarray:
+    """Log-likelihood of the record, one entry per country (sum them for the total).
+
+    `scored` (T,) bool leaves months out: in a month not scored nothing is observed, so the chain
+    runs on through it with joining allowed (marginalised), and a country seen as a member
+    afterwards contributes the probability that it joined somewhere in the gap.
+    """
     readiness, shock = readiness_on_record(world, record)
-    return _forward(readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start)
+    if scored is None:
+        return _forward(readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start)
+    return _forward_gaps(
+        readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start, scored
+    )
 
 
 def config_log_likelihood(config: RunConfig, record_config: RecordConfig, p_talks_at_start: float) -> float:
@@ -147,6 +158,37 @@ def _predict(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
                 outside = 0.0
             total = outside + talks
             outside, talks = (outside / total, talks / total) if total > 0 else (1.0, 0.0)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _forward_gaps(readiness, shock, joined, in_talks, rates, p_talks, scored) -> np.ndarray:
+    n_months, n_country = readiness.shape
+    out = np.zeros(n_country)
+    for i in range(n_country):
+        outside, talks, member, log_scale = 1.0 - p_talks, p_talks, 0.0, 0.0
+        for t in range(n_months):
+            opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
+            signed = talks * sign
+            outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
+            member += signed
+            if not scored[t]:
+                continue
+            if t == joined[i]:
+                factor = signed
+            elif t > joined[i]:  # joined in an unscored gap: seen as a member now
+                factor = member
+            else:
+                member = 0.0
+                if in_talks[t, i]:
+                    outside = 0.0
+                factor = outside + talks
+            if t >= joined[i] or factor <= 0.0:
+                log_scale += np.log(factor) if factor > 0.0 else -np.inf
+                break
+            log_scale += np.log(factor)
+            outside, talks = outside / factor, talks / factor
+        out[i] = log_scale
     return out
 
 

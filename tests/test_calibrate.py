@@ -78,6 +78,10 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     assert set(scores["predictor"]) == {"model", "constant", "region"}
     assert set(scores["unit"]) == {"country-month", "country-year"}
     assert (scores["events"] >= 1).all()  # Kazakhstan, 2025-11, falls in the scored window
+    eras = pd.read_csv(tmp_path / "backtest_eras.csv")
+    assert set(eras["era"]) == {"trump_1", "biden", "trump_2"}
+    assert eras.loc[eras["era"] == "trump_1", "events"].max() == 4  # UAE, Bahrain, Sudan, Morocco
+    assert "## Leave one era out" in report
     bad = subprocess.run(
         [sys.executable, "-m", "sim.calibrate", "fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b"],
         cwd=root, capture_output=True, text=True, timeout=600, check=False,

@@ -82,3 +82,18 @@ def test_a_record_for_another_window_is_refused():
     world = compile_world(compose_config([]))
     with pytest.raises(ConfigError, match="record.start: expected the scenario's window"):
         load_record(record_config(), world)
+
+
+def test_leaving_no_month_out_changes_nothing_and_a_gap_marginalises_joins():
+    config = compose_config(["+experiment=history"])
+    world = compile_world(config)
+    record = load_record(record_config(), world)
+    whole = log_likelihood(world, record, 0.05)
+    np.testing.assert_array_equal(whole, log_likelihood(world, record, 0.05, np.ones(world.n_months, bool)))
+    gap = np.ones(world.n_months, bool)
+    gap[:7] = False  # 2020-06 to 2020-12 unobserved
+    gapped = log_likelihood(world, record, 0.05, gap)
+    uae = world.ids.index("united_arab_emirates")
+    # joining somewhere in the gap is likelier than joining in the exact month observed
+    assert gapped[uae] > whole[uae]
+    assert np.all(np.isfinite(gapped))

@@ -190,6 +190,7 @@ class RecordConfig:
     start: str = field(metadata=MONTH)
     end: str = field(metadata=MONTH)
     joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
+    signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
     in_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.config import RecordConfig, RunConfig
+from sim.config import RecordConfig
 from sim.core import events, mediator
 from sim.core.calendar import parse_month
 from sim.core.decision import MEMBER, OUTSIDE, Rates, response
@@ -29,7 +29,7 @@ from sim.core.peers import fill_peer_pressure
 from sim.core.utility import INDUCEMENT, TERMS, accession_utility, fill_terms
 from sim.outcomes import NEVER
 from sim.validate import ConfigError
-from sim.world import World, compile_world
+from sim.world import World
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,6 @@ def log_likelihood(
     return _forward_gaps(
         readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start, scored
     )
-
-
-def config_log_likelihood(config: RunConfig, record_config: RecordConfig, p_talks_at_start: float) -> float:
-    world = compile_world(config)
-    return float(log_likelihood(world, load_record(record_config, world), p_talks_at_start).sum())
 
 
 def join_probability(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:

@@ -25,7 +25,6 @@ import numpy as np
 
 from sim.api import compose_config
 from sim.engines import simulate
-from sim.results import tabulate
 from sim.world import compile_world
 
 
@@ -85,8 +84,6 @@ def main(argv: list[str] | None = None) -> dict:
     first_call = time.perf_counter() - start
     mesa = country_steps_per_second(world, "mesa", args.mesa_replicates, 1)
     ensemble = country_steps_per_second(world, "ensemble", args.replicates, args.repeats)
-    outcome = simulate(world, replicates=args.replicates, seed=1)
-    tabulate(outcome, world)  # the memory probe below runs this too
     report = {
         "scenario": " ".join(args.overrides) or "default",
         "countries": len(world.ids),

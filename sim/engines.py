@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config import ENGINES
 from sim.ensemble import run_ensemble
 from sim.model import AccordModel
 from sim.outcomes import Outcomes
 from sim.world import World
 
-ENGINES = ("ensemble", "mesa")
 CHUNK = 16384  # replicates per kernel call: ~5 MB of streams and outcomes for 32 countries
 
 

@@ -54,13 +54,18 @@ def render(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
+def _experiments(jobs) -> list[str]:
+    """Names of the experiments the jobs ran (from their `+experiment=NAME` overrides)."""
+    picked = (o.split("=", 1)[1] for j in jobs for o in j.overrides if o.lstrip("+").startswith("experiment="))
+    return sorted(set(picked))
+
+
 def _title(jobs) -> str:
-    names = {o.split("=", 1)[1] for j in jobs for o in j.overrides if o.lstrip("+").startswith("experiment=")}
-    return ", ".join(sorted(names)) or jobs[0].folder.parent.name
+    return ", ".join(_experiments(jobs)) or jobs[0].folder.parent.name
 
 
 def _question(jobs) -> str:
-    for name in sorted({o.split("=", 1)[1] for j in jobs for o in j.overrides if o.lstrip("+").startswith("experiment=")}):
+    for name in _experiments(jobs):
         path = ROOT / "experiments" / f"{name}.yaml"
         for line in path.read_text().splitlines() if path.is_file() else []:
             if line.startswith("# Question:"):

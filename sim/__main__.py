@@ -20,7 +20,7 @@ from omegaconf import DictConfig
 
 from sim import store
 from sim.api import config_from_dict, plain_config
-from sim.runner import execute, format_summary, write_outputs
+from sim.runner import execute, format_spread, format_summary, write_outputs
 from sim.validate import ConfigError
 
 EXIT_BAD_INPUT = 2
@@ -58,6 +58,8 @@ def main(cfg: DictConfig) -> None:
     )
     if not job:
         print(format_summary(result.summary))
+        if result.tables.spread is not None:
+            print(format_spread(result.tables.spread, config.scenario.end))
 
 
 def _discard(out_dir: Path, single_run: bool) -> None:

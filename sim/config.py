@@ -176,6 +176,8 @@ class RunConfig:
     replicates: int = field(metadata=between(1, 100_000_000))
     seed: int = field(metadata=between(0, 2**63 - 1))
     engine: str = field(default="ensemble", metadata=one_of(*ENGINES))
+    replicates_per_draw: int = field(default=20, metadata=between(1, 100_000_000))  # per draw of uncertain inputs
+    explain: bool = True  # tabulate why countries join (contributions of each utility term)
     plot_countries: int = field(default=10, metadata=between(1, 100))
     plots: bool = True
     resume: bool = True  # skip a job whose folder holds results of the same config

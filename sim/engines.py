@@ -1,4 +1,4 @@
-"""Engines: turn a compiled World into Outcomes for many replicates.
+"""Engines: turn compiled worlds into Outcomes for many replicates.
 
 `ensemble` (default) runs the compiled kernel over chunks of replicates, so memory stays bounded
 whatever the count; `mesa` runs one AccordModel per replicate: the readable reference, and slow. Both draw
@@ -10,32 +10,58 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config import ENGINES
+from sim.design import WorldStack, stack_worlds
 from sim.ensemble import run_ensemble
 from sim.model import AccordModel
-from sim.outcomes import Outcomes
+from sim.outcomes import ContributionSums, Outcomes
 from sim.world import World
 
 CHUNK = 16384  # replicates per kernel call: ~5 MB of streams and outcomes for 32 countries
 
 
 def simulate(
-    world: World, *, replicates: int, seed: int, engine: str = "ensemble", chunk: int = CHUNK
+    world: World | WorldStack, *, replicates: int, seed: int, engine: str = "ensemble",
+    chunk: int = CHUNK, points: np.ndarray | None = None,
+) -> Outcomes:  # fmt: skip
+    """Outcomes of replicates 0..replicates-1 of `seed`; replicate r runs in design point
+    `points[r]` of a stack (default: all in the first)."""
+    return simulate_explained(
+        world, replicates=replicates, seed=seed, engine=engine, chunk=chunk, points=points,
+        explain=False,
+    )[0]  # fmt: skip
+
+
+def simulate_explained(
+    world: World | WorldStack, *, replicates: int, seed: int, engine: str = "ensemble",
+    chunk: int = CHUNK, points: np.ndarray | None = None, explain: bool = True,
+) -> tuple[Outcomes, ContributionSums | None]:  # fmt: skip
+    """`simulate`, and the sums of the utility contributions that explain it. The explanation
+    always comes from the kernel: the Mesa engine follows the same paths replicate by replicate."""
+    stack = world if isinstance(world, WorldStack) else stack_worlds([world])
+    points = np.zeros(replicates, dtype=np.int64) if points is None else np.asarray(points)
+    if engine not in ENGINES:
+        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    parts, sums = [], None
+    for s in range(0, replicates, chunk):
+        rows = np.arange(s, min(s + chunk, replicates))
+        if engine == "ensemble" or explain:
+            outcome, part = run_ensemble(stack, points[rows], rows, seed, explain)
+            sums = part if sums is None else sums + part
+        if engine == "mesa":
+            outcome = run_mesa(stack, rows, seed, points[rows])
+        parts.append(outcome)
+    return Outcomes.concat(parts), sums
+
+
+def run_mesa(
+    world: World | WorldStack, replicates, seed: int, points: np.ndarray | None = None
 ) -> Outcomes:
-    """Outcomes of replicates 0..replicates-1 of `seed`."""
-    if engine == "mesa":
-        return run_mesa(world, range(replicates), seed)
-    if engine == "ensemble":
-        starts = range(0, replicates, chunk)
-        parts = [run_ensemble(world, np.arange(s, min(s + chunk, replicates)), seed) for s in starts]
-        return Outcomes.concat(parts)
-    raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
-
-
-def run_mesa(world: World, replicates: range, seed: int) -> Outcomes:
     """One Mesa model per replicate, each run to the horizon."""
+    stack = world if isinstance(world, WorldStack) else stack_worlds([world])
     parts = []
-    for replicate in replicates:
-        model = AccordModel(world, rng=seed, replicate=replicate, collect=False)
+    for j, replicate in enumerate(replicates):
+        point = 0 if points is None else int(points[j])
+        model = AccordModel(stack[point], rng=seed, replicate=int(replicate), collect=False)
         model.run_model()
         parts.append(model.outcome())
     return Outcomes.concat(parts)

@@ -45,3 +45,22 @@ class Outcomes:
     def concat(parts: list[Outcomes]) -> Outcomes:
         fields = Outcomes.__dataclass_fields__
         return Outcomes(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
+
+
+@dataclass(frozen=True)
+class ContributionSums:
+    """Sums over replicates of each country's utility contributions (`CONTRIBUTIONS`, then the
+    utility and the threshold), in fixed point: integer sums are exact in any order, so the
+    result does not depend on chunking or threads. Divide by `FIXED_POINT` for values."""
+
+    by_month: np.ndarray  # (T, C, N) int64: over replicates where the country was deciding
+    deciding: np.ndarray  # (T, C) int64: replicates where it was outside or in talks that month
+    at_join: np.ndarray  # (C, N) int64: in the month it joined
+
+    def __add__(self, other: ContributionSums) -> ContributionSums:
+        return ContributionSums(
+            self.by_month + other.by_month, self.deciding + other.deciding, self.at_join + other.at_join
+        )
+
+
+FIXED_POINT = 2.0**24  # resolution 6e-8; sums of 1e9 terms of size 100 still fit in int64

@@ -157,3 +157,46 @@ def plot_reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
     ax.set_title("Reliability, out of time")
     ax.legend(frameon=False)
     return fig
+
+
+def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str = "") -> Figure:
+    """One panel per country: the mean contribution of each term to accession utility by month
+    (stacked: incentives up, costs down), the utility and the threshold, over the replicates in
+    which the country is still deciding."""
+    from sim.core.utility import CONTRIBUTIONS
+
+    cols = 2
+    rows = max((len(countries) + cols - 1) // cols, 1)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(12, 2.6 * rows), layout="constrained", squeeze=False, sharex=True
+    )
+    colours = plt.get_cmap("tab10")
+    for ax, country in zip(axes.flat, countries):
+        part = table[table["country"] == country]
+        dates = pd.to_datetime(part["month"])
+        up = np.zeros(len(part))
+        down = np.zeros(len(part))
+        for k, term in enumerate(CONTRIBUTIONS):
+            value = part[term].fillna(0).to_numpy()
+            for base, part_value in ((up, np.maximum(value, 0)), (down, np.minimum(value, 0))):
+                ax.fill_between(
+                    dates, base, base + part_value, step="mid", color=colours(k), lw=0,
+                    label=term if base is up else None,
+                )  # fmt: skip
+                base += part_value
+        ax.step(dates, part["utility"], where="mid", color="black", lw=1.2, label="utility")
+        ax.step(dates, part["threshold"], where="mid", color="black", lw=1, ls="--", label="threshold")
+        ax.axhline(0, color="0.3", lw=0.5)
+        ax.set_title(f"{country} (deciding in {part['deciding'].mean():.0%} of replicate-months)", fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3, axis="y")
+    for ax in axes.flat[len(countries):]:
+        ax.axis("off")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", fontsize=7, frameon=False)
+    fig.suptitle(title or "Mean contribution of each term to accession utility", fontsize=10)
+    for ax in axes.flat:
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
+    return fig

@@ -6,6 +6,7 @@ Probabilities are shares of replicates; their 95% intervals are Wilson score int
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,10 +14,13 @@ import pandas as pd
 
 from sim.core.calendar import format_month
 from sim.core.decision import Status
-from sim.outcomes import Outcomes
+from sim.explain import contributions_table, why_table
+from sim.outcomes import NEVER, ContributionSums, Outcomes
+from sim.uncertainty import share_from_inputs
 from sim.world import World
 
 Z95 = 1.959963984540054
+NEW_MEMBERS = "new members"  # the spread table's row for the number of new members
 FAN_QUANTILES = {"q05": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "q95": 0.95}
 
 
@@ -27,6 +31,9 @@ class Tables:
     joining_probabilities: pd.DataFrame  # country, month, p_joined, ci_low, ci_high
     summary: pd.DataFrame  # country, status_at_start, p_joined_by_horizon, ci_low, ci_high, ...
     members: pd.DataFrame  # month, mean, q05, q25, median, q75, q95
+    spread: pd.DataFrame | None = None  # with uncertain inputs: output, mean, sd, share_from_inputs, ...
+    contributions: pd.DataFrame | None = None  # country, month, deciding, each term, utility, threshold
+    why: pd.DataFrame | None = None  # the most likely joiners: contributions when they joined
 
 
 def wilson_interval(successes: np.ndarray, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
@@ -48,8 +55,12 @@ def member_share_counts(outcomes: Outcomes, n_months: int) -> np.ndarray:
     return joined - left
 
 
-def tabulate(outcomes: Outcomes, world: World) -> Tables:
-    """All report tables for one run."""
+def tabulate(
+    outcomes: Outcomes, world: World, *, sums: ContributionSums | None = None,
+    draw_groups: int | None = None, why_countries: int = 10,
+) -> Tables:  # fmt: skip
+    """All report tables for one run; with the kernel's contribution `sums`, the explanations;
+    with `draw_groups` (replicates per draw of uncertain inputs), the split of the spread."""
     n = outcomes.replicates
     counts = member_share_counts(outcomes, world.n_months)
     low, high = wilson_interval(counts, n)
@@ -63,7 +74,39 @@ def tabulate(outcomes: Outcomes, world: World) -> Tables:
             "ci_high": high.ravel(),
         }
     )
-    return Tables(probabilities, _summary(counts, n, world, months), _fan(outcomes, world, months))
+    summary = _summary(counts, n, world, months)
+    spread = None
+    if draw_groups is not None:
+        spread = spread_table(outcomes, world, draw_groups)
+        share = spread.set_index("output")["share_from_inputs"]
+        summary["share_from_inputs"] = summary["country"].map(share)
+    tables = Tables(probabilities, summary, _fan(outcomes, world, months), spread)
+    if sums is None:
+        return tables
+    joined = ((outcomes.join_month >= 0) & (outcomes.join_month != NEVER)).sum(axis=0)
+    return dataclasses.replace(
+        tables,
+        contributions=contributions_table(sums, world, n),
+        why=why_table(sums, world, joined, summary, why_countries),
+    )
+
+
+def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFrame:
+    """How much of the spread of each outcome at the horizon (each country a member or not; the
+    number of new members) comes from the uncertain inputs and how much from chance."""
+    member = outcomes.is_member(world.n_months - 1)
+    new = member.sum(axis=1) - (world.status0 == Status.MEMBER).sum()
+    values = np.column_stack([member, new])
+    share = share_from_inputs(values, group_size)
+    return pd.DataFrame(
+        {
+            "output": [*world.names, NEW_MEMBERS],
+            "mean": values.mean(axis=0),
+            "sd": values.std(axis=0),
+            "share_from_inputs": share,
+            "share_from_chance": 1 - share,
+        }
+    )
 
 
 def _summary(counts: np.ndarray, n: int, world: World, months: list[str]) -> pd.DataFrame:

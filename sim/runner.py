@@ -10,10 +10,11 @@ import pandas as pd
 
 from sim import store
 from sim.config import RunConfig
-from sim.engines import simulate
+from sim.design import input_design
+from sim.engines import simulate_explained
 from sim.outcomes import Outcomes
-from sim.plots import plot_join_probability, plot_members
-from sim.results import Tables, tabulate
+from sim.plots import plot_contributions, plot_join_probability, plot_members
+from sim.results import NEW_MEMBERS, Tables, tabulate
 from sim.world import World, compile_world
 
 
@@ -38,12 +39,18 @@ class RunResult:
 
 
 def execute(config: RunConfig) -> RunResult:
-    """Simulate `config` and tabulate the result."""
+    """Simulate `config` (drawing its uncertain inputs, if any) and tabulate the result."""
     world = compile_world(config)
-    outcomes = simulate(
-        world, replicates=config.replicates, seed=config.seed, engine=config.engine
-    )
-    return RunResult(config, world, outcomes, tabulate(outcomes, world))
+    stack, points = input_design(config, world)
+    outcomes, sums = simulate_explained(
+        stack, replicates=config.replicates, seed=config.seed, engine=config.engine,
+        points=points, explain=config.explain,
+    )  # fmt: skip
+    tables = tabulate(
+        outcomes, world, sums=sums, why_countries=config.plot_countries,
+        draw_groups=config.replicates_per_draw if stack.size > 1 else None,
+    )  # fmt: skip
+    return RunResult(config, world, outcomes, tables)
 
 
 def write_outputs(result: RunResult, folder: Path, overrides: list[str] = ()) -> list[Path]:
@@ -56,6 +63,10 @@ def write_outputs(result: RunResult, folder: Path, overrides: list[str] = ()) ->
         store.atomic_write(folder / "summary.csv", lambda p: t.summary.to_csv(p, index=False)),
         store.atomic_write(folder / "members.csv", lambda p: t.members.to_csv(p, index=False)),
     ]
+    optional = {"spread.csv": t.spread, "contributions.csv": t.contributions, "why.csv": t.why}
+    for filename, table in optional.items():
+        if table is not None:
+            written.append(store.atomic_write(folder / filename, lambda p, x=table: x.to_csv(p, index=False)))
     if result.config.plots:
         figures = {
             "joining_probability.png": plot_join_probability(
@@ -65,6 +76,11 @@ def write_outputs(result: RunResult, folder: Path, overrides: list[str] = ()) ->
             ),
             "members.png": plot_members(t.members, title=f"{name}: members over time"),
         }
+        if t.why is not None and len(t.why):
+            figures["contributions.png"] = plot_contributions(
+                t.contributions, list(t.why["country"]),
+                title=f"{name}: why countries join (mean contribution to accession utility while deciding)",
+            )  # fmt: skip
         for filename, fig in figures.items():
             written.append(store.atomic_write(folder / filename, lambda p, f=fig: f.savefig(p, dpi=150, format="png")))
             plt.close(fig)
@@ -75,9 +91,20 @@ def write_outputs(result: RunResult, folder: Path, overrides: list[str] = ()) ->
 def format_summary(summary: pd.DataFrame) -> str:
     """The summary table as the terminal shows it."""
     shown = summary.copy()
-    for col in ("p_joined_by_horizon", "ci_low", "ci_high"):
-        shown[col] = shown[col].map(lambda v: f"{v:.3f}")
+    for col in ("p_joined_by_horizon", "ci_low", "ci_high", "share_from_inputs"):
+        if col in shown:
+            shown[col] = shown[col].map(lambda v: f"{v:.3f}")
     shown["median_join_month"] = shown["median_join_month"].fillna("-")
     return shown.to_string(index=False)
+
+
+def format_spread(spread: pd.DataFrame, horizon: str) -> str:
+    """One line: how much of the spread of new members comes from the uncertain inputs."""
+    row = spread.set_index("output").loc[NEW_MEMBERS]
+    return (
+        f"new members by {horizon}: mean {row['mean']:.2f}, sd {row['sd']:.2f}; "
+        f"{row['share_from_inputs']:.0%} of the variance from the uncertain inputs, "
+        f"{row['share_from_chance']:.0%} from chance"
+    )
 
 

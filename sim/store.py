@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.config import RunConfig
 from sim.outcomes import Outcomes
+from sim.uncertainty import Uncertain
 
 JOB_FILE = "job.json"
 OUTCOMES_FILE = "outcomes.parquet"
@@ -46,8 +47,23 @@ class StoredJob:
 
 def config_hash(config: RunConfig) -> str:
     """Hash of the validated config, without the knobs that do not change results."""
-    kept = {k: v for k, v in dataclasses.asdict(config).items() if k not in _IGNORED}
+    kept = {k: v for k, v in config_record(config).items() if k not in _IGNORED}
     return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def config_record(config: RunConfig) -> dict:
+    """The validated config as plain data; an uncertain input as its distribution."""
+
+    def plain(value):
+        if isinstance(value, Uncertain):
+            return value.spec()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(dataclasses.asdict(config))
 
 
 def write_job(
@@ -73,7 +89,7 @@ def write_job(
         "seed": config.seed,
         "replicates": config.replicates,
         "versions": _versions(),
-        "config": dataclasses.asdict(config),
+        "config": config_record(config),
     }
     atomic_write(folder / JOB_FILE, lambda p: p.write_text(json.dumps(record, indent=1) + "\n"))
 

@@ -10,6 +10,7 @@ the key came from. Field constraints live next to the fields, as dataclass metad
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import types
 import typing
@@ -96,6 +97,10 @@ def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
             raise ConfigError(key, f"expected a whole number{_range_text(meta)}, got {_show(value)}")
         return _in_range(value, key, meta, "a whole number")
     if hint is float:
+        if isinstance(value, dict):  # a range or distribution: an uncertain input
+            from sim.uncertainty import parse
+
+            return parse(value, key, *meta.get("range", (None, None)))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(key, f"expected a number{_range_text(meta)}, got {_show(value)}")
         if not math.isfinite(value):
@@ -112,6 +117,45 @@ def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
     if hint is Any:
         return value
     raise TypeError(f"{key}: unsupported schema type {hint!r}")
+
+
+def with_value(node: Any, key: str, value: float, path: str = "", meta: typing.Mapping = {}) -> Any:
+    """A copy of the dataclass tree `node` with the number at dotted `key` set to `value`
+    (rounded for whole-number fields), checked against the field's constraints; ConfigError
+    names a key that does not exist or a value out of range."""
+    head, _, rest = key.partition(".")
+    here = _join(path, head)
+    if dataclasses.is_dataclass(node):
+        fields = {f.name: f for f in dataclasses.fields(node)}
+        if head not in fields:
+            raise ConfigError(here, f"unknown key (known keys: {', '.join(fields)})")
+        child, child_meta = getattr(node, head), fields[head].metadata
+        if rest:
+            new = with_value(child, rest, value, here, child_meta)
+        else:
+            new = _number(_hints(type(node))[head], child, value, here, child_meta)
+        return dataclasses.replace(node, **{head: new})
+    if isinstance(node, dict):
+        if head not in node:
+            raise ConfigError(here, f"unknown key (known keys: {', '.join(map(str, node))})")
+        child = node[head]
+        new = with_value(child, rest, value, here, meta) if rest else _number(float, child, value, here, meta)
+        return {**node, head: new}
+    raise ConfigError(here, f"expected a key into a mapping, got {_show(node)}")
+
+
+def _number(hint: Any, current: Any, value: float, key: str, meta: typing.Mapping) -> Any:
+    inner = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+    if isinstance(current, bool) or inner[0] not in (int, float):
+        raise ConfigError(key, f"expected a key to a number, got {_show(current)}")
+    if inner[0] is int:
+        return _scalar(int, int(round(value)), key, meta)
+    return _scalar(float, float(value), key, meta)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
 
 
 def _check_month(value: str, key: str) -> None:

@@ -24,6 +24,7 @@ _TO_UNIT = 2.0**-53
 TRANSITION = 1  # open talks / sign / collapse / exit
 SHOCK_COLLAPSE = 2  # whether a salience shock collapses a country's talks
 SHOCK_ONSET = 3  # whether a random shock starts this month
+INPUT = 4  # the value of an uncertain input (sim.uncertainty)
 
 
 class Purpose(IntEnum):
@@ -32,6 +33,7 @@ class Purpose(IntEnum):
     TRANSITION = TRANSITION
     SHOCK_COLLAPSE = SHOCK_COLLAPSE
     SHOCK_ONSET = SHOCK_ONSET
+    INPUT = INPUT
 
 
 @njit(cache=True, error_model="numpy")
@@ -71,3 +73,13 @@ def uniform(base: np.uint64, month: int, purpose: int) -> float:
     so scenarios that start in different months share the draws of their common months."""
     counter = np.uint64(month * 8 + purpose) * _GOLDEN
     return float(_mix(base + counter) >> np.uint64(11)) * _TO_UNIT
+
+
+@njit(cache=True, error_model="numpy")
+def uniforms(bases: np.ndarray, month: int, purpose: int) -> np.ndarray:
+    """`uniform` for every stream base of a (rows, names) array."""
+    out = np.empty(bases.shape)
+    for r in range(bases.shape[0]):
+        for i in range(bases.shape[1]):
+            out[r, i] = uniform(bases[r, i], month, purpose)
+    return out

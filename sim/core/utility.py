@@ -41,7 +41,12 @@ FEATURES = (
 )
 """A country's incentive features in [0, 1]: the columns of a features matrix."""
 
+CONTRIBUTIONS = (*TERMS, "events")
+"""Columns of an explanation: the terms at the standing Iran threat and salience, and `events`,
+what active events add through them. They sum to the utility."""
+
 IRAN, US, ECON, INDUCEMENT, PEER, PUBLIC, PALESTINE = range(len(TERMS))
+EVENTS = len(TERMS)
 F_IRAN, F_US, F_ECON, F_PERMISSIVE, F_INSULATED, F_LINKED = range(len(FEATURES))
 
 
@@ -75,3 +80,17 @@ def accession_utility(terms: np.ndarray) -> float:
     for value in terms:
         total += value
     return total
+
+
+@njit(cache=True, error_model="numpy")
+def fill_contributions(
+    out: np.ndarray, terms: np.ndarray, weights: np.ndarray, features: np.ndarray, base_salience: float
+) -> None:
+    """One country's contributions (len(CONTRIBUTIONS),) from its signed terms this month (offer
+    included): the Iran and Palestine terms split into their standing values and the events' part."""
+    iran = weights[IRAN] * min(max(features[F_IRAN], 0.0), 1.0)
+    palestine = -weights[PALESTINE] * features[F_LINKED] * min(max(base_salience, 0.0), 1.0)
+    out[: len(terms)] = terms
+    out[IRAN] = iran
+    out[PALESTINE] = palestine
+    out[EVENTS] = (terms[IRAN] - iran) + (terms[PALESTINE] - palestine)

@@ -1,0 +1,83 @@
+"""Why countries join in a run: the mean contribution of each utility term, by country and month.
+
+The kernel sums, over the replicates in which a country is still deciding (outside or in
+talks) in a month, each contribution to its accession utility (sim.core.utility.CONTRIBUTIONS:
+the incentives, the mediator's offer, peer pressure, the domestic costs, and what active events
+add), the utility and the threshold, and the same at the month it joins. Means of those sums are
+the tables here; the contributions add up to the utility in every row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.core.calendar import format_month
+from sim.core.decision import Status
+from sim.core.utility import CONTRIBUTIONS
+from sim.outcomes import FIXED_POINT, ContributionSums
+from sim.world import World
+
+VALUES = (*CONTRIBUTIONS, "utility", "threshold")
+SHOWN = 3  # terms named in a "why" row
+DECIMALS = 6  # the sums' resolution is 6e-8
+
+
+def contributions_table(sums: ContributionSums, world: World, replicates: int) -> pd.DataFrame:
+    """One row per country and month: the share of replicates deciding, and the mean of each
+    contribution, the utility and the threshold over them (NaN when none was deciding)."""
+    n_months, n_country = sums.deciding.shape
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums.by_month / FIXED_POINT / sums.deciding[..., None]
+    table = pd.DataFrame(means.reshape(-1, len(VALUES)), columns=VALUES).round(DECIMALS)
+    table.insert(0, "country", np.tile(world.names, n_months))
+    table.insert(1, "month", np.repeat([format_month(m) for m in world.months], n_country))
+    table.insert(2, "deciding", (sums.deciding / replicates).ravel())
+    return table
+
+
+def why_table(
+    sums: ContributionSums, world: World, joined: np.ndarray, summary: pd.DataFrame, countries: int
+) -> pd.DataFrame:
+    """For the `countries` most likely to join (not members at the start): the mean
+    contributions in the month they joined, the margin over the threshold, the largest terms
+    for and against, and the terms most above their level in the months before (what tipped)."""
+    index = {name: i for i, name in enumerate(world.names)}
+    outside = [
+        name for name in summary["country"]
+        if world.status0[index[name]] != Status.MEMBER and joined[index[name]] > 0
+    ][:countries]  # fmt: skip
+    deciding = sums.deciding.sum(axis=0)
+    rows = []
+    for name in outside:
+        i = index[name]
+        at_join = sums.at_join[i] / FIXED_POINT / joined[i]
+        usual = sums.by_month[:, i].sum(axis=0) / FIXED_POINT / deciding[i]
+        terms = dict(zip(CONTRIBUTIONS, at_join[: len(CONTRIBUTIONS)]))
+        lift = dict(zip(CONTRIBUTIONS, at_join[: len(CONTRIBUTIONS)] - usual[: len(CONTRIBUTIONS)]))
+        p = summary.loc[summary["country"] == name, "p_joined_by_horizon"].iloc[0]
+        utility, threshold = at_join[len(CONTRIBUTIONS)], at_join[len(CONTRIBUTIONS) + 1]
+        rows.append(
+            {
+                "country": name,
+                "p_joined_by_horizon": p,
+                "joins": int(joined[i]),
+                **{t: terms[t] for t in CONTRIBUTIONS},
+                "utility": utility,
+                "threshold": threshold,
+                "margin": utility - threshold,
+                "carried_by": _named(terms, positive=True),
+                "held_back_by": _named(terms, positive=False),
+                "tipped_by": _named(lift, positive=True),
+            }
+        )
+    return pd.DataFrame(rows, columns=["country", "p_joined_by_horizon", "joins", *CONTRIBUTIONS,
+                                       "utility", "threshold", "margin", "carried_by",
+                                       "held_back_by", "tipped_by"]).round(DECIMALS)  # fmt: skip
+
+
+def _named(values: dict[str, float], positive: bool) -> str:
+    """The largest terms of one sign, as 'term +0.52, term +0.10'."""
+    sign = 1 if positive else -1
+    chosen = sorted((v for v in values.items() if sign * v[1] > 5e-4), key=lambda kv: -sign * kv[1])
+    return ", ".join(f"{k} {v:+.2f}" for k, v in chosen[:SHOWN])

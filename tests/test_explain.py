@@ -1,0 +1,92 @@
+"""Explanations: the contributions add up to the utility, and match the Mesa model's own terms."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from sim.api import compose_config
+from sim.config import load_config
+from sim.core.decision import Status
+from sim.core.utility import CONTRIBUTIONS, TERMS
+from sim.engines import simulate_explained
+from sim.explain import contributions_table
+from sim.model import AccordModel
+from sim.outcomes import NEVER
+from sim.results import tabulate
+from sim.world import compile_world
+
+from .strategies import scenarios
+
+RESOLUTION = 1e-6  # fixed-point sums, rounded to 6 decimals in the tables
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    config = compose_config(["replicates=3000", "seed=5"])
+    world = compile_world(config)
+    outcomes, sums = simulate_explained(world, replicates=config.replicates, seed=config.seed)
+    return world, outcomes, sums, tabulate(outcomes, world, sums=sums)
+
+
+def test_contributions_sum_to_the_utility_in_every_row(default_run):
+    *_, tables = default_run
+    table = tables.contributions.dropna()
+    assert len(table) > 500
+    gap = (table[list(CONTRIBUTIONS)].sum(axis=1) - table["utility"]).abs()
+    assert gap.max() < 10 * RESOLUTION
+    why = tables.why
+    assert len(why) == 10
+    assert ((why[list(CONTRIBUTIONS)].sum(axis=1) - why["utility"]).abs() < 10 * RESOLUTION).all()
+    assert np.allclose(why["margin"], why["utility"] - why["threshold"], atol=RESOLUTION)
+
+
+def test_why_names_the_terms_that_carried_the_likeliest_joiner(default_run):
+    world, outcomes, _, tables = default_run
+    top = tables.why.iloc[0]
+    month = outcomes.join_month[:, world.names.index(top["country"])]
+    assert top["joins"] == ((month >= 0) & (month != NEVER)).sum() > 0
+    largest = max(CONTRIBUTIONS, key=lambda t: top[t])
+    assert top["carried_by"].startswith(largest)
+
+
+def test_explanation_matches_the_mesa_models_own_terms():
+    """Mean utility and terms of deciding countries, from Mesa agents step by step, equal the
+    kernel's explanation of the same replicates."""
+    config = compose_config(["replicates=12", "seed=9"])
+    world = compile_world(config)
+    _, sums = simulate_explained(world, replicates=12, seed=9)
+    table = contributions_table(sums, world, 12)
+    total = np.zeros((world.n_months, len(world.ids), len(TERMS)))
+    count = np.zeros((world.n_months, len(world.ids)))
+    for replicate in range(12):
+        model = AccordModel(world, rng=9, replicate=replicate, collect=False)
+        for t in range(world.n_months):
+            deciding = [c.status in (Status.OUTSIDE, Status.TALKS) for c in model.countries]
+            model.step()
+            for c, d in zip(model.countries, deciding):
+                if d:
+                    total[t, c.index] += c.contributions()
+                    count[t, c.index] += 1
+    assert np.array_equal(count.ravel(), table["deciding"].to_numpy() * 12)
+    seen = count.ravel() > 0
+    mesa_utility = (total.sum(axis=2) / np.maximum(count, 1)).ravel()
+    assert np.allclose(table["utility"].to_numpy()[seen], mesa_utility[seen], atol=10 * RESOLUTION)
+    mesa_inducement = (total[..., TERMS.index("inducement")] / np.maximum(count, 1)).ravel()
+    assert np.allclose(table["inducement"].to_numpy()[seen], mesa_inducement[seen], atol=10 * RESOLUTION)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios(replicates=40))
+def test_explanation_does_not_depend_on_chunks_or_engine(data):
+    config = load_config(data)
+    world = compile_world(config)
+    out_a, a = simulate_explained(world, replicates=40, seed=config.seed, chunk=40)
+    out_b, b = simulate_explained(world, replicates=40, seed=config.seed, chunk=3, engine="mesa")
+    assert np.array_equal(out_a.join_month, out_b.join_month)
+    for field in ("by_month", "deciding", "at_join"):
+        assert np.array_equal(getattr(a, field), getattr(b, field))
+    table = contributions_table(a, world, 40).dropna()
+    gap = (table[list(CONTRIBUTIONS)].sum(axis=1) - table["utility"]).abs()
+    assert (gap < 10 * RESOLUTION).all()

@@ -1,0 +1,117 @@
+"""Uncertain inputs: ranges and distributions drawn per group of replicates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim import run
+from sim.uncertainty import Uncertain, parse, share_from_inputs, uncertain_inputs
+from sim.validate import ConfigError, with_value
+
+from .test_cli import ROOT
+
+SAUDI = "roster.countries.saudi_arabia"
+
+
+def test_a_degenerate_range_gives_exactly_the_fixed_value_result():
+    fixed = run(["replicates=600", "seed=4"])
+    ranged = run(["replicates=600", "seed=4", f"{SAUDI}.iran_threat={{low: 0.6, high: 0.6}}",
+                  "params.threshold={mean: 1.077, sd: 0}"])  # fmt: skip
+    assert fixed.config.roster.countries["saudi_arabia"].iran_threat == 0.6
+    assert set(uncertain_inputs(ranged.config)) == {f"{SAUDI}.iran_threat", "params.threshold"}
+    for name in ("joining_probabilities", "members", "contributions", "why"):
+        a, b = getattr(fixed.tables, name), getattr(ranged.tables, name)
+        assert a.to_csv(index=False) == b.to_csv(index=False), name
+    assert ranged.tables.spread is not None
+    # no input effect: the between-draw share is only sampling noise around 0
+    assert (ranged.tables.spread["share_from_inputs"].fillna(0) < 0.05).all()
+
+
+def test_a_wide_input_range_carries_much_of_the_spread():
+    result = run(["replicates=4000", "seed=4", "replicates_per_draw=20",
+                  "+roster.countries.azerbaijan.threshold={low: 0.0, high: 3.0}"])  # fmt: skip
+    spread = result.tables.spread.set_index("output")
+    assert spread.loc["Azerbaijan", "share_from_inputs"] > 0.5
+    assert spread.loc["Saudi Arabia", "share_from_inputs"] < 0.1
+    assert "share_from_inputs" in result.summary
+
+
+def test_draws_follow_the_input_and_are_shared_between_scenarios():
+    a = run(["replicates=200", "seed=4", f"{SAUDI}.iran_threat={{low: 0.2, high: 0.9}}"])
+    b = run(["replicates=200", "seed=4", f"{SAUDI}.iran_threat={{low: 0.2, high: 0.9}}",
+             "mediator.engagement=0.5"])  # fmt: skip
+    assert not np.array_equal(a.outcomes.join_month, b.outcomes.join_month)
+    # paired: the same draws of the input, so equal replicates wherever the mediator is idle
+    assert (a.outcomes.join_month == b.outcomes.join_month).mean() > 0.8
+
+
+@given(
+    low=st.floats(-5, 5), width=st.floats(0, 5), u=st.lists(st.floats(0, 0.999999), min_size=1)
+)
+def test_quantiles_stay_within_the_bounds(low, width, u):
+    u = np.array(u)
+    high = low + width
+    for spec in ({"low": low, "high": high}, {"low": low, "mode": low + width / 3, "high": high},
+                 {"mean": low + width / 2, "sd": width, "low": low, "high": high}):  # fmt: skip
+        values = parse(spec, "k", -5, 10).quantile(u)
+        assert ((values >= low - 1e-12) & (values <= high + 1e-12)).all()
+
+
+def test_distributions_have_their_centres():
+    u = (np.arange(100_000) + 0.5) / 100_000
+    assert parse({"low": 0.2, "high": 0.6}, "k", 0, 1).quantile(u).mean() == pytest.approx(0.4, abs=1e-4)
+    tri = parse({"low": 0, "mode": 0.2, "high": 1}, "k", 0, 1)
+    assert tri == 0.2 and tri.quantile(u).mean() == pytest.approx(0.4, abs=1e-3)
+    normal = parse({"mean": 0.5, "sd": 0.1}, "k", 0, 1)
+    assert normal.quantile(u).std() == pytest.approx(0.1, rel=0.01)
+    assert isinstance(normal, Uncertain) and normal.spec() == {"mean": 0.5, "sd": 0.1, "low": 0, "high": 1}
+
+
+def test_share_from_inputs_separates_groups_from_noise():
+    rng = np.random.default_rng(1)
+    groups = np.repeat(rng.normal(size=500), 10)  # all of the spread between groups
+    assert share_from_inputs(groups[:, None], 10)[0] == pytest.approx(1.0)
+    noise = rng.normal(size=5000)  # none of it
+    assert share_from_inputs(noise[:, None], 10)[0] < 0.05
+    half = groups + rng.normal(size=5000)
+    assert share_from_inputs(half[:, None], 10)[0] == pytest.approx(0.5, abs=0.1)
+    assert np.isnan(share_from_inputs(np.zeros((100, 1)), 10)[0])
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("{low: 0.9, high: 0.1}", f"{SAUDI}.iran_threat.high: expected high >= low 0.9, got 0.1"),
+        ("{low: 0.1, high: 1.5}", f"{SAUDI}.iran_threat.high: expected a number in [0.0, 1.0], got 1.5"),
+        ("{low: 0.1, top: 0.5}", f"{SAUDI}.iran_threat: expected a number or a distribution"),
+        ("{mean: 0.5, sd: -1}", f"{SAUDI}.iran_threat.sd: expected a number >= 0, got -1.0"),
+        ("{low: 0.1, mode: 0.9, high: 0.5}", f"{SAUDI}.iran_threat.mode: expected low <= mode <= high"),
+        ("{low: 0.1, high: .nan}", f"{SAUDI}.iran_threat.high: expected a finite number"),
+    ],
+)
+def test_bad_distributions_are_one_line_errors(value, message, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", f"{SAUDI}.iran_threat={value}", f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: {message}"), done.stderr
+    assert done.stderr.count("\n") == 1 and "(command line: " in done.stderr
+    assert not (tmp_path / "run").exists()
+
+
+def test_with_value_checks_the_key_and_the_range():
+    config = run(["replicates=1", "plots=false", "explain=false"]).config
+    changed = with_value(config, "mediator.inducements.arms.units", 2.6)
+    assert changed.mediator.inducements["arms"].units == 3
+    assert config.mediator.inducements["arms"].units != 3 or changed is not config
+    with pytest.raises(ConfigError, match=r"^params.weights.nope: unknown key"):
+        with_value(config, "params.weights.nope", 1.0)
+    with pytest.raises(ConfigError, match=r"^params.noise: expected a number in \[0.001, 10.0\], got 0.0$"):
+        with_value(config, "params.noise", 0.0)

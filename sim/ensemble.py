@@ -21,7 +21,12 @@ from sim.core.decision import EXITED, MEMBER, TALKS, Rates, next_status, respons
 from sim.core.events import EventTable
 from sim.core.peers import fill_peer_pressure
 from sim.core.utility import (
-    CONTRIBUTIONS, INDUCEMENT, TERMS, accession_utility, fill_contributions, fill_terms,
+    CONTRIBUTIONS,
+    INDUCEMENT,
+    TERMS,
+    accession_utility,
+    fill_contributions,
+    fill_terms,
 )  # fmt: skip
 from sim.design import WorldStack
 from sim.outcomes import BEFORE, FIXED_POINT, NEVER, ContributionSums, Outcomes

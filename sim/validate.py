@@ -149,7 +149,7 @@ def _number(hint: Any, current: Any, value: float, key: str, meta: typing.Mappin
     if isinstance(current, bool) or inner[0] not in (int, float):
         raise ConfigError(key, f"expected a key to a number, got {_show(current)}")
     if inner[0] is int:
-        return _scalar(int, int(round(value)), key, meta)
+        return _scalar(int, round(float(value)), key, meta)
     return _scalar(float, float(value), key, meta)
 
 

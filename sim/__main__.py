@@ -8,8 +8,6 @@ leaving no output folder behind.
 from __future__ import annotations
 
 import logging
-import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -19,12 +17,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from sim import store
-from sim.api import config_from_dict, plain_config
+from sim.cli import config_or_exit
 from sim.runner import execute, format_spread, format_summary, write_outputs
-from sim.validate import ConfigError
-
-EXIT_BAD_INPUT = 2
-
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
 
@@ -33,14 +27,7 @@ logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at I
 def main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
-    try:
-        config = config_from_dict(plain_config(cfg), list(hc.overrides.task), hc.runtime)
-    except ConfigError as err:
-        _discard(out_dir, hc.mode.name == "RUN")
-        if cfg.get("debug") is True:
-            raise
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
+    config = config_or_exit(cfg)
     overrides = list(hc.overrides.task)
     job = f"job {hc.job.num} " if hc.mode.name == "MULTIRUN" else ""
     if config.resume and store.finished(out_dir, config):
@@ -60,16 +47,6 @@ def main(cfg: DictConfig) -> None:
         print(format_summary(result.summary))
         if result.tables.spread is not None:
             print(format_spread(result.tables.spread, config.scenario.end))
-
-
-def _discard(out_dir: Path, single_run: bool) -> None:
-    """Remove the folder Hydra made for a run that never started (only Hydra's own files)."""
-    if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= {".hydra", "__main__.log"}:
-        shutil.rmtree(out_dir)
-        if single_run:  # outputs/DATE/TIME: drop the empty date folder too
-            parent = out_dir.parent
-            if parent.is_dir() and not any(parent.iterdir()):
-                parent.rmdir()
 
 
 if __name__ == "__main__":

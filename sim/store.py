@@ -27,7 +27,7 @@ from sim.uncertainty import Uncertain
 JOB_FILE = "job.json"
 OUTCOMES_FILE = "outcomes.parquet"
 PACKAGES = ("accord-sim", "mesa", "numpy", "numba", "hydra-core", "pandas", "pyarrow")
-_IGNORED = ("debug", "plot_countries", "plots", "resume")  # knobs that do not change results
+_IGNORED = ("debug", "plot_countries", "plots", "resume", "sensitivity")  # do not change a run's results
 
 
 @dataclass(frozen=True)

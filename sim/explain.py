@@ -79,5 +79,5 @@ def why_table(
 def _named(values: dict[str, float], positive: bool) -> str:
     """The largest terms of one sign, as 'term +0.52, term +0.10'."""
     sign = 1 if positive else -1
-    chosen = sorted((v for v in values.items() if sign * v[1] > 5e-4), key=lambda kv: -sign * kv[1])
+    chosen = sorted((v for v in values.items() if sign * v[1] >= 0.005), key=lambda kv: -sign * kv[1])
     return ", ".join(f"{k} {v:+.2f}" for k, v in chosen[:SHOWN])

@@ -196,7 +196,7 @@ def conditions(study: Study, spec: Sensitivity, world: World) -> pd.DataFrame:
             "all_median": q(every, 0.5), "reaching_q05": q(some, 0.05),
             "reaching_median": q(some, 0.5), "reaching_q95": q(some, 0.95),
         })  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).round(4)
 
 
 def _apply(config: RunConfig, keys: list[str], value: float) -> RunConfig:

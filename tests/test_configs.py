@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from sim.api import compose_config, run
+from sim.sensitivity import check, run_study
 from sim.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,10 +44,17 @@ def test_every_experiment_states_its_question_and_runs_at_tiny_size(name):
     lines = (ROOT / "experiments" / f"{name}.yaml").read_text().splitlines()
     assert lines[0] == "# @package _global_"
     assert lines[1].startswith("# Question: ")
-    assert lines[2].startswith("# Run: python -m sim +experiment=" + name)
+    command = re.match(r"# Run: python -m (sim|sim\.sensitivity) \+experiment=(\w+)", lines[2])
+    assert command and command[2] == name, lines[2]
     for point in sweep_points(name):
         result = run([f"+experiment={name}", *point, "replicates=20"])
         assert result.outcomes.replicates == 20
+    if command[1] == "sim.sensitivity":
+        tiny = ["sensitivity.samples=2", "sensitivity.replicates=5", "sensitivity.resamples=10"]
+        config = compose_config([f"+experiment={name}", *tiny])
+        check(config)
+        study = run_study(config)
+        assert len(study.samples) == 2 * (len(study.names) + (2 if config.sensitivity.method == "sobol" else 1))
 
 
 def test_experiment_group_is_the_experiments_folder():

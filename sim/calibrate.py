@@ -339,6 +339,7 @@ def main() -> None:
     from hydra.core.hydra_config import HydraConfig
 
     from sim.api import config_from_dict, plain_config
+    from sim.cli import run_checked
     from sim.plots import plot_profiles, plot_reliability
     from sim.sources import CONF
     from sim.store import atomic_write
@@ -379,7 +380,7 @@ def main() -> None:
         print(full_report)
         print(f"results in {out}" + ("; params written to conf/params/calibrated.yaml" if settings.write_params else ""))
 
-    _run()
+    run_checked(_run, "calibrate", validate=False)
 
 
 if __name__ == "__main__":

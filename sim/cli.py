@@ -1,4 +1,11 @@
-"""What every command line entry point does with bad input: one line, exit code 2, no folder."""
+"""What every command line entry point does with bad input: one line, exit code 2, no folder.
+
+Hydra reports its own composition errors (an unknown group option or experiment, a key that needs
+a `+`, a YAML syntax error, an override it cannot parse) as several lines with exit code 1, before
+our code runs. So `preflight` composes what the command line asks for first, every value of a
+sweep included, turns those errors into our one-line form, and checks that the Hydra settings
+only name classes from a fixed registry: a shared config file must not be able to run code.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,97 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+from omegaconf import DictConfig, OmegaConf
 
 from sim.api import config_from_dict, plain_config
 from sim.config import RunConfig
+from sim.sources import CONF
 from sim.validate import ConfigError
 
 EXIT_BAD_INPUT = 2
+ALLOWED_TARGETS = {
+    "hydra.callbacks": {"sim.sweep.CompareSweep"},
+    "hydra.launcher": {
+        "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
+        "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
+        "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
+        "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
+        "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",
+    },
+    "hydra.sweeper": {"hydra._internal.core_plugins.basic_sweeper.BasicSweeper"},
+}
+"""The registry: the only classes the Hydra settings may name (`_target_`), per section."""
+_WITH_VALUE = {"--config-dir", "-cd", "--config-name", "-cn", "--config-path", "-cp", "--package", "-p",
+               "--experimental-rerun"}  # fmt: skip
+_NO_RUN = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc"}
+
+
+def preflight(argv: list[str], config_name: str = "config", validate: bool = True) -> None:
+    """Compose the configs a command line asks for (each sweep value in turn), validate them
+    (unless the command validates its own extra sections), and check the Hydra settings against
+    the registry; ConfigError on the first problem."""
+    overrides, config_dir = [], None
+    multirun = "--multirun" in argv or "-m" in argv
+    args = iter(argv)
+    for arg in args:
+        flag, _, inline = arg.partition("=")
+        if arg in _NO_RUN or flag in _NO_RUN:
+            return  # Hydra prints help or config; nothing runs
+        if flag in _WITH_VALUE:
+            value = inline or next(args, "")
+            if flag in ("--config-dir", "-cd"):
+                config_dir = value
+            elif flag in ("--config-name", "-cn"):
+                config_name = value
+            continue
+        if not arg.startswith("-"):
+            overrides.append(arg)
+    if multirun:  # the sweeps an experiment file declares are checked like command-line ones
+        first = _compose([o for o in overrides if not _is_sweep(o)], config_name, config_dir)
+        given = {o.lstrip("+~").split("=", 1)[0] for o in overrides}
+        params = first.hydra.sweeper.get("params")
+        declared = OmegaConf.to_container(params, resolve=False) if params else {}
+        swept = [f"{k}={v}" for k, v in declared.items() if k not in given]
+        overrides += swept
+    for variant in _variants(overrides):
+        cfg = _compose(variant, config_name, config_dir)
+        check_hydra_settings(cfg.hydra)
+        if validate:
+            try:
+                config_from_dict(plain_config(cfg), variant, cfg.hydra.runtime)
+            except ConfigError as err:  # a value from the experiment's sweep, not the command line
+                sweep = (err.file or "").removeprefix("command line: ")
+                if multirun and sweep in variant and sweep not in argv:
+                    raise err.in_file(f"hydra.sweeper.params of the experiment: {sweep}") from None
+                raise
+
+
+def check_hydra_settings(node: DictConfig) -> None:
+    """Every `_target_` under the Hydra node must be in the registry; no logging factory `()`
+    or handler class outside the logging package."""
+
+    def walk(value, path: str) -> None:
+        if isinstance(value, dict):
+            for key, child in value.items():
+                here = f"{path}.{key}"
+                if key == "_target_":
+                    section = next((s for s in ALLOWED_TARGETS if here.startswith(s + ".")), None)
+                    if section is None or child not in ALLOWED_TARGETS[section]:
+                        allowed = sorted(ALLOWED_TARGETS.get(section, ()))
+                        raise ConfigError(here, f"expected a class from the registry ({', '.join(allowed) or 'none here'}), got {child!r}")
+                elif key == "()" or (key == "class" and not str(child).startswith("logging.")):
+                    raise ConfigError(here, f"expected no code reference in the logging settings, got {child!r}")
+                walk(child, here)
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                walk(child, f"{path}[{i}]")
+
+    walk(OmegaConf.to_container(node, resolve=False), "hydra")
 
 
 def config_or_exit(cfg: DictConfig, check: Callable[[RunConfig], None] | None = None) -> RunConfig:
@@ -34,6 +124,18 @@ def config_or_exit(cfg: DictConfig, check: Callable[[RunConfig], None] | None = 
         sys.exit(EXIT_BAD_INPUT)
 
 
+def run_checked(main: Callable[[], None], config_name: str = "config", validate: bool = True) -> None:
+    """Preflight the command line, then hand it to the Hydra app `main`."""
+    try:
+        preflight(sys.argv[1:], config_name, validate)
+    except ConfigError as err:
+        if "debug=true" in sys.argv:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+    main()
+
+
 def discard(out_dir: Path, single_run: bool) -> None:
     """Remove the folder Hydra made for a run that never started (only Hydra's own files)."""
     if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= {".hydra", "__main__.log", "sensitivity.log"}:
@@ -42,3 +144,69 @@ def discard(out_dir: Path, single_run: bool) -> None:
             parent = out_dir.parent
             if parent.is_dir() and not any(parent.iterdir()):
                 parent.rmdir()
+
+
+def _variants(overrides: list[str]) -> list[list[str]]:
+    """The override lists to check: the first value of every sweep, then each other value of
+    each sweep in turn (not every combination: each value is checked once)."""
+    try:
+        parsed = OverridesParser.create().parse_overrides(overrides)
+    except OverrideParseException as err:
+        bad = next((o for o in overrides if not _parses(o)), overrides[-1] if overrides else "")
+        raise ConfigError(bad.split("=", 1)[0].lstrip("+~"), f"cannot parse the override: {str(err).splitlines()[0]}", f"command line: {bad}") from None
+    values = [[o.input_line] if not o.is_sweep_override() else
+              [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] for o in parsed]  # fmt: skip
+    first = [v[0] for v in values]
+    variants = [first]
+    for i, options in enumerate(values):
+        variants += [first[:i] + [option] + first[i + 1 :] for option in options[1:]]
+    return variants
+
+
+def _is_sweep(override: str) -> bool:
+    try:
+        return OverridesParser.create().parse_overrides([override])[0].is_sweep_override()
+    except OverrideParseException:
+        return False
+
+
+def _parses(override: str) -> bool:
+    try:
+        OverridesParser.create().parse_overrides([override])
+        return True
+    except OverrideParseException:
+        return False
+
+
+def _compose(overrides: list[str], config_name: str, config_dir: str | None) -> DictConfig:
+    extra = [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
+    try:
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            return compose(config_name, overrides=overrides + extra, return_hydra_config=True)
+    except MissingConfigException as err:
+        raise _missing(err, overrides) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark
+        raise ConfigError("", f"YAML syntax: {err.problem} at line {mark.line + 1}, column {mark.column + 1}", mark.name) from None
+    except yaml.YAMLError as err:
+        raise ConfigError("", f"YAML syntax: {str(err).splitlines()[0]}") from None
+    except HydraException as err:
+        raise _composition(err, overrides) from None
+
+
+def _missing(err: MissingConfigException, overrides: list[str]) -> ConfigError:
+    group, _, option = (err.missing_cfg_file or "").rpartition("/")
+    known = ", ".join(err.options or []) or "none"
+    where = next((f"command line: {o}" for o in overrides if o.lstrip("+~").split("=", 1)[0] == group), None)
+    if not group:
+        return ConfigError("", f"no config named {option!r}", where)
+    return ConfigError(group, f"unknown option {option!r} (known: {known})", where)
+
+
+def _composition(err: HydraException, overrides: list[str]) -> ConfigError:
+    text = str(err).splitlines()[0]
+    if text.startswith("Could not override '"):
+        key = text.split("'")[1]
+        where = next((f"command line: {o}" for o in overrides if o.split("=", 1)[0] == key), None)
+        return ConfigError(key, f"unknown key (to add a key the config does not set, write +{key}=...)", where)
+    return ConfigError("", text)

@@ -54,9 +54,12 @@ def execute(config: RunConfig) -> RunResult:
 
 
 def write_outputs(result: RunResult, folder: Path, overrides: list[str] = ()) -> list[Path]:
-    """Write the tables, figures (unless `plots=false`) and the job record into `folder`; each
-    file appears whole or not at all, and job.json, written last, marks the job done."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write the tables, figures (unless `plots=false`) and the job record into `folder`, which
+    appears with all of them or not at all; job.json, written last, marks the job done."""
+    return store.publish(Path(folder), lambda partial: _write(result, partial, list(overrides)))
+
+
+def _write(result: RunResult, folder: Path, overrides: list[str]) -> list[Path]:
     t, name = result.tables, result.config.scenario.name
     written = [
         store.atomic_write(folder / "joining_probabilities.csv", lambda p: t.joining_probabilities.to_csv(p, index=False)),

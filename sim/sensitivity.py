@@ -213,14 +213,19 @@ def _output_countries(config: RunConfig, world: World) -> list[int]:
 
 
 def write_study(study: Study, config: RunConfig, folder: Path) -> list[Path]:
-    """Tables and figures of a study, each written whole or not at all."""
+    """Tables and figures of a study, in a folder that appears with all of them or not at all."""
+    from sim import store
+
+    return store.publish(Path(folder), lambda partial: _write_study(study, config, partial))
+
+
+def _write_study(study: Study, config: RunConfig, folder: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     from sim import store
     from sim.plots import plot_indices, plot_sensitivity_heatmap
 
     spec = config.sensitivity
-    folder.mkdir(parents=True, exist_ok=True)
     written = [
         store.atomic_write(folder / "sensitivity.csv", lambda p: study.indices.to_csv(p, index=False)),
         store.atomic_write(folder / "samples.parquet", lambda p: study.sample_table.to_parquet(p, index=False)),
@@ -265,7 +270,7 @@ def main() -> None:
     import hydra
     from hydra.core.hydra_config import HydraConfig
 
-    from sim.cli import config_or_exit
+    from sim.cli import config_or_exit, run_checked
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -278,7 +283,7 @@ def main() -> None:
         print(summary_text(study, config.sensitivity))
         print(f"results in {out}")
 
-    _run()
+    run_checked(_run)
     sys.exit(0)
 
 

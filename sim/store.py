@@ -3,8 +3,10 @@
 `job.json` records what reproduces the run: the resolved config, its hash, the overrides, the
 seed and the package versions. `outcomes.parquet` holds the compact outcome, one row per
 replicate and country, so that jobs can be compared replicate by replicate later (paired
-deltas). Both are written under a temporary name and renamed, so a job folder holds a job's
-results whole or not at all; `job.json` is written last and marks the job as done.
+deltas). A run's files are written into a hidden folder that is renamed into place when all are
+written (`publish`), so a job folder holds a job's results whole or not at all; single files are
+also written under a temporary name and renamed; `job.json` is written last and marks the job as
+done.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -109,6 +113,35 @@ def read_job(folder: Path) -> StoredJob:
     n_country = len(record["countries"])
     arrays = [table[f].to_numpy(np.int16).reshape(-1, n_country) for f in Outcomes.__dataclass_fields__]
     return StoredJob(folder, record, Outcomes(*arrays))
+
+
+def publish(folder: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
+    """Make a result folder appear whole or not at all: `write` fills a hidden sibling folder,
+    which is then renamed to `folder`. Files already in `folder` that `write` did not produce
+    (Hydra's .hydra and log) move along; leftovers of a killed earlier attempt are removed."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    for stale in folder.parent.glob(f".{folder.name}.partial-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in folder.parent.glob(f".{folder.name}.old-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    partial = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+    partial.mkdir()
+    try:
+        written = write(partial)
+        if folder.exists():
+            for item in folder.iterdir():
+                if not (partial / item.name).exists():
+                    os.rename(item, partial / item.name)
+            old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+            os.rename(folder, old)
+            os.rename(partial, folder)
+            shutil.rmtree(old)
+        else:
+            os.rename(partial, folder)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return [folder / p.relative_to(partial) for p in written]
 
 
 def atomic_write(path: Path, write) -> Path:

@@ -117,7 +117,7 @@ def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_pat
     skipped = {line.split()[1] for line in rerun.stdout.splitlines() if "skipped:" in line}
     assert skipped == done_before  # finished jobs are not run again
     assert sorted(int(p.parent.name) for p in killed.glob("*/job.json")) == list(range(10))
-    assert not list(killed.rglob("*.tmp"))
+    assert not list(killed.rglob("*.tmp")) and not list(killed.rglob(".*.partial-*"))
 
     whole = tmp_path / "whole"
     assert sim(*args, f"hydra.sweep.dir={whole}", "--multirun").returncode == 0

@@ -20,16 +20,21 @@ def source_of(
 ) -> str:
     """A short description of where `key` (dotted path, maybe with [i]) was set."""
     path = key.replace("[", ".").replace("]", "").split(".")
+    group_file = _option_file(path[0], choices, search)
     for override in overrides:
         name = override.split("=", 1)[0].lstrip("+~")
         if name in choices:  # a group choice such as roster=bad: the value is in that file
             continue
         if name and _is_prefix(name.split("."), path):
             return f"command line: {override}"
+        added = name.split(".")[:-1]  # +events.dated.x.start=... also made events.dated.x
+        if override.startswith("+") and len(added) > 1 and _is_prefix(added, path[:-1]) and not (
+            group_file and _sets(group_file, path[:-1])
+        ):
+            return f"command line: {override}"
     experiment = _option_file("experiment", choices, search)
     if experiment and _sets(experiment, path):
         return _show(experiment)
-    group_file = _option_file(path[0], choices, search)
     if group_file:
         return _show(group_file)
     primary = next((d / "config.yaml" for d in search if (d / "config.yaml").is_file()), None)

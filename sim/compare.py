@@ -75,10 +75,10 @@ def compare(jobs: list[StoredJob], baseline: int = 0) -> Comparison:
         for s, job in zip(settings, jobs)
     ]
     base = jobs[baseline]
+    base_final = base.outcomes.is_member(_last_month(base))
     rows = []
-    for job, label, setting in zip(jobs, labels, settings):
-        final = job.outcomes.is_member(_last_month(job))
-        base_final = base.outcomes.is_member(_last_month(base))
+    for job, label, setting in zip(jobs, labels, settings):  # one job's outcomes in memory at a time
+        final = base_final if job is base else job.outcomes.is_member(_last_month(job))
         paired = job.record["seed"] == base.record["seed"] and len(final) == len(base_final)
         low, high = wilson_interval(final.sum(axis=0), len(final))
         for c, country in enumerate(job.countries):

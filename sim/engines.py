@@ -41,7 +41,7 @@ def simulate_explained(
     points = np.zeros(replicates, dtype=np.int64) if points is None else np.asarray(points)
     if engine not in ENGINES:
         raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
-    parts, sums = [], None
+    outcomes, sums = Outcomes.empty(replicates, len(stack.world.ids)), None
     for s in range(0, replicates, chunk):
         rows = np.arange(s, min(s + chunk, replicates))
         if engine == "ensemble" or explain:
@@ -49,8 +49,8 @@ def simulate_explained(
             sums = part if sums is None else sums + part
         if engine == "mesa":
             outcome = run_mesa(stack, rows, seed, points[rows])
-        parts.append(outcome)
-    return Outcomes.concat(parts), sums
+        outcomes.fill(s, outcome)
+    return outcomes, sums
 
 
 def run_mesa(

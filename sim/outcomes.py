@@ -13,6 +13,7 @@ import numpy as np
 
 BEFORE = -1
 NEVER = np.iinfo(np.int16).max
+TABLE_CHUNK = 65536  # replicates per slice when tables are built: ~17 MB of temporaries per slice
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,20 @@ class Outcomes:
         change -= np.bincount(rows[exits] * n_months + self.exit_month[exits], minlength=size)
         at_start = (self.join_month == BEFORE).sum(axis=1)
         return at_start[:, None] + np.cumsum(change.reshape(n_rep, n_months), axis=1)
+
+    def chunks(self, size: int = TABLE_CHUNK):
+        """The replicates in consecutive slices (views), so tables are built in bounded memory."""
+        for s in range(0, self.replicates, size):
+            yield Outcomes(self.talks_month[s : s + size], self.join_month[s : s + size], self.exit_month[s : s + size])
+
+    @staticmethod
+    def empty(replicates: int, countries: int) -> Outcomes:
+        """Room for `replicates` outcomes, filled chunk by chunk by the engines."""
+        return Outcomes(*(np.full((replicates, countries), NEVER, dtype=np.int16) for _ in range(3)))
+
+    def fill(self, start: int, part: Outcomes) -> None:
+        for f in Outcomes.__dataclass_fields__:
+            getattr(self, f)[start : start + part.replicates] = getattr(part, f)
 
     @staticmethod
     def concat(parts: list[Outcomes]) -> Outcomes:

@@ -7,6 +7,7 @@ Probabilities are shares of replicates; their 95% intervals are Wilson score int
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 from sim.core.calendar import format_month
 from sim.core.decision import Status
 from sim.explain import contributions_table, why_table
-from sim.outcomes import NEVER, ContributionSums, Outcomes
+from sim.outcomes import NEVER, TABLE_CHUNK, ContributionSums, Outcomes
 from sim.uncertainty import share_from_inputs
 from sim.world import World
 
@@ -50,9 +51,30 @@ def wilson_interval(successes: np.ndarray, n: int, z: float = Z95) -> tuple[np.n
 def member_share_counts(outcomes: Outcomes, n_months: int) -> np.ndarray:
     """(n_months, C) number of replicates in which each country is a member at each month's end."""
     n_country = outcomes.join_month.shape[1]
-    joined = _cumulative_counts(outcomes.join_month, n_months, n_country)
-    left = _cumulative_counts(outcomes.exit_month, n_months, n_country)
-    return joined - left
+    total = np.zeros((n_months, n_country), dtype=np.int64)
+    for part in outcomes.chunks():
+        total += _cumulative_counts(part.join_month, n_months, n_country)
+        total -= _cumulative_counts(part.exit_month, n_months, n_country)
+    return total
+
+
+def member_count_histogram(outcomes: Outcomes, n_months: int) -> np.ndarray:
+    """(n_months, C + 1): number of replicates with k members at the end of each month."""
+    n_country = outcomes.join_month.shape[1]
+    hist = np.zeros((n_months, n_country + 1), dtype=np.int64)
+    offset = np.arange(n_months) * (n_country + 1)
+    for part in outcomes.chunks():
+        flat = (part.member_counts(n_months) + offset).ravel()
+        hist += np.bincount(flat, minlength=hist.size).reshape(hist.shape)
+    return hist
+
+
+def histogram_quantile(hist: np.ndarray, q: float) -> np.ndarray:
+    """Per row, the smallest k with a cumulative share >= q: numpy's "inverted_cdf" quantile of
+    the values the histogram counts (whole numbers, so no interpolation between them)."""
+    n = hist[0].sum()
+    cumulative = np.cumsum(hist, axis=1)
+    return (cumulative < math.ceil(n * q - 1e-9)).sum(axis=1) if q > 0 else (cumulative == 0).sum(axis=1)
 
 
 def tabulate(
@@ -83,7 +105,7 @@ def tabulate(
     tables = Tables(probabilities, summary, _fan(outcomes, world, months), spread)
     if sums is None:
         return tables
-    joined = ((outcomes.join_month >= 0) & (outcomes.join_month != NEVER)).sum(axis=0)
+    joined = sum(((p.join_month >= 0) & (p.join_month != NEVER)).sum(axis=0) for p in outcomes.chunks())
     return dataclasses.replace(
         tables,
         contributions=contributions_table(sums, world, n),
@@ -94,15 +116,26 @@ def tabulate(
 def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFrame:
     """How much of the spread of each outcome at the horizon (each country a member or not; the
     number of new members) comes from the uncertain inputs and how much from chance."""
-    member = outcomes.is_member(world.n_months - 1)
-    new = member.sum(axis=1) - (world.status0 == Status.MEMBER).sum()
-    values = np.column_stack([member, new])
-    share = share_from_inputs(values, group_size)
+    n, n_groups = outcomes.replicates, -(-outcomes.replicates // group_size)
+    sums = np.zeros((n_groups, len(world.names) + 1))
+    squares = np.zeros_like(sums)
+    at_start = (world.status0 == Status.MEMBER).sum()
+    first = 0
+    for part in outcomes.chunks(TABLE_CHUNK - TABLE_CHUNK % group_size):  # whole groups per slice
+        member = part.is_member(world.n_months - 1)
+        values = np.column_stack([member, member.sum(axis=1) - at_start]).astype(np.float64)
+        group = np.arange(first, first + part.replicates) // group_size
+        np.add.at(sums, group, values)
+        np.add.at(squares, group, values * values)
+        first += part.replicates
+    sizes = np.bincount(np.arange(n) // group_size, minlength=n_groups)[:, None]
+    share = share_from_inputs(sums, squares, sizes)
+    mean = sums.sum(axis=0) / n
     return pd.DataFrame(
         {
             "output": [*world.names, NEW_MEMBERS],
-            "mean": values.mean(axis=0),
-            "sd": values.std(axis=0),
+            "mean": mean,
+            "sd": np.sqrt(np.maximum(squares.sum(axis=0) / n - mean * mean, 0.0)),
             "share_from_inputs": share,
             "share_from_chance": 1 - share,
         }
@@ -132,10 +165,11 @@ def _summary(counts: np.ndarray, n: int, world: World, months: list[str]) -> pd.
 
 
 def _fan(outcomes: Outcomes, world: World, months: list[str]) -> pd.DataFrame:
-    counts = outcomes.member_counts(world.n_months)
+    hist = member_count_histogram(outcomes, world.n_months)
     # counts are whole numbers: take observed values, not interpolations between them
-    fan = {n: np.quantile(counts, q, axis=0, method="inverted_cdf") for n, q in FAN_QUANTILES.items()}
-    return pd.DataFrame({"month": months, "mean": counts.mean(axis=0), **fan})
+    fan = {name: histogram_quantile(hist, q) for name, q in FAN_QUANTILES.items()}
+    mean = hist @ np.arange(hist.shape[1]) / outcomes.replicates
+    return pd.DataFrame({"month": months, "mean": mean, **fan})
 
 
 def _cumulative_counts(month: np.ndarray, n_months: int, n_country: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """A job's results on disk: what was run (job.json) and what happened (outcomes.parquet).
 
-`job.json` records what reproduces the run: the resolved config, its hash, the overrides, the
-seed and the package versions. `outcomes.parquet` holds the compact outcome, one row per
+`job.json` records what reproduces the run: the resolved config, its hash, a hash of the roster
+data alone, the overrides, the seed, and the Python and package versions. `outcomes.parquet` holds the compact outcome, one row per
 replicate and country, so that jobs can be compared replicate by replicate later (paired
 deltas). A run's files are written into a hidden folder that is renamed into place when all are
 written (`publish`), so a job folder holds a job's results whole or not at all; single files are
@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import platform
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.config import RunConfig
 from sim.outcomes import Outcomes
@@ -30,7 +32,7 @@ from sim.uncertainty import Uncertain
 
 JOB_FILE = "job.json"
 OUTCOMES_FILE = "outcomes.parquet"
-PACKAGES = ("accord-sim", "mesa", "numpy", "numba", "hydra-core", "pandas", "pyarrow")
+PACKAGES = ("accord-sim", "mesa", "numpy", "numba", "scipy", "SALib", "hydra-core", "omegaconf", "pandas", "pyarrow")
 _IGNORED = ("debug", "plot_countries", "plots", "resume", "sensitivity")  # do not change a run's results
 
 
@@ -38,7 +40,14 @@ _IGNORED = ("debug", "plot_countries", "plots", "resume", "sensitivity")  # do n
 class StoredJob:
     folder: Path
     record: dict  # the contents of job.json
-    outcomes: Outcomes
+
+    @property
+    def outcomes(self) -> Outcomes:
+        """Read from outcomes.parquet at each access, not kept: a sweep's jobs are compared one
+        at a time, so memory holds at most two jobs' outcomes whatever the sweep's size."""
+        table = pq.read_table(self.folder / OUTCOMES_FILE, columns=list(Outcomes.__dataclass_fields__))
+        n_country = len(self.countries)
+        return Outcomes(*(table[f].to_numpy().astype(np.int16).reshape(-1, n_country) for f in Outcomes.__dataclass_fields__))
 
     @property
     def countries(self) -> list[str]:
@@ -51,8 +60,11 @@ class StoredJob:
 
 def config_hash(config: RunConfig) -> str:
     """Hash of the validated config, without the knobs that do not change results."""
-    kept = {k: v for k, v in config_record(config).items() if k not in _IGNORED}
-    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
+    return _digest({k: v for k, v in config_record(config).items() if k not in _IGNORED})
+
+
+def _digest(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def config_record(config: RunConfig) -> dict:
@@ -75,19 +87,10 @@ def write_job(
 ) -> None:
     """Store one job's outcome and record; job.json last, as the mark of a finished job."""
     folder.mkdir(parents=True, exist_ok=True)
-    n_rep, n_country = outcomes.join_month.shape
-    table = pd.DataFrame(
-        {
-            "replicate": np.repeat(np.arange(n_rep, dtype=np.int32), n_country),
-            "country": pd.Categorical(np.tile(countries, n_rep), categories=countries),
-            "talks_month": outcomes.talks_month.ravel(),
-            "join_month": outcomes.join_month.ravel(),
-            "exit_month": outcomes.exit_month.ravel(),
-        }
-    )
-    atomic_write(folder / OUTCOMES_FILE, lambda p: table.to_parquet(p, index=False))
+    atomic_write(folder / OUTCOMES_FILE, lambda p: _write_outcomes(p, outcomes, countries))
     record = {
         "hash": config_hash(config),
+        "roster_hash": _digest(config_record(config)["roster"]),
         "overrides": overrides,
         "countries": countries,
         "seed": config.seed,
@@ -96,6 +99,29 @@ def write_job(
         "config": config_record(config),
     }
     atomic_write(folder / JOB_FILE, lambda p: p.write_text(json.dumps(record, indent=1) + "\n"))
+
+
+def _write_outcomes(path: Path, outcomes: Outcomes, countries: list[str]) -> None:
+    """One row per replicate and country, written a slice of replicates at a time (one row
+    group each), so memory stays bounded whatever the replicate count."""
+    n_country = len(countries)
+    names = pa.array(countries, pa.string())
+    fields = list(Outcomes.__dataclass_fields__)
+    schema = pa.schema(
+        [("replicate", pa.int32()), ("country", pa.dictionary(pa.int32(), pa.string()))]
+        + [(f, pa.int16()) for f in fields]
+    )
+    with pq.ParquetWriter(path, schema) as writer:
+        first = 0
+        for part in outcomes.chunks():
+            n = part.replicates
+            columns = {
+                "replicate": np.repeat(np.arange(first, first + n, dtype=np.int32), n_country),
+                "country": pa.DictionaryArray.from_arrays(np.tile(np.arange(n_country, dtype=np.int32), n), names),
+                **{f: getattr(part, f).ravel() for f in fields},
+            }
+            writer.write_table(pa.table(columns, schema=schema))
+            first += n
 
 
 def finished(folder: Path, config: RunConfig) -> bool:
@@ -108,11 +134,7 @@ def finished(folder: Path, config: RunConfig) -> bool:
 
 
 def read_job(folder: Path) -> StoredJob:
-    record = json.loads((folder / JOB_FILE).read_text())
-    table = pd.read_parquet(folder / OUTCOMES_FILE)
-    n_country = len(record["countries"])
-    arrays = [table[f].to_numpy(np.int16).reshape(-1, n_country) for f in Outcomes.__dataclass_fields__]
-    return StoredJob(folder, record, Outcomes(*arrays))
+    return StoredJob(folder, json.loads((folder / JOB_FILE).read_text()))
 
 
 def publish(folder: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
@@ -156,7 +178,7 @@ def atomic_write(path: Path, write) -> Path:
 
 
 def _versions() -> dict[str, str]:
-    out = {}
+    out = {"python": platform.python_version(), "machine": platform.machine()}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)

@@ -133,17 +133,18 @@ def draw(inputs: dict[str, Uncertain], draws: int, seed: int) -> np.ndarray:
     return np.column_stack([dist.quantile(u[:, k]) for k, dist in enumerate(inputs.values())])
 
 
-def share_from_inputs(values: np.ndarray, group_size: int) -> np.ndarray:
-    """Share of the variance of `values` (R, ...) that lies between groups of `group_size`
-    consecutive replicates (one input draw each): one-way random-effects ANOVA on the complete
-    groups, the between component cut at 0. NaN where there is no variance or fewer than two
-    complete groups (or groups of one)."""
-    n_groups = len(values) // group_size
-    if n_groups < 2 or group_size < 2:
-        return np.full(values.shape[1:], np.nan)
-    grouped = values[: n_groups * group_size].astype(np.float64).reshape(n_groups, group_size, *values.shape[1:])
-    within = grouped.var(axis=1, ddof=1).mean(axis=0)
-    between = np.maximum(grouped.mean(axis=1).var(axis=0, ddof=1) - within / group_size, 0.0)
+def share_from_inputs(sums: np.ndarray, squares: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Share of the variance that lies between draws, from per-draw sums and sums of squares
+    (groups, K) of the outcomes and the group sizes (groups, 1): a one-way random-effects ANOVA
+    on the complete groups, the between component cut at 0. NaN without variance, or with fewer
+    than two complete groups, or groups of one."""
+    size = sizes.max()
+    full = sizes[:, 0] == size
+    if full.sum() < 2 or size < 2:
+        return np.full(sums.shape[1], np.nan)
+    means = sums[full] / size
+    within = ((squares[full] - sums[full] * means) / (size - 1)).mean(axis=0)
+    between = np.maximum(means.var(axis=0, ddof=1) - within / size, 0.0)
     total = between + within
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, between / total, np.nan)
+        return np.where(total > 1e-12, between / total, np.nan)

@@ -73,15 +73,23 @@ def test_distributions_have_their_centres():
     assert isinstance(normal, Uncertain) and normal.spec() == {"mean": 0.5, "sd": 0.1, "low": 0, "high": 1}
 
 
+def share(values: np.ndarray, group: int) -> float:
+    """share_from_inputs of one outcome given replicate by replicate, in groups of `group`."""
+    grouped = values.reshape(-1, group)
+    sizes = np.full((len(grouped), 1), group)
+    return share_from_inputs(grouped.sum(axis=1)[:, None], (grouped**2).sum(axis=1)[:, None], sizes)[0]
+
+
 def test_share_from_inputs_separates_groups_from_noise():
     rng = np.random.default_rng(1)
     groups = np.repeat(rng.normal(size=500), 10)  # all of the spread between groups
-    assert share_from_inputs(groups[:, None], 10)[0] == pytest.approx(1.0)
+    assert share(groups, 10) == pytest.approx(1.0)
     noise = rng.normal(size=5000)  # none of it
-    assert share_from_inputs(noise[:, None], 10)[0] < 0.05
+    assert share(noise, 10) < 0.05
     half = groups + rng.normal(size=5000)
-    assert share_from_inputs(half[:, None], 10)[0] == pytest.approx(0.5, abs=0.1)
-    assert np.isnan(share_from_inputs(np.zeros((100, 1)), 10)[0])
+    assert share(half, 10) == pytest.approx(0.5, abs=0.1)
+    assert np.isnan(share(np.zeros(100), 10))
+    assert np.isnan(share(noise, 1))
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,9 @@ and the peak memory of a large run. `python -m sim.bench [--replicates N] [--out
 
 A country-step is one country for one month of one replicate. The ensemble is timed after a
 first call (which loads or compiles the numba kernel; that time is reported apart), best of
-`--repeats`. Peak memory is the maximum resident set size of a fresh process that runs the whole
-pipeline (simulate and tabulate) for `--replicates` replicates, as the operating system reports it.
+`--repeats`. Peak memory is the maximum resident set size of `python -m sim` running the whole
+pipeline (simulate, tabulate, write tables, figures and outcomes) for `--memory-replicates`
+replicates (a million by default), as the operating system reports it.
 The sweep figure is the wall time of `python -m sim ... --multirun` over an 8 x 8 grid
 (engagement x peer weight) of 2,000-replicate jobs with the default local launcher, plots included.
 """
@@ -39,12 +40,13 @@ def country_steps_per_second(world, engine: str, replicates: int, repeats: int) 
 
 
 def peak_memory_mib(overrides: list[str], replicates: int) -> float:
-    """Peak RSS of a child process running `replicates` replicates end to end (tables included)."""
+    """Peak RSS of `python -m sim` running `replicates` replicates end to end (tables, figures
+    and outcomes.parquet written), measured by a parent that waits for it."""
     code = (
-        "import resource, sys\n"
-        "from sim.api import run\n"
-        f"run({overrides + [f'replicates={replicates}']!r})\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "import resource, subprocess, sys\n"
+        f"subprocess.run([sys.executable, '-m', 'sim', *{overrides + [f'replicates={replicates}']!r}],"
+        " check=True, stdout=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(done.stdout.split()[-1]) / 1024  # Linux reports KiB
@@ -63,6 +65,11 @@ def sweep_seconds(points: tuple[int, int], replicates: int, folder: Path) -> flo
     return time.perf_counter() - start
 
 
+def _memory(overrides: list[str], replicates: int) -> float:
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as folder:
+        return peak_memory_mib([*overrides, f"hydra.run.dir={folder}/run"], replicates)
+
+
 def _timed_sweep() -> float:
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as folder:
         return sweep_seconds((8, 8), 2000, Path(folder) / "sweep")
@@ -73,6 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("overrides", nargs="*", help="config overrides, as for python -m sim")
     parser.add_argument("--replicates", type=int, default=100_000, help="ensemble and memory run")
     parser.add_argument("--mesa-replicates", type=int, default=100)
+    parser.add_argument("--memory-replicates", type=int, default=1_000_000, help="peak memory run (CLI)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("bench.json"))
     parser.add_argument("--no-sweep", action="store_true", help="skip the 64-job sweep timing")
@@ -95,7 +103,8 @@ def main(argv: list[str] | None = None) -> dict:
         "mesa_replicates": args.mesa_replicates,
         "ensemble_replicates": args.replicates,
         "threads": numba.get_num_threads(),
-        "peak_memory_mib": round(peak_memory_mib(args.overrides, args.replicates), 1),
+        "memory_replicates": args.memory_replicates,
+        "peak_memory_mib": round(_memory(args.overrides, args.memory_replicates), 1),
         "sweep_64_jobs_x_2000_replicates_s": None if args.no_sweep else round(_timed_sweep(), 1),
         "python": platform.python_version(),
         "machine": platform.machine(),

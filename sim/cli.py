@@ -209,4 +209,8 @@ def _composition(err: HydraException, overrides: list[str]) -> ConfigError:
         key = text.split("'")[1]
         where = next((f"command line: {o}" for o in overrides if o.split("=", 1)[0] == key), None)
         return ConfigError(key, f"unknown key (to add a key the config does not set, write +{key}=...)", where)
+    if text.startswith("Could not append to config. An item is already at '"):
+        key = text.split("'")[1]
+        where = next((f"command line: {o}" for o in overrides if o.lstrip("+").split("=", 1)[0] == key), None)
+        return ConfigError(key, f"already set (to change it, write {key}=... without the +)", where)
     return ConfigError("", text)

@@ -215,6 +215,7 @@ class RunConfig:
     engine: str = field(default="ensemble", metadata=one_of(*ENGINES))
     replicates_per_draw: int = field(default=20, metadata=between(1, 100_000_000))  # per draw of uncertain inputs
     explain: bool = True  # tabulate why countries join (contributions of each utility term)
+    chunk: int = field(default=16384, metadata=between(1, 10_000_000))  # replicates per kernel call; results do not depend on it
     plot_countries: int = field(default=10, metadata=between(1, 100))
     plots: bool = True
     resume: bool = True  # skip a job whose folder holds results of the same config

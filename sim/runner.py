@@ -44,7 +44,7 @@ def execute(config: RunConfig) -> RunResult:
     stack, points = input_design(config, world)
     outcomes, sums = simulate_explained(
         stack, replicates=config.replicates, seed=config.seed, engine=config.engine,
-        points=points, explain=config.explain,
+        points=points, explain=config.explain, chunk=config.chunk,
     )  # fmt: skip
     tables = tabulate(
         outcomes, world, sums=sums, why_countries=config.plot_countries,

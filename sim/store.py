@@ -33,7 +33,7 @@ from sim.uncertainty import Uncertain
 JOB_FILE = "job.json"
 OUTCOMES_FILE = "outcomes.parquet"
 PACKAGES = ("accord-sim", "mesa", "numpy", "numba", "scipy", "SALib", "hydra-core", "omegaconf", "pandas", "pyarrow")
-_IGNORED = ("debug", "plot_countries", "plots", "resume", "sensitivity")  # do not change a run's results
+_IGNORED = ("debug", "plot_countries", "plots", "resume", "sensitivity", "chunk")  # do not change a run's results
 
 
 @dataclass(frozen=True)

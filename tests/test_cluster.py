@@ -16,23 +16,25 @@ from pathlib import Path
 
 import pytest
 
+from .test_reliability import result_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SWEEP = ["replicates=800", "plots=false", "mediator.engagement=0.0,0.5,1.0", "seed=3"]
 
 
-def sweep(folder: Path, *extra: str) -> str:
-    """Run the sweep in `folder` and return its comparison table."""
+def sweep(folder: Path, *extra: str) -> dict[str, bytes]:
+    """Run the sweep in `folder` and return its tables (every job's and the comparison's)."""
     done = subprocess.run(
         [sys.executable, "-m", "sim", *SWEEP, *extra, f"hydra.sweep.dir={folder}", "--multirun"],
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
-    return (folder / "comparison.csv").read_text()
+    return result_tables(folder)
 
 
 @pytest.fixture(scope="module")
-def basic_table(tmp_path_factory) -> str:
+def basic_table(tmp_path_factory) -> dict[str, bytes]:
     return sweep(tmp_path_factory.mktemp("basic") / "sweep", "hydra/launcher=basic")
 
 
@@ -64,7 +66,7 @@ exit $status
         log = (home / "sweep.log").read_text() if (home / "sweep.log").exists() else done.stderr
         assert done.returncode == 0, log[-3000:]
         assert "127.0.0.1:6379" in (home / "head.log").read_text()
-        assert (folder / "comparison.csv").read_text() == basic_table
+        assert result_tables(folder) == basic_table
         left = subprocess.run(["pgrep", "-f", str(home)], capture_output=True, text=True, check=False)
         assert left.stdout.strip() == "", f"Ray processes left behind: {left.stdout}"
     finally:

@@ -17,6 +17,8 @@ from sim import run
 from sim.compare import compare, find_jobs, paired_delta, unpaired_delta
 from sim.runner import write_outputs
 
+from .test_reliability import result_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ["p_joined_by_horizon", "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high"]
 
@@ -86,13 +88,14 @@ def test_a_failed_comparison_fails_the_sweep_visibly(tmp_path):
 SWEEP = ["replicates=3000", "mediator.engagement=0.0,0.25,0.5,0.75,1.0", "seed=9,10"]
 
 
-def test_launchers_give_identical_comparisons(tmp_path):
+def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
     tables = {}
     for launcher in ("basic", "joblib"):
         folder = tmp_path / launcher
         done = sim(*SWEEP, "plots=false", f"hydra/launcher={launcher}", f"hydra.sweep.dir={folder}", "--multirun")
         assert done.returncode == 0, done.stderr
-        tables[launcher] = (folder / "comparison.csv").read_text()
+        tables[launcher] = result_tables(folder)
+    assert len(tables["basic"]) == 10 * 6 + 1  # every job's five tables and outcomes; the comparison
     assert tables["basic"] == tables["joblib"]
 
 

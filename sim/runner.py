@@ -17,6 +17,8 @@ from sim.plots import plot_contributions, plot_join_probability, plot_members
 from sim.results import NEW_MEMBERS, Tables, tabulate
 from sim.world import World, compile_world
 
+CONTRIBUTION_PANELS = 8  # countries in contributions.png (why.csv lists plot_countries)
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -81,11 +83,12 @@ def _write(result: RunResult, folder: Path, overrides: list[str]) -> list[Path]:
         }
         if t.why is not None and len(t.why):
             figures["contributions.png"] = plot_contributions(
-                t.contributions, list(t.why["country"]),
+                t.contributions, list(t.why["country"])[:CONTRIBUTION_PANELS],
                 title=f"{name}: why countries join (mean contribution to accession utility while deciding)",
             )  # fmt: skip
         for filename, fig in figures.items():
-            written.append(store.atomic_write(folder / filename, lambda p, f=fig: f.savefig(p, dpi=150, format="png")))
+            dpi = 110 if filename == "contributions.png" else 150  # a large figure: keep sweeps fast
+            written.append(store.atomic_write(folder / filename, lambda p, f=fig, d=dpi: f.savefig(p, dpi=d, format="png")))
             plt.close(fig)
     store.write_job(folder, result.config, list(overrides), result.world.names, result.outcomes)
     return [*written, folder / store.OUTCOMES_FILE, folder / store.JOB_FILE]

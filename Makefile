@@ -6,7 +6,7 @@ PY312 := $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.1
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install clean
+.PHONY: run test viz install clean
 
 install: $(STAMP)
 
@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(VENV)/bin/python -m sim $(ARGS)
+
+viz: $(STAMP)  # the interactive page, on http://127.0.0.1:8765 only
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run sim/viz.py --host 127.0.0.1 --port 8765 --production
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q $(ARGS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import matplotlib
 
 matplotlib.use("Agg")  # files, not windows: runs headless and in workers
@@ -256,3 +258,36 @@ def plot_sensitivity_heatmap(table: pd.DataFrame, index: str, name: str) -> Figu
     ax.set_title(f"Sensitivity study {name!r}: {index} by output and parameter", fontsize=10)
     fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
     return fig
+
+
+STATUS_COLOURS = {"outside": "#bbbbbb", "talks": "#f0a500", "member": "#1f77b4", "exited": "#d62728"}
+
+
+def plot_network(world, statuses: list[str], *, title: str = "") -> Figure:
+    """The countries as a network (peer ties), each coloured by its status."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(world.names)))
+    rows, cols = np.nonzero(np.triu(world.ties) > 0)
+    graph.add_edges_from(zip(rows.tolist(), cols.tolist()))
+    positions = _layout(tuple(world.names), tuple(map(tuple, (world.ties > 0).astype(int))))
+    fig, ax = plt.subplots(figsize=(8, 6.5), layout="constrained")
+    nx.draw_networkx_edges(graph, positions, ax=ax, alpha=0.15)
+    nx.draw_networkx_nodes(graph, positions, ax=ax, node_size=160,
+                           node_color=[STATUS_COLOURS[s] for s in statuses])  # fmt: skip
+    nx.draw_networkx_labels(graph, positions, ax=ax, labels=dict(enumerate(world.names)), font_size=6)
+    for status, colour in STATUS_COLOURS.items():
+        ax.scatter([], [], color=colour, label=status)
+    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    ax.set_title(title or "Countries by status", fontsize=10)
+    ax.axis("off")
+    return fig
+
+
+@functools.cache
+def _layout(names: tuple[str, ...], ties: tuple[tuple[int, ...], ...]) -> dict:
+    import networkx as nx
+
+    graph = nx.from_numpy_array(np.array(ties))
+    return nx.spring_layout(graph, seed=1, k=0.35)

@@ -119,10 +119,10 @@ def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
     raise TypeError(f"{key}: unsupported schema type {hint!r}")
 
 
-def with_value(node: Any, key: str, value: float, path: str = "", meta: typing.Mapping = {}) -> Any:
-    """A copy of the dataclass tree `node` with the number at dotted `key` set to `value`
-    (rounded for whole-number fields), checked against the field's constraints; ConfigError
-    names a key that does not exist or a value out of range."""
+def with_value(node: Any, key: str, value: Any, path: str = "", meta: typing.Mapping = {}) -> Any:
+    """A copy of the dataclass tree `node` with the setting at dotted `key` (a number, flag or
+    text) set to `value` (rounded for whole-number fields), checked against the field's
+    constraints; ConfigError names a key that does not exist or a bad value."""
     head, _, rest = key.partition(".")
     here = _join(path, head)
     if dataclasses.is_dataclass(node):
@@ -144,13 +144,15 @@ def with_value(node: Any, key: str, value: float, path: str = "", meta: typing.M
     raise ConfigError(here, f"expected a key into a mapping, got {_show(node)}")
 
 
-def _number(hint: Any, current: Any, value: float, key: str, meta: typing.Mapping) -> Any:
-    inner = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-    if isinstance(current, bool) or inner[0] not in (int, float):
-        raise ConfigError(key, f"expected a key to a number, got {_show(current)}")
-    if inner[0] is int:
-        return _scalar(int, round(float(value)), key, meta)
-    return _scalar(float, float(value), key, meta)
+def _number(hint: Any, current: Any, value: Any, key: str, meta: typing.Mapping) -> Any:
+    inner = ([a for a in typing.get_args(hint) if a is not type(None)] or [hint])[0]
+    if inner not in (int, float, bool, str):
+        raise ConfigError(key, f"expected a key to a number, flag or text, got {_show(current)}")
+    if inner is int and isinstance(value, float):
+        return _scalar(int, round(value), key, meta)
+    if inner is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = float(value)
+    return _scalar(inner, value, key, meta)
 
 
 @functools.cache

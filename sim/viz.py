@@ -1,0 +1,179 @@
+"""The interactive page: Mesa's Solara controls over the accord model, with the ensemble beside it.
+
+    .venv/bin/solara run sim/viz.py --host 127.0.0.1        (make viz does it)
+
+Controls (scenario, mediator, weights, peer and leader strength, shocks) change one set of
+settings. Each change rebuilds the config from the chosen scenario with `with_value`, reruns the
+ensemble (sim.runner.execute, the default 10,000 replicates) for the joining-probability curves
+and the member fan (sim.plots), and starts a new single replicate: an `AccordModel` that
+SolaraViz steps month by month, drawn as a network coloured by status. Nothing here computes
+what the engines, tables or plots already do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import matplotlib.pyplot as plt
+import solara
+from mesa.visualization import make_plot_component
+from mesa.visualization.solara_viz import ModelController, ShowSteps
+from mesa.visualization.utils import update_counter
+
+from sim.api import compose_config
+from sim.config import RunConfig
+from sim.model import AccordModel
+from sim.plots import plot_join_probability, plot_members, plot_network
+from sim.runner import RunResult, execute
+from sim.sources import ROOT
+from sim.validate import with_value
+
+SCENARIOS = ["baseline", *sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml") if p.stem != "history")]
+STRATEGIES = ["persuadable", "priority", "none"]
+WEIGHTS = ("iran_threat", "us_security", "econ_gain", "inducement", "public_opposition", "palestine")
+SHOCKS = ("gaza_war_resumes", "iran_war_flares", "israeli_strike_in_gulf")
+REPLICATES = 10_000
+
+
+@functools.cache
+def scenario_config(name: str) -> RunConfig:
+    """The composed config of a scenario: the default run, or an experiment's settings."""
+    return compose_config([] if name == "baseline" else [f"+experiment={name}"])
+
+
+def defaults(name: str = "baseline") -> dict:
+    """The controls' values as the scenario's config sets them."""
+    cfg = scenario_config(name)
+    return {
+        "scenario": name,
+        "engagement": cfg.mediator.engagement,
+        "strategy": cfg.mediator.strategy if cfg.mediator.strategy in STRATEGIES else "persuadable",
+        **{f"w_{w}": getattr(cfg.params.weights, w) for w in WEIGHTS},
+        "peer": cfg.params.weights.peer,
+        "leader_multiplier": cfg.params.leader_multiplier,
+        **{s: cfg.events.random[s].enabled for s in SHOCKS if s in cfg.events.random},
+        "dated_events": True,
+    }
+
+
+def configure(settings: dict) -> RunConfig:
+    """The run config the controls describe."""
+    cfg = dataclasses.replace(scenario_config(settings["scenario"]), replicates=REPLICATES, explain=False)
+    changes = {
+        "mediator.engagement": settings["engagement"],
+        "mediator.strategy": settings["strategy"],
+        **{f"params.weights.{w}": settings[f"w_{w}"] for w in WEIGHTS},
+        "params.weights.peer": settings["peer"],
+        "params.leader_multiplier": settings["leader_multiplier"],
+        **{f"events.random.{s}.enabled": settings[s] for s in SHOCKS if s in cfg.events.random},
+        **{f"events.dated.{e}.enabled": settings["dated_events"] for e in cfg.events.dated},
+    }
+    for key, value in changes.items():
+        cfg = with_value(cfg, key, value)
+    return cfg
+
+
+settings = solara.reactive(defaults())
+
+
+class ExplorerModel(AccordModel):
+    """One replicate of the configured scenario, and the ensemble of the same config."""
+
+    def __init__(self, config: dict | None = None, rng=None):
+        current = config or settings.value
+        run_config = configure(current)
+        self.ensemble: RunResult = execute(run_config)
+        super().__init__(self.ensemble.world, rng=run_config.seed if rng is None else rng)
+        self.settings = current
+
+
+model = solara.reactive(ExplorerModel(defaults()))
+
+
+def _change(name: str, value) -> None:
+    new = defaults(value) if name == "scenario" else {**settings.value, name: value}
+    settings.value = new
+    model.value = ExplorerModel(new)  # a new ensemble and a new replicate
+
+
+@solara.component
+def Controls(m: ExplorerModel):
+    s = settings.value
+    with solara.Card("Scenario"):
+        solara.Select("scenario", value=s["scenario"], values=SCENARIOS, on_value=lambda v: _change("scenario", v))
+        solara.SliderFloat("mediator engagement", value=s["engagement"], min=0.0, max=2.0, step=0.05,
+                           on_value=lambda v: _change("engagement", v))
+        solara.Select("mediator strategy", value=s["strategy"], values=STRATEGIES, on_value=lambda v: _change("strategy", v))
+        for w in WEIGHTS:
+            solara.SliderFloat(f"weight: {w}", value=s[f"w_{w}"], min=0.0, max=5.0, step=0.05,
+                               on_value=lambda v, k=f"w_{w}": _change(k, v))  # fmt: skip
+        solara.SliderFloat("peer weight", value=s["peer"], min=0.0, max=3.0, step=0.05, on_value=lambda v: _change("peer", v))
+        solara.SliderFloat("leader multiplier", value=s["leader_multiplier"], min=0.0, max=10.0, step=0.1,
+                           on_value=lambda v: _change("leader_multiplier", v))
+        for shock in SHOCKS:
+            if shock in s:
+                solara.Switch(label=f"shock: {shock}", value=s[shock], on_value=lambda v, k=shock: _change(k, v))
+        solara.Switch(label="dated events of the scenario", value=s["dated_events"],
+                      on_value=lambda v: _change("dated_events", v))
+        solara.Markdown("*Consequences of stated, overridable assumptions; not a forecast.*")
+
+
+@solara.component
+def JoiningCurves(m: ExplorerModel):
+    tables = m.ensemble.tables
+    fig = plot_join_probability(tables.joining_probabilities, title=f"{m.settings['scenario']}: probability of being a member")
+    solara.FigureMatplotlib(fig, format="png", dpi=90)
+    plt.close(fig)
+    top = tables.summary[tables.summary["status_at_start"] != "member"].head(8)
+    rows = "\n".join(f"| {r.country} | <span class='p-joined'>{r.p_joined_by_horizon:.3f}</span> |" for r in top.itertuples())
+    solara.Markdown(f"| country | p by {m.world.months[-1] // 12}-12 ({REPLICATES:,} replicates) |\n|---|---|\n{rows}")
+
+
+@solara.component
+def MembersFan(m: ExplorerModel):
+    fig = plot_members(m.ensemble.tables.members, title="members over time, across replicates")
+    solara.FigureMatplotlib(fig, format="png", dpi=90)
+    plt.close(fig)
+
+
+@solara.component
+def Network(m: ExplorerModel):
+    update_counter.get()  # redraw at every step of Mesa's controls
+    statuses = [c.status.name.lower() for c in m.countries]
+    fig = plot_network(m.world, statuses, title=f"one replicate, month {m.month_index} of {m.world.n_months}")
+    solara.FigureMatplotlib(fig, format="png", dpi=90)
+    plt.close(fig)
+
+
+MembersOfReplicate, _ = make_plot_component("members")  # Mesa's own plot of the DataCollector
+
+
+@solara.component
+def Page():
+    """Mesa's model controls (step, play, reset) and our scenario controls on the left; the
+    ensemble's curves and fan, and the stepped replicate, on the right. Laid out with plain
+    Solara columns rather than SolaraViz's draggable grid, whose script (vue-grid-layout) fails
+    to load in Solara's Vue 3 app without network access ("GlobalVue.use is not a function")."""
+    m = model.value
+    solara.Title("accord-sim")
+    solara.Markdown("## accord-sim: explore a scenario")
+    with solara.Columns([1, 3]):
+        with solara.Column():
+            with solara.Card("One replicate, month by month"):
+                ModelController(model, play_interval=play_interval, render_interval=render_interval,
+                                use_threads=use_threads)  # fmt: skip
+                ShowSteps(m)
+            Controls(m)
+        with solara.Column():
+            with solara.Columns([1, 1]):
+                JoiningCurves(m)
+                MembersFan(m)
+            with solara.Columns([1, 1]):
+                Network(m)
+                MembersOfReplicate(m)
+
+
+play_interval = solara.reactive(400)
+render_interval = solara.reactive(1)
+use_threads = solara.reactive(False)

@@ -1,0 +1,145 @@
+"""The interactive page, tested as a person uses it: a real server, real headless Chromium.
+
+Debian's chromium and chromium-driver are installed here when missing (apt, as root); Selenium
+drives them through /usr/bin/chromedriver, so no browser is downloaded. The server and the browser
+talk over 127.0.0.1 only. The screenshot is kept in artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts" / "browser"
+CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--window-size=1800,1300"]  # fmt: skip
+
+
+def ensure_browser() -> None:
+    """Install Debian's Chromium and ChromeDriver if this machine lacks them."""
+    if CHROMIUM.exists() and DRIVER.exists():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        pytest.fail("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True, env=env, timeout=600)
+    subprocess.run(["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"],
+                   check=True, capture_output=True, env=env, timeout=900)  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    log_path = Path(tempfile.mkdtemp(prefix="solara-")) / "server.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "solara"), "run", "sim/viz.py", "--host", "127.0.0.1",
+         "--port", str(port), "--production"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            assert process.poll() is None, log_path.read_text()[-3000:]
+            time.sleep(0.5)
+    yield url
+    os.killpg(process.pid, 15)
+    process.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ensure_browser()
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def probability(driver, country: str) -> float | None:
+    """The probability the page shows for `country` in its summary table, if shown."""
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.XPATH, f"//tr[td[normalize-space(.)='{country}']]")
+    match = re.search(r"(\d\.\d{3})", rows[0].text) if rows else None
+    return float(match.group(1)) if match else None
+
+
+def wait_for(condition, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    return None
+
+
+def test_moving_the_engagement_control_changes_a_displayed_probability(server, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    browser.get(server)
+    before = wait_for(lambda: probability(browser, "Uzbekistan"))
+    assert before is not None, "the page never showed Uzbekistan's probability"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "page_default.png"))
+    slider = browser.find_element(
+        By.XPATH, "//div[contains(@class,'v-input')][.//label[normalize-space(.)='mediator engagement']]"
+                  "//div[contains(@class,'v-slider')]"
+    )  # fmt: skip
+    width = slider.size["width"]
+    started = time.monotonic()
+    ActionChains(browser).move_to_element_with_offset(slider, -width // 2 + 2, 0).click().perform()
+    after = wait_for(lambda: (p := probability(browser, "Uzbekistan")) is not None and p != before and p)
+    seconds = time.monotonic() - started
+    browser.save_screenshot(str(ARTIFACTS / "page.png"))
+    assert after, f"Uzbekistan's probability stayed at {before} after the engagement control moved"
+    assert after < before  # courting fell to almost nothing, and Uzbekistan is carried by offers
+    print(f"engagement moved: Uzbekistan {before:.3f} -> {after:.3f}, shown {seconds:.2f} s after the click")
+    assert (ARTIFACTS / "page.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_mesas_step_control_advances_the_replicate(server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(server)
+    assert wait_for(lambda: "Time: 0.0" in browser.page_source), "the step counter never showed"
+    for _ in range(2):
+        browser.find_element(By.XPATH, "//button[normalize-space(.)='Step' or normalize-space(.)='STEP']").click()
+        time.sleep(0.5)
+    assert wait_for(lambda: "Time: 2.0" in browser.page_source), "two steps did not advance the model"
+    browser.save_screenshot(str(ARTIFACTS / "page_stepped.png"))

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.core.decision import Rates
-from sim.world import World
+from sim.uncertainty import draw, uncertain_inputs
+from sim.validate import with_value
+from sim.world import World, compile_world
 
 VARYING = (
     "features", "weights", "threshold", "ties", "tie_totals", "leader_multiplier", "leverage0",
@@ -89,10 +91,6 @@ def input_design(config, world: World) -> tuple[WorldStack, np.ndarray]:
     """The worlds a run's replicates see, and each replicate's design point: one world when
     every input is a number; with uncertain inputs, one drawn world per group of
     `replicates_per_draw` replicates (sim.uncertainty)."""
-    from sim.uncertainty import draw, uncertain_inputs
-    from sim.validate import with_value
-    from sim.world import compile_world
-
     inputs = uncertain_inputs(config)
     if not inputs:
         return stack_worlds([world]), np.zeros(config.replicates, dtype=np.int64)

@@ -6,7 +6,7 @@ Controls (scenario, mediator, weights, peer and leader strength, shocks) change 
 settings. Each change rebuilds the config from the chosen scenario with `with_value`, reruns the
 ensemble (sim.runner.execute, the default 10,000 replicates) for the joining-probability curves
 and the member fan (sim.plots), and starts a new single replicate: an `AccordModel` that
-SolaraViz steps month by month, drawn as a network coloured by status. Nothing here computes
+Mesa's controls step month by month, drawn as a network coloured by status. Nothing here computes
 what the engines, tables or plots already do.
 """
 

@@ -121,12 +121,14 @@ def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFr
     squares = np.zeros_like(sums)
     at_start = (world.status0 == Status.MEMBER).sum()
     first = 0
-    for part in outcomes.chunks(TABLE_CHUNK - TABLE_CHUNK % group_size):  # whole groups per slice
+    size = max(TABLE_CHUNK - TABLE_CHUNK % group_size, group_size)  # whole groups per slice
+    for part in outcomes.chunks(size):
         member = part.is_member(world.n_months - 1)
         values = np.column_stack([member, member.sum(axis=1) - at_start]).astype(np.float64)
         group = np.arange(first, first + part.replicates) // group_size
-        np.add.at(sums, group, values)
-        np.add.at(squares, group, values * values)
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])  # groups are consecutive
+        sums[group[starts]] += np.add.reduceat(values, starts, axis=0)
+        squares[group[starts]] += np.add.reduceat(values * values, starts, axis=0)
         first += part.replicates
     sizes = np.bincount(np.arange(n) // group_size, minlength=n_groups)[:, None]
     share = share_from_inputs(sums, squares, sizes)

@@ -91,10 +91,14 @@ def browser():
 
 def probability(driver, country: str) -> float | None:
     """The probability the page shows for `country` in its summary table, if shown."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    rows = driver.find_elements(By.XPATH, f"//tr[td[normalize-space(.)='{country}']]")
-    match = re.search(r"(\d\.\d{3})", rows[0].text) if rows else None
+    try:  # the table is redrawn after every change: an element found may be gone when read
+        rows = driver.find_elements(By.XPATH, f"//tr[td[normalize-space(.)='{country}']]")
+        match = re.search(r"(\d\.\d{3})", rows[0].text) if rows else None
+    except StaleElementReferenceException:
+        return None
     return float(match.group(1)) if match else None
 
 

@@ -1,6 +1,6 @@
 """Command line: `python -m sim [overrides]`, a Hydra app.
 
-compose (Hydra) -> validate (sim.config) -> run (sim.runner) -> write tables and plots into the
+compose (Hydra) -> validate (sim.config.schema) -> run (sim.runner) -> write tables and plots into the
 Hydra output folder -> print the summary. Bad input prints one line and exits with code 2,
 leaving no output folder behind.
 """
@@ -16,8 +16,8 @@ import numba
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim import store
 from sim.cli import config_or_exit, run_checked
+from sim.output import store
 from sim.runner import execute, format_spread, format_summary, write_outputs
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO

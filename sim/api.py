@@ -14,10 +14,10 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import RunConfig, load_config
+from sim.config.errors import ConfigError
+from sim.config.schema import RunConfig, load_config
+from sim.config.sources import CONF, source_of
 from sim.runner import RunResult, execute
-from sim.sources import CONF, source_of
-from sim.validate import ConfigError
 
 
 def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -> RunConfig:
@@ -46,7 +46,7 @@ def run(
 
 def warm_up() -> None:
     """Compile and cache the numba code once (at install), so that first runs are fast."""
-    from sim.engines import simulate
+    from sim.engine.simulate import simulate
 
     result = run(["replicates=4"])
     simulate(result.world, replicates=1, seed=0, engine="mesa")

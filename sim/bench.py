@@ -25,8 +25,8 @@ import numba
 import numpy as np
 
 from sim.api import compose_config
-from sim.engines import simulate
-from sim.world import compile_world
+from sim.engine.simulate import simulate
+from sim.engine.world import compile_world
 
 
 def country_steps_per_second(world, engine: str, replicates: int, repeats: int) -> float:

@@ -22,9 +22,9 @@ from hydra.errors import HydraException, MissingConfigException, OverrideParseEx
 from omegaconf import DictConfig, OmegaConf
 
 from sim.api import config_from_dict, plain_config
-from sim.config import RunConfig
-from sim.sources import CONF
-from sim.validate import ConfigError
+from sim.config.errors import ConfigError
+from sim.config.schema import RunConfig
+from sim.config.sources import CONF
 
 EXIT_BAD_INPUT = 2
 ALLOWED_TARGETS = {

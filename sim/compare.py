@@ -7,138 +7,19 @@ Deltas are paired when the two jobs share the seed and the replicate count: the 
 are keyed by seed, replicate and country, so replicate r of both jobs met the same chance, and
 the delta's 95% interval comes from the per-replicate differences (a normal interval for their
 mean). A change that alters nothing gives a delta of exactly 0 with a zero-width interval. Other
-pairs get Newcombe's (1998) hybrid score interval for a difference of independent proportions.
+pairs get Newcombe's (1998) hybrid score interval for a difference of independent proportions
+(sim.analysis.compare computes, sim.output.report writes).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
-from sim import store
-from sim.results import Z95, wilson_interval
-from sim.store import StoredJob
-
-TABLES = ("comparison.csv", "comparison.parquet")
-
-
-@dataclass(frozen=True)
-class Comparison:
-    table: pd.DataFrame  # one row per job and country
-    jobs: list[StoredJob]
-    labels: list[str]
-    baseline: int
-
-
-def find_jobs(paths: list[Path]) -> list[StoredJob]:
-    """Jobs in the given folders: a folder holding job.json is one job; otherwise its numbered
-    sub-folders (a Hydra sweep) are, in job order."""
-    folders: list[Path] = []
-    for path in paths:
-        if (path / store.JOB_FILE).is_file():
-            folders.append(path)
-        else:
-            subs = [p for p in path.iterdir() if (p / store.JOB_FILE).is_file()] if path.is_dir() else []
-            folders += sorted(subs, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
-    if not folders:
-        raise ValueError(f"no finished jobs (folders with {store.JOB_FILE}) in {', '.join(map(str, paths))}")
-    return [store.read_job(f) for f in folders]
-
-
-def choose_baseline(jobs: list[StoredJob], spec: str | None) -> int:
-    """Index of the baseline: the first job, or the first whose overrides include all of `spec`."""
-    if not spec:
-        return 0
-    wanted = {item.strip() for item in spec.split(",") if item.strip()}
-    for i, job in enumerate(jobs):
-        if wanted <= {o.lstrip("+") for o in job.overrides}:
-            return i
-    raise ValueError(f"--baseline {spec}: no job has these overrides")
-
-
-def compare(jobs: list[StoredJob], baseline: int = 0) -> Comparison:
-    """The comparison table: override columns, p_joined_by_horizon with its interval, and the
-    delta against the baseline job with its interval."""
-    settings = [_settings(job) for job in jobs]
-    keys = sorted({k for s in settings for k in s})
-    varying = [k for k in keys if len({s.get(k, "") for s in settings}) > 1]
-    short = {k: k.rsplit(".", 1)[-1] for k in varying}
-    if len(set(short.values())) < len(short):  # ambiguous: keep the full keys
-        short = {k: k for k in varying}
-    labels = [
-        ", ".join(f"{short[k]}={s.get(k, '-')}" for k in varying) or job.folder.name
-        for s, job in zip(settings, jobs)
-    ]
-    base = jobs[baseline]
-    base_final = base.outcomes.is_member(_last_month(base))
-    rows = []
-    for job, label, setting in zip(jobs, labels, settings):  # one job's outcomes in memory at a time
-        final = base_final if job is base else job.outcomes.is_member(_last_month(job))
-        paired = job.record["seed"] == base.record["seed"] and len(final) == len(base_final)
-        low, high = wilson_interval(final.sum(axis=0), len(final))
-        for c, country in enumerate(job.countries):
-            row = {"job": job.folder.name, "label": label, **{k: setting.get(k, "") for k in keys}}
-            row |= {"country": country, "p_joined_by_horizon": final[:, c].mean(), "ci_low": low[c], "ci_high": high[c]}
-            b = base.countries.index(country) if country in base.countries else None
-            delta = (np.nan, np.nan, np.nan) if b is None else (
-                paired_delta(final[:, c], base_final[:, b]) if paired
-                else unpaired_delta(final[:, c], base_final[:, b])
-            )  # fmt: skip
-            row |= dict(zip(("delta", "delta_ci_low", "delta_ci_high"), delta))
-            rows.append(row | {"paired": paired and b is not None})
-    return Comparison(pd.DataFrame(rows), jobs, labels, baseline)
-
-
-def paired_delta(job: np.ndarray, base: np.ndarray) -> tuple[float, float, float]:
-    """Mean of per-replicate differences and its 95% normal interval."""
-    diff = job.astype(np.float64) - base
-    mean = diff.mean()
-    half = Z95 * diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else np.nan
-    return mean, mean - half, mean + half
-
-
-def unpaired_delta(job: np.ndarray, base: np.ndarray) -> tuple[float, float, float]:
-    """Difference of independent proportions with Newcombe's hybrid score interval."""
-    p1, p2 = job.mean(), base.mean()
-    l1, u1 = wilson_interval(job.sum(), len(job))
-    l2, u2 = wilson_interval(base.sum(), len(base))
-    delta = p1 - p2
-    return delta, delta - np.hypot(p1 - l1, u2 - p2), delta + np.hypot(u1 - p1, p2 - l2)
-
-
-def write_comparison(comparison: Comparison, folder: Path) -> list[Path]:
-    """comparison.csv, comparison.parquet, comparison.png and report.md in `folder`."""
-    from sim.plots import plot_comparison
-    from sim.report import write_report
-
-    folder.mkdir(parents=True, exist_ok=True)
-    table = comparison.table
-    written = [
-        store.atomic_write(folder / "comparison.csv", lambda p: table.to_csv(p, index=False)),
-        store.atomic_write(folder / "comparison.parquet", lambda p: table.to_parquet(p, index=False)),
-    ]
-    fig = plot_comparison(table, baseline=comparison.labels[comparison.baseline])
-    written.append(store.atomic_write(folder / "comparison.png", lambda p: fig.savefig(p, dpi=150, format="png")))
-    written.append(write_report(comparison, folder))
-    return written
-
-
-def _settings(job: StoredJob) -> dict[str, str]:
-    """A job's overrides as {key: value}, without Hydra's own keys."""
-    pairs = (o.lstrip("+~").split("=", 1) for o in job.overrides if "=" in o)
-    return {k: v for k, v in pairs if not k.startswith("hydra.")}
-
-
-def _last_month(job: StoredJob) -> int:
-    from sim.core.calendar import parse_month
-
-    scenario = job.record["config"]["scenario"]
-    return parse_month(scenario["end"]) - parse_month(scenario["start"])
+from sim.analysis.compare import choose_baseline, compare
+from sim.output.report import write_comparison
+from sim.output.store import find_jobs
 
 
 def main(argv: list[str] | None = None) -> int:

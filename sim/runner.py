@@ -8,14 +8,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from sim import store
-from sim.config import RunConfig
-from sim.design import input_design
-from sim.engines import simulate_explained
-from sim.outcomes import Outcomes
-from sim.plots import plot_contributions, plot_join_probability, plot_members
-from sim.results import NEW_MEMBERS, Tables, tabulate
-from sim.world import World, compile_world
+from sim.analysis.tables import NEW_MEMBERS, Tables, tabulate
+from sim.config.schema import RunConfig
+from sim.engine.design import input_design
+from sim.engine.outcomes import Outcomes
+from sim.engine.simulate import simulate_explained
+from sim.engine.world import World, compile_world
+from sim.output import store
+from sim.output.plots import plot_contributions, plot_join_probability, plot_members
 
 CONTRIBUTION_PANELS = 8  # countries in contributions.png (why.csv lists plot_countries)
 
@@ -43,14 +43,14 @@ class RunResult:
 def execute(config: RunConfig) -> RunResult:
     """Simulate `config` (drawing its uncertain inputs, if any) and tabulate the result."""
     world = compile_world(config)
-    stack, points = input_design(config, world)
+    designs, points = input_design(config, world)
     outcomes, sums = simulate_explained(
-        stack, replicates=config.replicates, seed=config.seed, engine=config.engine,
+        designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
         points=points, explain=config.explain, chunk=config.chunk,
     )  # fmt: skip
     tables = tabulate(
         outcomes, world, sums=sums, why_countries=config.plot_countries,
-        draw_groups=config.replicates_per_draw if stack.size > 1 else None,
+        draw_groups=config.replicates_per_draw if designs.size > 1 else None,
     )  # fmt: skip
     return RunResult(config, world, outcomes, tables)
 

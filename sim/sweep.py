@@ -13,7 +13,9 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from sim.compare import choose_baseline, compare, find_jobs, write_comparison
+from sim.analysis.compare import choose_baseline, compare
+from sim.output.report import write_comparison
+from sim.output.store import find_jobs
 
 EXIT_FAILED = 1
 

@@ -3,9 +3,9 @@
     .venv/bin/solara run sim/viz.py --host 127.0.0.1        (make viz does it)
 
 Controls (scenario, mediator, weights, peer and leader strength, shocks) change one set of
-settings. Each change rebuilds the config from the chosen scenario with `with_value`, reruns the
+settings. Each change rebuilds the config from the chosen scenario with `with_values`, reruns the
 ensemble (sim.runner.execute, the default 10,000 replicates) for the joining-probability curves
-and the member fan (sim.plots), and starts a new single replicate: an `AccordModel` that
+and the member fan (sim.output.plots), and starts a new single replicate: an `AccordModel` that
 Mesa's controls step month by month, drawn as a network coloured by status. Nothing here computes
 what the engines, tables or plots already do.
 """
@@ -22,12 +22,11 @@ from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
 from sim.api import compose_config
-from sim.config import RunConfig
-from sim.model import AccordModel
-from sim.plots import plot_join_probability, plot_members, plot_network
+from sim.config.schema import RunConfig, with_values
+from sim.config.sources import ROOT
+from sim.engine.model import AccordModel
+from sim.output.plots import plot_join_probability, plot_members, plot_network
 from sim.runner import RunResult, execute
-from sim.sources import ROOT
-from sim.validate import with_value
 
 SCENARIOS = ["baseline", *sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml") if p.stem != "history")]
 STRATEGIES = ["persuadable", "priority", "none"]
@@ -69,9 +68,7 @@ def configure(settings: dict) -> RunConfig:
         **{f"events.random.{s}.enabled": settings[s] for s in SHOCKS if s in cfg.events.random},
         **{f"events.dated.{e}.enabled": settings["dated_events"] for e in cfg.events.dated},
     }
-    for key, value in changes.items():
-        cfg = with_value(cfg, key, value)
-    return cfg
+    return with_values(cfg, changes, origin="the page's controls")
 
 
 settings = solara.reactive(defaults())
@@ -141,7 +138,7 @@ def MembersFan(m: ExplorerModel):
 def Network(m: ExplorerModel):
     update_counter.get()  # redraw at every step of Mesa's controls
     statuses = [c.status.name.lower() for c in m.countries]
-    fig = plot_network(m.world, statuses, title=f"one replicate, month {m.month_index} of {m.world.n_months}")
+    fig = plot_network(m.world.names, m.numbers.ties, statuses, title=f"one replicate, month {m.month_index} of {m.world.n_months}")
     solara.FigureMatplotlib(fig, format="png", dpi=90)
     plt.close(fig)
 

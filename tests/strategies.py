@@ -6,8 +6,8 @@ import copy
 
 from hypothesis import strategies as st
 
-from sim.config import RunConfig, load_config
-from sim.core.utility import FEATURES
+from sim.config.schema import RunConfig, load_config
+from sim.core.terms import FEATURES
 
 PARAMS = {
     "name": "test",

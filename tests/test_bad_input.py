@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import preflight
-from sim.config import load_config
+from sim.config.errors import ConfigError
+from sim.config.schema import load_config
 from sim.runner import execute
-from sim.validate import ConfigError
 
 from .strategies import config_dict, country
 from .test_cli import ROOT

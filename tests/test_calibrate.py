@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate import Problem, fit, with_params
-from sim.config import RecordConfig
+from sim.config.schema import RecordConfig
 from sim.core.calendar import format_month, parse_month
-from sim.engines import simulate
-from sim.outcomes import NEVER
-from sim.world import compile_world
+from sim.engine.outcomes import NEVER
+from sim.engine.simulate import simulate
+from sim.engine.world import compile_world
 
 from .strategies import FEATURES, build, country
 
@@ -59,8 +59,8 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
 
     import yaml
 
-    from sim.config import Params
-    from sim.validate import build as build_schema
+    from sim.config.schema import Params
+    from sim.config.validate import build as build_schema
 
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run(

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from sim.api import compose_config, run
+from sim.config.errors import ConfigError
 from sim.sensitivity import check, run_study
-from sim.validate import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = ["roster", "mediator", "scenario", "events", "params"]
@@ -128,7 +128,7 @@ def test_a_bad_value_in_a_group_file_names_that_file():
     assert "(command line: scenario.salience=2)" in str(caught.value)
     roster = (ROOT / "conf" / "roster" / "abraham_2026.yaml").read_text()
     assert "status: member" in roster  # the attribution below relies on the shipped file
-    from sim.sources import source_of
+    from sim.config.sources import source_of
 
     where = source_of("roster.countries.oman.iran_threat", [], {"roster": "abraham_2026"})
     assert where == "conf/roster/abraham_2026.yaml"

@@ -21,7 +21,8 @@ from sim.core.mediator import (
     spend,
 )
 from sim.core.peers import adjacency, fill_peer_pressure, tie_totals
-from sim.core.utility import FEATURES, IRAN, PALESTINE, PUBLIC, TERMS, accession_utility, fill_terms
+from sim.core.terms import FEATURES, TERMS
+from sim.core.utility import IRAN, PALESTINE, PUBLIC, accession_utility, fill_terms
 
 RATES = Rates(open=0.3, sign=0.4, collapse=0.3, exit=0.2, collapse_on_shock=0.5, noise=0.2)
 ALLOWED = {  # status -> statuses reachable in one month

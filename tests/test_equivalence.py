@@ -20,9 +20,9 @@ from scipy import stats
 
 from sim.api import compose_config
 from sim.core.utility import PEER
-from sim.engines import simulate
-from sim.outcomes import NEVER, Outcomes
-from sim.world import World, compile_world
+from sim.engine.outcomes import NEVER, Outcomes
+from sim.engine.simulate import simulate
+from sim.engine.world import World, compile_world
 
 from .strategies import build, country
 

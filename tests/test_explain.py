@@ -6,16 +6,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from sim.analysis.explain import contributions_table
+from sim.analysis.tables import tabulate
 from sim.api import compose_config
-from sim.config import load_config
+from sim.config.schema import load_config
 from sim.core.decision import Status
-from sim.core.utility import CONTRIBUTIONS, TERMS
-from sim.engines import simulate_explained
-from sim.explain import contributions_table
-from sim.model import AccordModel
-from sim.outcomes import NEVER
-from sim.results import tabulate
-from sim.world import compile_world
+from sim.core.terms import CONTRIBUTIONS, TERMS
+from sim.engine.model import AccordModel
+from sim.engine.outcomes import NEVER
+from sim.engine.simulate import simulate_explained
+from sim.engine.world import compile_world
 
 from .strategies import scenarios
 

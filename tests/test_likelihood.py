@@ -9,15 +9,16 @@ import numpy as np
 import pytest
 import yaml
 
+from sim.analysis.tables import member_share_counts
 from sim.api import compose_config
-from sim.config import RecordConfig
+from sim.config.errors import ConfigError
+from sim.config.schema import RecordConfig
+from sim.config.validate import build
 from sim.core.decision import Rates
-from sim.engines import simulate
-from sim.likelihood import _forward, join_probability, load_record, log_likelihood
-from sim.outcomes import NEVER
-from sim.results import member_share_counts
-from sim.validate import ConfigError, build
-from sim.world import compile_world
+from sim.engine.outcomes import NEVER
+from sim.engine.simulate import simulate
+from sim.engine.world import compile_world
+from sim.inference.likelihood import _forward, join_probability, load_record, log_likelihood
 
 ROOT = Path(__file__).resolve().parent.parent
 RATES = Rates(open=0.5, sign=0.5, collapse=0.2, exit=0.0, collapse_on_shock=0.6, noise=0.1)

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from sim.analysis.tables import member_share_counts
 from sim.api import compose_config
-from sim.engines import simulate
-from sim.model import AccordModel
-from sim.outcomes import NEVER, Outcomes
-from sim.results import member_share_counts
-from sim.world import compile_world
+from sim.engine.model import AccordModel
+from sim.engine.outcomes import NEVER, Outcomes
+from sim.engine.simulate import simulate
+from sim.engine.world import compile_world
 
 from .strategies import build, country, scenarios
 
@@ -104,7 +104,7 @@ def test_stronger_engagement_never_lowers_a_probability_with_a_fixed_priority(da
 
 
 def build_from(data: dict):
-    from sim.config import load_config
+    from sim.config.schema import load_config
 
     return load_config(data)
 

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from sim.api import compose_config
+from sim.config.errors import ConfigError
 from sim.sensitivity import DUMMY, check, run_study
-from sim.validate import ConfigError
 
 from .test_cli import ROOT
 

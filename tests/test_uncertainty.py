@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim import run
-from sim.uncertainty import Uncertain, parse, share_from_inputs, uncertain_inputs
-from sim.validate import ConfigError, with_value
+from sim.config.errors import ConfigError
+from sim.config.uncertainty import Uncertain, parse, share_from_inputs, uncertain_inputs
+from sim.config.validate import with_value
 
 from .test_cli import ROOT
 

@@ -24,7 +24,7 @@ _TO_UNIT = 2.0**-53
 TRANSITION = 1  # open talks / sign / collapse / exit
 SHOCK_COLLAPSE = 2  # whether a salience shock collapses a country's talks
 SHOCK_ONSET = 3  # whether a random shock starts this month
-INPUT = 4  # the value of an uncertain input (sim.uncertainty)
+INPUT = 4  # the value of an uncertain input (sim.config.uncertainty)
 
 
 class Purpose(IntEnum):

@@ -20,30 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-TERMS = (
-    "iran_threat",
-    "us_security",
-    "econ_gain",
-    "inducement",
-    "peer",
-    "public_opposition",
-    "palestine",
-)
-"""Names of the utility terms: the columns of a terms array and of a weight matrix."""
-
-FEATURES = (
-    "iran_threat",
-    "us_security",
-    "econ_gain",
-    "public_permissiveness",
-    "regime_insulation",
-    "palestine_linkage",
-)
-"""A country's incentive features in [0, 1]: the columns of a features matrix."""
-
-CONTRIBUTIONS = (*TERMS, "events")
-"""Columns of an explanation: the terms at the standing Iran threat and salience, and `events`,
-what active events add through them. They sum to the utility."""
+from sim.core.terms import FEATURES, TERMS
 
 IRAN, US, ECON, INDUCEMENT, PEER, PUBLIC, PALESTINE = range(len(TERMS))
 EVENTS = len(TERMS)

@@ -26,9 +26,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.config import RunConfig
-from sim.outcomes import Outcomes
-from sim.uncertainty import Uncertain
+from sim.config.schema import RunConfig
+from sim.config.uncertainty import Uncertain
+from sim.engine.outcomes import Outcomes
 
 JOB_FILE = "job.json"
 OUTCOMES_FILE = "outcomes.parquet"
@@ -135,6 +135,21 @@ def finished(folder: Path, config: RunConfig) -> bool:
 
 def read_job(folder: Path) -> StoredJob:
     return StoredJob(folder, json.loads((folder / JOB_FILE).read_text()))
+
+
+def find_jobs(paths: list[Path]) -> list[StoredJob]:
+    """Jobs in the given folders: a folder holding job.json is one job; otherwise its numbered
+    sub-folders (a Hydra sweep) are, in job order."""
+    folders: list[Path] = []
+    for path in paths:
+        if (path / JOB_FILE).is_file():
+            folders.append(path)
+        else:
+            subs = [p for p in path.iterdir() if (p / JOB_FILE).is_file()] if path.is_dir() else []
+            folders += sorted(subs, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
+    if not folders:
+        raise ValueError(f"no finished jobs (folders with {JOB_FILE}) in {', '.join(map(str, paths))}")
+    return [read_job(f) for f in folders]
 
 
 def publish(folder: Path, write: Callable[[Path], list[Path]]) -> list[Path]:

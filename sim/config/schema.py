@@ -7,12 +7,15 @@ entry point sees Hydra.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.config.errors import ConfigError
+from sim.config.validate import MONTH, UNIT, between, build, one_of, with_value
 from sim.core.calendar import parse_month
-from sim.core.utility import TERMS
-from sim.validate import MONTH, UNIT, ConfigError, between, build, one_of
+from sim.core.terms import TERMS
 
 STATUSES = ("outside", "talks", "member")
 STRATEGIES = ("none", "priority", "persuadable", "scripted")
@@ -238,11 +241,31 @@ class RecordConfig:
 def load_config(data: dict) -> RunConfig:
     """Validated `RunConfig` from a plain dict, or `ConfigError` naming the first bad key."""
     config = build(RunConfig, data)
-    _check_references(config)
+    check_config(config)
     return config
 
 
-def _check_references(cfg: RunConfig) -> None:
+def with_values(config: RunConfig, values: Mapping[str, Any], origin: str | None = None) -> RunConfig:
+    """`config` with each dotted key set to its value, checked as a config file is: each field's
+    constraint, then the cross-field rules. The one way to change a config below the entry point
+    (page values, sampled points, drawn inputs, fitted parameters). `origin` says what produced
+    the values, for the error (e.g. a sensitivity parameter's range)."""
+    try:
+        for key, value in values.items():
+            config = with_value(config, key, value)
+        check_config(config)
+    except ConfigError as err:
+        raise err if origin is None else err.in_file(origin) from None
+    return config
+
+
+def params_values(params: Params) -> dict[str, float]:
+    """Every number of a params option by its name under `params`: 'weights.peer', 'threshold'."""
+    values = {f"weights.{k}": v for k, v in dataclasses.asdict(params.weights).items()}
+    return values | {k: v for k, v in dataclasses.asdict(params).items() if isinstance(v, float)}
+
+
+def check_config(cfg: RunConfig) -> None:
     """Cross-field checks: names that must exist, and orderings."""
     countries = cfg.roster.countries
     if not countries:

@@ -16,19 +16,11 @@ import types
 import typing
 from typing import Any
 
+from sim.config.errors import ConfigError
+from sim.config.uncertainty import parse
+from sim.core.calendar import parse_month
+
 _MISSING = dataclasses.MISSING
-
-
-class ConfigError(ValueError):
-    """A bad configuration value: `key` is its dotted path, `file` where it came from."""
-
-    def __init__(self, key: str, problem: str, file: str | None = None):
-        self.key, self.problem, self.file = key, problem, file
-        where = f" ({file})" if file else ""
-        super().__init__(f"{key}: {problem}{where}" if key else f"{problem}{where}")
-
-    def in_file(self, file: str) -> ConfigError:
-        return ConfigError(self.key, self.problem, file)
 
 
 def between(low: float | None = None, high: float | None = None) -> dict:
@@ -98,8 +90,6 @@ def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
         return _in_range(value, key, meta, "a whole number")
     if hint is float:
         if isinstance(value, dict):  # a range or distribution: an uncertain input
-            from sim.uncertainty import parse
-
             return parse(value, key, *meta.get("range", (None, None)))
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(key, f"expected a number{_range_text(meta)}, got {_show(value)}")
@@ -161,8 +151,6 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _check_month(value: str, key: str) -> None:
-    from sim.core.calendar import parse_month
-
     try:
         parse_month(value)
     except ValueError:

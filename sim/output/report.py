@@ -1,19 +1,35 @@
-"""The comparison report: one Markdown file with the question, the figure, the table and the
-configs that produced them, so that a brief can cite it whole."""
+"""A comparison on disk: its tables, its figure, and one Markdown report with the question, the
+figure, the table and the configs that produced them, so that a brief can cite it whole."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import matplotlib.pyplot as plt
 import yaml
 
-from sim import store
-from sim.plots import CAPTION, TRIVIAL
-from sim.sources import ROOT
+from sim.config.sources import ROOT
+from sim.output import store
+from sim.output.plots import CAPTION, TRIVIAL, plot_comparison
 
 if TYPE_CHECKING:
-    from sim.compare import Comparison
+    from sim.analysis.compare import Comparison
+
+
+def write_comparison(comparison: Comparison, folder: Path) -> list[Path]:
+    """comparison.csv, comparison.parquet, comparison.png and report.md in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = comparison.table
+    written = [
+        store.atomic_write(folder / "comparison.csv", lambda p: table.to_csv(p, index=False)),
+        store.atomic_write(folder / "comparison.parquet", lambda p: table.to_parquet(p, index=False)),
+    ]
+    fig = plot_comparison(table, baseline=comparison.labels[comparison.baseline])
+    written.append(store.atomic_write(folder / "comparison.png", lambda p: fig.savefig(p, dpi=150, format="png")))
+    plt.close(fig)
+    written.append(write_report(comparison, folder))
+    return written
 
 
 def write_report(comparison: Comparison, folder: Path) -> Path:

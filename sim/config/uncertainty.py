@@ -8,9 +8,10 @@ Any number in the roster, mediator, scenario, events or params may be written as
                                                     (and to low/high when given)
 
 Replicates come in groups of `replicates_per_draw`; each group draws every uncertain input
-once, from keyed streams (so two scenarios sharing an input share its draws), and runs with
-those values. The groups give the split of the spread: the between-group variance (a one-way
-random-effects ANOVA) is what the inputs contribute, the within-group variance is chance.
+once, from keyed streams (so two scenarios sharing an input share its draws; sim.engine.design),
+and runs with those values. The groups give the split of the spread (sim.analysis.tables): the
+between-group variance (a one-way random-effects ANOVA) is what the inputs contribute, the
+within-group variance is chance.
 A degenerate range (low = high) draws that value exactly, so it gives the fixed-value result.
 """
 
@@ -22,8 +23,7 @@ import math
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from sim.core import streams
-from sim.validate import ConfigError
+from sim.config.errors import ConfigError
 
 UNIFORM, TRIANGULAR, NORMAL = "uniform", "triangular", "normal"
 SHAPES = {
@@ -123,28 +123,3 @@ def uncertain_inputs(config) -> dict[str, Uncertain]:
     for group in UNCERTAIN_GROUPS:
         walk(getattr(config, group), group)
     return found
-
-
-def draw(inputs: dict[str, Uncertain], draws: int, seed: int) -> np.ndarray:
-    """(draws, len(inputs)) values: draw g of input k is a keyed uniform of (seed, g, key)."""
-    key = streams.stream_key(seed)
-    bases = streams.base_streams(key, np.arange(draws, dtype=np.int64), streams.name_keys(list(inputs)))
-    u = streams.uniforms(bases, 0, streams.INPUT)
-    return np.column_stack([dist.quantile(u[:, k]) for k, dist in enumerate(inputs.values())])
-
-
-def share_from_inputs(sums: np.ndarray, squares: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Share of the variance that lies between draws, from per-draw sums and sums of squares
-    (groups, K) of the outcomes and the group sizes (groups, 1): a one-way random-effects ANOVA
-    on the complete groups, the between component cut at 0. NaN without variance, or with fewer
-    than two complete groups, or groups of one."""
-    size = sizes.max()
-    full = sizes[:, 0] == size
-    if full.sum() < 2 or size < 2:
-        return np.full(sums.shape[1], np.nan)
-    means = sums[full] / size
-    within = ((squares[full] - sums[full] * means) / (size - 1)).mean(axis=0)
-    between = np.maximum(means.var(axis=0, ddof=1) - within / size, 0.0)
-    total = between + within
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 1e-12, between / total, np.nan)

@@ -14,9 +14,9 @@ import pandas as pd
 
 from sim.core.calendar import format_month
 from sim.core.decision import Status
-from sim.core.utility import CONTRIBUTIONS
-from sim.outcomes import FIXED_POINT, ContributionSums
-from sim.world import World
+from sim.core.terms import CONTRIBUTIONS
+from sim.engine.outcomes import FIXED_POINT, ContributionSums
+from sim.engine.world import World
 
 VALUES = (*CONTRIBUTIONS, "utility", "threshold")
 SHOWN = 3  # terms named in a "why" row

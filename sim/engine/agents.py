@@ -14,10 +14,10 @@ import numpy as np
 from sim.core import mediator, streams
 from sim.core.decision import Status, next_status, response
 from sim.core.utility import INDUCEMENT, accession_utility
-from sim.outcomes import NEVER
+from sim.engine.outcomes import NEVER
 
 if TYPE_CHECKING:
-    from sim.model import AccordModel
+    from sim.engine.model import AccordModel
 
 
 class Country(mesa.Agent):
@@ -33,8 +33,8 @@ class Country(mesa.Agent):
         self.stream = stream  # this country's random stream in this replicate
         self.status = Status(int(world.status0[index]))
         self.next_status = self.status
-        self.weights = world.weights[index]
-        self.threshold = float(world.threshold[index])
+        self.weights = model.numbers.weights[index]
+        self.threshold = float(model.numbers.threshold[index])
         self.offer = 0.0  # what the mediator's offer is worth to me this month
         self.talks_month = -1 if self.status in (Status.TALKS, Status.MEMBER) else NEVER
         self.join_month = -1 if self.status == Status.MEMBER else NEVER
@@ -53,7 +53,7 @@ class Country(mesa.Agent):
     def step(self) -> None:
         """If accession utility clears my threshold, open talks (or sign, if in talks)."""
         m = self.model
-        rates = m.world.rates
+        rates = m.rates
         readiness = response(accession_utility(self.contributions()), self.threshold, rates.noise)
         draw = streams.uniform(self.stream, m.month, streams.TRANSITION)
         shocked = bool(m.shock_hit[self.index])
@@ -81,10 +81,9 @@ class Mediator(mesa.Agent):
 
     def __init__(self, model: AccordModel):
         super().__init__(model)
-        world = model.world
         self.name = "mediator"
-        self.units = world.units0.copy()
-        self.leverage = world.leverage0.copy()
+        self.units = model.numbers.units0.copy()
+        self.leverage = model.numbers.leverage0.copy()
         n_country, n_type = self.leverage.shape
         self.offers = np.full(n_country, mediator.NO_OFFER, dtype=np.int64)
         self._gain = np.zeros((n_country, n_type))
@@ -92,17 +91,15 @@ class Mediator(mesa.Agent):
 
     def step(self) -> None:
         """Court the countries my strategy picks, each with the inducement that moves it most."""
-        m, world = self.model, self.model.world
+        m, n, shared = self.model, self.model.numbers, self.model.world.shared
         status = np.array([c.status for c in m.countries], dtype=np.int64)
         utility = np.array([accession_utility(row) for row in m.terms])  # before any offer
-        strength = world.weights[:, INDUCEMENT, None] * m.engagement * self.leverage
-        mediator.fill_offer_factors(self._factor, strength, world.rates.noise)
-        mediator.fill_persuasion_gain(
-            self._gain, status, utility, world.threshold, self._factor, world.rates
-        )
+        strength = n.weights[:, INDUCEMENT, None] * m.engagement * self.leverage
+        mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
+        mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold, self._factor, m.rates)
         mediator.choose_offers(
-            self.offers, world.strategy, self._gain, self.leverage, status, self.units,
-            world.cost, world.priority_rank, world.max_targets, world.script[m.month_index],
+            self.offers, shared.strategy, self._gain, self.leverage, status, self.units,
+            n.cost, shared.priority_rank, shared.max_targets, shared.script[m.month_index],
         )  # fmt: skip
         for country, offer in zip(m.countries, self.offers):
             country.offer = mediator.offer_worth(offer, self.leverage[country.index], m.engagement)

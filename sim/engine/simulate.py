@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.config import ENGINES
-from sim.design import WorldStack, stack_worlds
-from sim.ensemble import run_ensemble
-from sim.model import AccordModel
-from sim.outcomes import ContributionSums, Outcomes
-from sim.world import World
+from sim.config.schema import ENGINES
+from sim.engine.kernel import run_ensemble
+from sim.engine.model import AccordModel
+from sim.engine.outcomes import ContributionSums, Outcomes
+from sim.engine.world import World
 
 CHUNK = 16384  # replicates per kernel call: ~5 MB of streams and outcomes for 32 countries
 
 
 def simulate(
-    world: World | WorldStack, *, replicates: int, seed: int, engine: str = "ensemble",
+    world: World, *, replicates: int, seed: int, engine: str = "ensemble",
     chunk: int = CHUNK, points: np.ndarray | None = None,
 ) -> Outcomes:  # fmt: skip
     """Outcomes of replicates 0..replicates-1 of `seed`; replicate r runs in design point
-    `points[r]` of a stack (default: all in the first)."""
+    `points[r]` of the world (default: all in the first)."""
     return simulate_explained(
         world, replicates=replicates, seed=seed, engine=engine, chunk=chunk, points=points,
         explain=False,
@@ -32,36 +31,34 @@ def simulate(
 
 
 def simulate_explained(
-    world: World | WorldStack, *, replicates: int, seed: int, engine: str = "ensemble",
+    world: World, *, replicates: int, seed: int, engine: str = "ensemble",
     chunk: int = CHUNK, points: np.ndarray | None = None, explain: bool = True,
 ) -> tuple[Outcomes, ContributionSums | None]:  # fmt: skip
     """`simulate`, and the sums of the utility contributions that explain it. The explanation
     always comes from the kernel: the Mesa engine follows the same paths replicate by replicate."""
-    stack = world if isinstance(world, WorldStack) else stack_worlds([world])
     points = np.zeros(replicates, dtype=np.int64) if points is None else np.asarray(points)
     if engine not in ENGINES:
         raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
-    outcomes, sums = Outcomes.empty(replicates, len(stack.world.ids)), None
+    outcomes, sums = Outcomes.empty(replicates, len(world.ids)), None
     for s in range(0, replicates, chunk):
         rows = np.arange(s, min(s + chunk, replicates))
         if engine == "ensemble" or explain:
-            outcome, part = run_ensemble(stack, points[rows], rows, seed, explain)
+            outcome, part = run_ensemble(world, points[rows], rows, seed, explain)
             sums = part if sums is None else sums + part
         if engine == "mesa":
-            outcome = run_mesa(stack, rows, seed, points[rows])
+            outcome = run_mesa(world, rows, seed, points[rows])
         outcomes.fill(s, outcome)
     return outcomes, sums
 
 
 def run_mesa(
-    world: World | WorldStack, replicates, seed: int, points: np.ndarray | None = None
+    world: World, replicates, seed: int, points: np.ndarray | None = None
 ) -> Outcomes:
     """One Mesa model per replicate, each run to the horizon."""
-    stack = world if isinstance(world, WorldStack) else stack_worlds([world])
     parts = []
     for j, replicate in enumerate(replicates):
         point = 0 if points is None else int(points[j])
-        model = AccordModel(stack[point], rng=seed, replicate=int(replicate), collect=False)
+        model = AccordModel(world.point(point), rng=seed, replicate=int(replicate), collect=False)
         model.run_model()
         parts.append(model.outcome())
     return Outcomes.concat(parts)

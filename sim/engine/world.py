@@ -1,23 +1,29 @@
-"""A validated `RunConfig` compiled once into the arrays both engines read.
+"""A validated `RunConfig` compiled once into the arrays every engine reads.
 
 Countries are indexed in roster order; inducement types in the mediator's order. Everything a
 month needs that does not depend on chance (the mediator's era, dated events) is precomputed.
+The kernel's inputs are two NamedTuples (sim.engine.inputs): `shared` (the world's shape and
+wiring) and `numbers` (everything that may vary, with a design-point axis of length 1 here;
+sim.engine.design stacks many).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import RunConfig
+from sim.config.schema import RunConfig
 from sim.core import streams
 from sim.core.calendar import parse_month
 from sim.core.decision import Rates, Status
 from sim.core.events import EventTable
 from sim.core.mediator import Strategy
 from sim.core.peers import adjacency, tie_totals
-from sim.core.utility import FEATURES, TERMS
+from sim.core.terms import FEATURES, TERMS
+from sim.engine.inputs import Numbers, Shared, fixed
+from sim.engine.month import point_events, point_rates
 
 _STATUS = {"outside": Status.OUTSIDE, "talks": Status.TALKS, "member": Status.MEMBER}
 
@@ -27,37 +33,43 @@ class World:
     ids: list[str]
     names: list[str]
     regions: list[str]
-    status0: np.ndarray  # (C,) Status at the start
-    features: np.ndarray  # (C, len(FEATURES))
-    weights: np.ndarray  # (C, len(TERMS))
-    threshold: np.ndarray  # (C,)
-    rates: Rates
-    ties: np.ndarray  # (C, C)
-    tie_totals: np.ndarray  # (C,) total tie weight of each country
-    leader: int  # index, or -1
-    is_follower: np.ndarray  # (C,) bool
-    leader_multiplier: float
     inducement_types: list[str]
-    leverage0: np.ndarray  # (C, K) value of each offer; 0 where granted already or withheld
-    units0: np.ndarray  # (K,) units left at the start
-    cost: np.ndarray  # (K,)
-    strategy: int  # a sim.core.mediator.Strategy value
-    max_targets: int
-    priority_rank: np.ndarray  # (C,) position in the priority list, C when unlisted
-    script: np.ndarray  # (n_months, C) type offered by a scripted mediator, or -1
+    event_names: list[str]
     start: int  # absolute month of the first step
     n_months: int
-    engagement: np.ndarray  # (n_months,) era level x scale, before event shifts
-    salience: float
-    events: EventTable
-    remaining0: np.ndarray  # (E,) months left of dated events already running at the start
     country_keys: np.ndarray  # (C,) uint64 stream keys
     event_keys: np.ndarray  # (E,) uint64 stream keys
+    shared: Shared
+    numbers: Numbers  # leading axis: design points
 
     @property
     def months(self) -> np.ndarray:
         """Absolute month numbers of the steps."""
         return self.start + np.arange(self.n_months)
+
+    @property
+    def size(self) -> int:
+        """Number of design points."""
+        return len(self.numbers.threshold)
+
+    @property
+    def status0(self) -> np.ndarray:
+        return self.shared.status0
+
+    def point(self, point: int) -> World:
+        """The world of one design point (for the Mesa engine and the likelihood)."""
+        numbers = Numbers(*(a[point : point + 1] for a in self.numbers))
+        return dataclasses.replace(self, numbers=numbers)
+
+    def values(self, point: int = 0) -> Numbers:
+        """The numbers of one design point, without the design-point axis."""
+        return Numbers(*(a[point] for a in self.numbers))
+
+    def rates(self, point: int = 0) -> Rates:
+        return point_rates(self.shared, self.numbers, point)
+
+    def events(self, point: int = 0) -> EventTable:
+        return point_events(self.shared, self.numbers, point)
 
 
 def compile_world(cfg: RunConfig) -> World:
@@ -69,63 +81,73 @@ def compile_world(cfg: RunConfig) -> World:
     types_ = list(med.inducements)
     start, end = parse_month(sc.start), parse_month(sc.end)
     n_months = end - start + 1
-    table, event_names = _event_table(cfg, index, types_)
-    onset_before = (table.onset >= 0) & (table.onset < start)
-    remaining0 = np.where(onset_before, np.maximum(table.onset + table.months - start, 0), 0)
+    events, event_names = _event_table(cfg, index, types_)
+    onset_before = (events.onset >= 0) & (events.onset < start)
+    remaining0 = np.where(onset_before, np.maximum(events.onset + events.months - start, 0), 0)
     granted = np.array([[t in c.granted for t in types_] for c in countries], dtype=bool)
-    granted |= table.grants[onset_before].any(axis=0)
+    granted |= events.grants[onset_before].any(axis=0)
     withheld = np.array([[t in med.withheld.get(cid, ()) for t in types_] for cid in ids], dtype=bool)
     values = np.array([[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries])
     units0 = np.array([med.inducements[t].units for t in types_], dtype=np.int64)
-    units0 = np.maximum(units0 - table.grants[onset_before].sum(axis=(0, 1)), 0)
+    units0 = np.maximum(units0 - events.grants[onset_before].sum(axis=(0, 1)), 0)
     ties = adjacency(
         [c.region for c in countries],
         [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
         region_weight=p.region_weight,
     )
-    return World(
-        ids=ids,
-        names=[c.name for c in countries],
-        regions=[c.region for c in countries],
-        status0=np.array([_STATUS[c.status] for c in countries], dtype=np.int8),
-        features=np.array([[getattr(c, f) for f in FEATURES] for c in countries], dtype=np.float64),
-        weights=np.array(
-            [[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries],
-            dtype=np.float64,
-        ),
-        threshold=np.array(
-            [p.threshold if c.threshold is None else c.threshold for c in countries], dtype=np.float64
-        ),
-        rates=Rates(
-            open=p.rate_open,
-            sign=p.rate_sign,
-            collapse=p.rate_collapse,
-            exit=p.rate_exit,
-            collapse_on_shock=p.collapse_on_shock,
-            noise=p.noise,
-            exit_enabled=bool(sc.exit_enabled),
-        ),
-        ties=ties,
-        tie_totals=tie_totals(ties),
-        leader=index.get(cfg.roster.peers.leader, -1),
+    shared = Shared(
+        status0=[_STATUS[c.status] for c in countries],
         is_follower=np.isin(np.arange(len(ids)), [index[f] for f in cfg.roster.peers.followers]),
-        leader_multiplier=p.leader_multiplier,
-        inducement_types=types_,
-        leverage0=np.where(granted | withheld, 0.0, values).astype(np.float64),
-        units0=units0,
-        cost=np.array([med.inducements[t].cost for t in types_], dtype=np.float64),
+        leader=index.get(cfg.roster.peers.leader, -1),
         strategy=int(Strategy[med.strategy.upper()]),
         max_targets=med.max_targets,
         priority_rank=_priority_rank(med.priority, index),
         script=_script(med, index, types_, start, n_months),
         start=start,
+        exit_enabled=sc.exit_enabled,
+        event_onset=events.onset,
+        event_hits=events.hits,
+        event_collapses_talks=events.collapses_talks,
+        event_grants=events.grants,
+    )
+    one = {  # every number of the one design point; `Numbers` adds the design-point axis
+        "features": [[getattr(c, f) for f in FEATURES] for c in countries],
+        "weights": [[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries],
+        "threshold": [p.threshold if c.threshold is None else c.threshold for c in countries],
+        "rate_open": p.rate_open,
+        "rate_sign": p.rate_sign,
+        "rate_collapse": p.rate_collapse,
+        "rate_exit": p.rate_exit,
+        "collapse_on_shock": p.collapse_on_shock,
+        "noise": p.noise,
+        "ties": ties,
+        "tie_totals": tie_totals(ties),
+        "leader_multiplier": p.leader_multiplier,
+        "leverage0": np.where(granted | withheld, 0.0, values),
+        "units0": units0,
+        "cost": [med.inducements[t].cost for t in types_],
+        "engagement": _engagement(cfg, start, n_months),
+        "salience": sc.salience,
+        "remaining0": remaining0,
+        "event_months": events.months,
+        "event_p_monthly": events.p_monthly,
+        "event_salience": events.salience,
+        "event_iran_threat": events.iran_threat,
+        "event_engagement": events.engagement,
+    }
+    numbers = Numbers(**{k: np.asarray(v)[None] for k, v in one.items()})
+    return World(
+        ids=ids,
+        names=[c.name for c in countries],
+        regions=[c.region for c in countries],
+        inducement_types=types_,
+        event_names=event_names,
+        start=start,
         n_months=n_months,
-        engagement=_engagement(cfg, start, n_months),
-        salience=sc.salience,
-        events=table,
-        remaining0=remaining0.astype(np.int64),
         country_keys=streams.name_keys([c.name for c in countries]),
         event_keys=streams.name_keys(event_names),
+        shared=fixed(shared),
+        numbers=fixed(numbers),
     )
 
 

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.explain import contributions_table, why_table
 from sim.core.calendar import format_month
 from sim.core.decision import Status
-from sim.explain import contributions_table, why_table
-from sim.outcomes import NEVER, TABLE_CHUNK, ContributionSums, Outcomes
-from sim.uncertainty import share_from_inputs
-from sim.world import World
+from sim.engine.outcomes import NEVER, TABLE_CHUNK, ContributionSums, Outcomes
+from sim.engine.world import World
 
 Z95 = 1.959963984540054
 NEW_MEMBERS = "new members"  # the spread table's row for the number of new members
@@ -180,3 +179,20 @@ def _cumulative_counts(month: np.ndarray, n_months: int, n_country: int) -> np.n
     flat = slot * n_country + np.arange(n_country)
     hist = np.bincount(flat.ravel(), minlength=(n_months + 2) * n_country)
     return np.cumsum(hist.reshape(n_months + 2, n_country), axis=0)[1 : n_months + 1]
+
+
+def share_from_inputs(sums: np.ndarray, squares: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Share of the variance that lies between draws, from per-draw sums and sums of squares
+    (groups, K) of the outcomes and the group sizes (groups, 1): a one-way random-effects ANOVA
+    on the complete groups, the between component cut at 0. NaN without variance, or with fewer
+    than two complete groups, or groups of one."""
+    size = sizes.max()
+    full = sizes[:, 0] == size
+    if full.sum() < 2 or size < 2:
+        return np.full(sums.shape[1], np.nan)
+    means = sums[full] / size
+    within = ((squares[full] - sums[full] * means) / (size - 1)).mean(axis=0)
+    between = np.maximum(means.var(axis=0, ddof=1) - within / size, 0.0)
+    total = between + within
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 1e-12, between / total, np.nan)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.agents import Country, Mediator
-from sim.config import RunConfig
+from sim.config.schema import RunConfig
 from sim.core import events, streams
 from sim.core.peers import fill_peer_pressure
-from sim.core.utility import TERMS, fill_terms
-from sim.outcomes import Outcomes
-from sim.world import World, compile_world
+from sim.core.terms import TERMS
+from sim.core.utility import fill_terms
+from sim.engine.agents import Country, Mediator
+from sim.engine.outcomes import Outcomes
+from sim.engine.world import World, compile_world
 
 
 class AccordModel(mesa.Model):
@@ -32,16 +33,18 @@ class AccordModel(mesa.Model):
     def __init__(
         self, config: RunConfig | World, *, rng=None, replicate: int = 0, collect: bool = True
     ):
+        """`config` or a compiled world of one design point; replicate `replicate` of seed `rng`."""
         super().__init__(rng=rng)
         self.world = world = config if isinstance(config, World) else compile_world(config)
+        self.numbers, self.rates, self.events = world.values(), world.rates(), world.events()
         self.month_index = 0
         key, rep = _stream_key(rng, self.rng), np.array([replicate])
         country_streams = streams.base_streams(key, rep, world.country_keys)[0]
         self._event_streams = streams.base_streams(key, rep, world.event_keys)[0]
-        self._events_left = world.remaining0.copy()
+        self._events_left = self.numbers.remaining0.copy()
         n_country, n_event = len(world.ids), len(world.event_keys)
         self._started = np.zeros(n_event, dtype=np.bool_)
-        self._granted = np.zeros(world.leverage0.shape, dtype=np.bool_)
+        self._granted = np.zeros(self.numbers.leverage0.shape, dtype=np.bool_)
         self.shock_hit = np.zeros(n_country, dtype=np.bool_)
         self.terms = np.zeros((n_country, len(TERMS)))
         self.mediator = Mediator(self)
@@ -78,27 +81,25 @@ class AccordModel(mesa.Model):
         return Outcomes(get("talks_month"), get("join_month"), get("exit_month"))
 
     def _apply_events(self) -> None:
-        world, month, table = self.world, self.month, self.world.events
+        n, month = self.numbers, self.month
         draws = np.array([streams.uniform(b, month, streams.SHOCK_ONSET) for b in self._event_streams])
-        self.salience = np.zeros(len(world.ids))
-        self.threat_shift = np.zeros(len(world.ids))
+        self.salience = np.zeros(len(self.world.ids))
+        self.threat_shift = np.zeros(len(self.world.ids))
         self.engagement = events.month_of_events(
-            self._events_left, month, draws, table, world.salience,
-            world.engagement[self.month_index], self._started, self.salience, self.threat_shift,
-            self.shock_hit, self._granted,
+            self._events_left, month, draws, self.events, n.salience, n.engagement[self.month_index],
+            self._started, self.salience, self.threat_shift, self.shock_hit, self._granted,
         )  # fmt: skip
         self.mediator.grant(self._granted)
 
     def _update_situation(self) -> None:
         """Peer pressure and every utility term but the mediator's offer, for all countries."""
-        world = self.world
+        n, shared = self.numbers, self.world.shared
         status = np.array([c.status for c in self.countries], dtype=np.int64)
         pressure = np.zeros(len(status))
         fill_peer_pressure(
-            pressure, world.ties, world.tie_totals, status, world.leader, world.is_follower,
-            world.leader_multiplier,
-        )  # fmt: skip
-        fill_terms(self.terms, world.weights, world.features, self.threat_shift, self.salience, pressure)
+            pressure, n.ties, n.tie_totals, status, shared.leader, shared.is_follower, n.leader_multiplier
+        )
+        fill_terms(self.terms, n.weights, n.features, self.threat_shift, self.salience, pressure)
 
 
 def _stream_key(rng, generator: np.random.Generator) -> np.uint64:

@@ -167,7 +167,7 @@ def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str 
     """One panel per country: the mean contribution of each term to accession utility by month
     (stacked: incentives up, costs down), the utility and the threshold, over the replicates in
     which the country is still deciding."""
-    from sim.core.utility import CONTRIBUTIONS
+    from sim.core.terms import CONTRIBUTIONS
 
     cols = 2
     rows = max((len(countries) + cols - 1) // cols, 1)
@@ -263,20 +263,20 @@ def plot_sensitivity_heatmap(table: pd.DataFrame, index: str, name: str) -> Figu
 STATUS_COLOURS = {"outside": "#bbbbbb", "talks": "#f0a500", "member": "#1f77b4", "exited": "#d62728"}
 
 
-def plot_network(world, statuses: list[str], *, title: str = "") -> Figure:
+def plot_network(names: list[str], ties: np.ndarray, statuses: list[str], *, title: str = "") -> Figure:
     """The countries as a network (peer ties), each coloured by its status."""
     import networkx as nx
 
     graph = nx.Graph()
-    graph.add_nodes_from(range(len(world.names)))
-    rows, cols = np.nonzero(np.triu(world.ties) > 0)
+    graph.add_nodes_from(range(len(names)))
+    rows, cols = np.nonzero(np.triu(ties) > 0)
     graph.add_edges_from(zip(rows.tolist(), cols.tolist()))
-    positions = _layout(tuple(world.names), tuple(map(tuple, (world.ties > 0).astype(int))))
+    positions = _layout(tuple(names), tuple(map(tuple, (ties > 0).astype(int))))
     fig, ax = plt.subplots(figsize=(8, 6.5), layout="constrained")
     nx.draw_networkx_edges(graph, positions, ax=ax, alpha=0.15)
     nx.draw_networkx_nodes(graph, positions, ax=ax, node_size=160,
                            node_color=[STATUS_COLOURS[s] for s in statuses])  # fmt: skip
-    nx.draw_networkx_labels(graph, positions, ax=ax, labels=dict(enumerate(world.names)), font_size=6)
+    nx.draw_networkx_labels(graph, positions, ax=ax, labels=dict(enumerate(names)), font_size=6)
     for status, colour in STATUS_COLOURS.items():
         ax.scatter([], [], color=colour, label=status)
     ax.legend(loc="lower left", fontsize=7, frameon=False)

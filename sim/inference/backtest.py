@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.config import RecordConfig
+from sim.config.schema import RecordConfig
 from sim.core.calendar import format_month, parse_month
-from sim.likelihood import load_record, one_step_predictions
-from sim.world import compile_world
+from sim.engine.world import compile_world
+from sim.inference.fit import with_params
+from sim.inference.likelihood import load_record, one_step_predictions
 
 EPS = 1e-12
 
@@ -79,8 +80,6 @@ def run_era_backtest(config, record: RecordConfig, fit_mode, p_talks: float) -> 
 def _predictions(config, record, values: dict, p_talks: float, *, train, test) -> pd.DataFrame:
     """One-step predictions of the model (with `values`) and of the baselines (fitted on the
     `train` months) for the country-months at risk in the `test` months."""
-    from sim.calibrate import with_params
-
     world = compile_world(with_params(config, {k: v for k, v in values.items() if k != "p_talks_at_start"}))
     rec = load_record(record, world)
     model = one_step_predictions(world, rec, values.get("p_talks_at_start", p_talks))

@@ -21,15 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.config import RecordConfig
-from sim.core import events, mediator
+from sim.config.errors import ConfigError
+from sim.config.schema import RecordConfig
+from sim.core import mediator
 from sim.core.calendar import parse_month
-from sim.core.decision import MEMBER, OUTSIDE, Rates, response
-from sim.core.peers import fill_peer_pressure
-from sim.core.utility import INDUCEMENT, TERMS, accession_utility, fill_terms
-from sim.outcomes import NEVER
-from sim.validate import ConfigError
-from sim.world import World
+from sim.core.decision import Rates
+from sim.engine.month import follow_record
+from sim.engine.outcomes import NEVER
+from sim.engine.world import World
 
 
 @dataclass(frozen=True)
@@ -58,18 +57,22 @@ def load_record(record: RecordConfig, world: World) -> Record:
     return Record(joined, in_talks)
 
 
-def readiness_on_record(world: World, record: Record) -> tuple[np.ndarray, np.ndarray]:
+def readiness_on_record(world: World, record: Record, point: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Each country's monthly response r (T, C) and talks-collapsing shock (T, C) on the record."""
-    if (world.events.onset < 0).any():
+    readiness, shocked, _ = month_inputs(world, record, point)
+    return readiness, shocked
+
+
+def month_inputs(world: World, record: Record, point: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The record's months as the model sees them, for design point `point`: each country's
+    response r (T, C), whether a talks-collapsing shock hit it (T, C), and the type offered to it
+    (T, C; -1 for none)."""
+    if (world.shared.event_onset < 0).any():
         raise ConfigError("events.random", "the likelihood replaces random shocks by the record: expected none")
-    if world.strategy not in (mediator.NONE, mediator.SCRIPTED):
+    if world.shared.strategy not in (mediator.NONE, mediator.SCRIPTED):
         raise ConfigError("mediator.strategy", "the likelihood needs the record's offers: expected scripted or none")
-    return _path(
-        record.joined, world.weights, world.features, world.threshold, world.rates, world.ties,
-        world.tie_totals, world.leader, world.is_follower, world.leader_multiplier, world.leverage0,
-        world.units0, world.cost, world.strategy, world.priority_rank, world.script, world.start,
-        world.engagement, world.salience, world.events, world.remaining0,
-    )  # fmt: skip
+    traced = follow_record(world.shared, world.numbers, point, record.joined)
+    return traced.readiness[0], traced.shocked[0], traced.offers[0]
 
 
 def log_likelihood(
@@ -82,18 +85,15 @@ def log_likelihood(
     afterwards contributes the probability that it joined somewhere in the gap.
     """
     readiness, shock = readiness_on_record(world, record)
-    if scored is None:
-        return _forward(readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start)
-    return _forward_gaps(
-        readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start, scored
-    )
+    scored = np.ones(world.n_months, dtype=np.bool_) if scored is None else np.asarray(scored, dtype=np.bool_)
+    return _forward(readiness, shock, record.joined, record.in_talks, world.rates(), p_talks_at_start, scored)
 
 
 def join_probability(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
     """(T, C) probability of having joined by each month's end, given the record's inputs but not
     its outcomes: what a simulation of the same inputs should show (the cross-check)."""
     readiness, shock = readiness_on_record(world, record)
-    return _marginal(readiness, shock, world.rates, p_talks_at_start)
+    return _marginal(readiness, shock, world.rates(), p_talks_at_start)
 
 
 @njit(cache=True, error_model="numpy")
@@ -106,35 +106,11 @@ def _steps(r: float, shocked: bool, rates: Rates) -> tuple[float, float, float, 
     return rates.open * r, sign, walk, 1.0 - sign - walk
 
 
-@njit(cache=True, error_model="numpy")
-def _forward(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
-    n_months, n_country = readiness.shape
-    out = np.zeros(n_country)
-    for i in range(n_country):
-        outside, talks, log_scale = 1.0 - p_talks, p_talks, 0.0
-        for t in range(n_months):
-            opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
-            if t == joined[i]:
-                log_scale += np.log(talks * sign) if talks * sign > 0 else -np.inf
-                break
-            outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
-            if in_talks[t, i]:
-                outside = 0.0
-            total = outside + talks
-            if total <= 0.0:
-                log_scale = -np.inf
-                break
-            log_scale += np.log(total)  # rescale: long records would underflow
-            outside, talks = outside / total, talks / total
-        out[i] = log_scale
-    return out
-
-
 def one_step_predictions(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
     """(T, C) probability of joining in each month given the record up to the month before
     (NaN once a country has joined): the forward filter's one-step-ahead predictions."""
     readiness, shock = readiness_on_record(world, record)
-    return _predict(readiness, shock, record.joined, record.in_talks, world.rates, p_talks_at_start)
+    return _predict(readiness, shock, record.joined, record.in_talks, world.rates(), p_talks_at_start)
 
 
 @njit(cache=True, error_model="numpy")
@@ -157,7 +133,10 @@ def _predict(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy")
-def _forward_gaps(readiness, shock, joined, in_talks, rates, p_talks, scored) -> np.ndarray:
+def _forward(readiness, shock, joined, in_talks, rates, p_talks, scored) -> np.ndarray:
+    """Per country, the log-probability of its record: the forward algorithm over (outside,
+    talks), rescaled each scored month (long records would underflow); unscored months pass
+    unobserved, with joining marginalised."""
     n_months, n_country = readiness.shape
     out = np.zeros(n_country)
     for i in range(n_country):
@@ -199,52 +178,6 @@ def _marginal(readiness, shock, rates, p_talks) -> np.ndarray:
             outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
             out[t, i] = member
     return out
-
-
-@njit(cache=True, error_model="numpy")
-def _path(
-    joined, weights, features, threshold, rates, ties, totals, leader, is_follower,
-    leader_multiplier, leverage0, units0, cost, strategy, priority_rank, script, start,
-    engagement_by_month, base_salience, table, remaining0,
-):  # fmt: skip
-    """The engines' month (sim.ensemble._replicate) on the observed statuses, keeping r."""
-    n_country, n_type = leverage0.shape
-    n_months = len(engagement_by_month)
-    readiness = np.zeros((n_months, n_country))
-    shocks = np.zeros((n_months, n_country), dtype=np.bool_)
-    status = np.full(n_country, OUTSIDE, dtype=np.int64)
-    leverage, units, events_left = leverage0.copy(), units0.copy(), remaining0.copy()
-    started = np.zeros(len(remaining0), dtype=np.bool_)
-    granted = np.zeros((n_country, n_type), dtype=np.bool_)
-    hit = np.zeros(n_country, dtype=np.bool_)
-    no_draws = np.ones(len(remaining0))  # random shocks never start: the record replaces them
-    salience, threat, pressure = np.zeros(n_country), np.zeros(n_country), np.zeros(n_country)
-    terms = np.zeros((n_country, len(TERMS)))
-    gain = np.zeros((n_country, n_type))
-    offers = np.zeros(n_country, dtype=np.int64)
-    for t in range(n_months):
-        month = start + t
-        engagement = events.month_of_events(
-            events_left, month, no_draws, table, base_salience, engagement_by_month[t], started,
-            salience, threat, hit, granted,
-        )  # fmt: skip
-        if granted.any():
-            mediator.grant(leverage, units, granted)
-        fill_peer_pressure(pressure, ties, totals, status, leader, is_follower, leader_multiplier)
-        fill_terms(terms, weights, features, threat, salience, pressure)
-        mediator.choose_offers(
-            offers, strategy, gain, leverage, status, units, cost, priority_rank, 0, script[t]
-        )
-        for i in range(n_country):
-            worth = mediator.offer_worth(offers[i], leverage[i], engagement)
-            terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
-            readiness[t, i] = response(accession_utility(terms[i]), threshold[i], rates.noise)
-            shocks[t, i] = hit[i]
-        for i in range(n_country):
-            if joined[i] == t:
-                status[i] = MEMBER
-                mediator.spend(units, offers[i])
-    return readiness, shocks
 
 
 def _known(index: dict[str, int], cid: str, key: str) -> int:

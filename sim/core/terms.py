@@ -1,0 +1,29 @@
+"""Names of the utility's terms and of a country's features: plain data, nothing compiled, so
+that the config schema, the tables and the figures can name them without loading the kernel."""
+
+from __future__ import annotations
+
+TERMS = (
+    "iran_threat",
+    "us_security",
+    "econ_gain",
+    "inducement",
+    "peer",
+    "public_opposition",
+    "palestine",
+)
+"""Names of the utility terms: the columns of a terms array and of a weight matrix."""
+
+FEATURES = (
+    "iran_threat",
+    "us_security",
+    "econ_gain",
+    "public_permissiveness",
+    "regime_insulation",
+    "palestine_linkage",
+)
+"""A country's incentive features in [0, 1]: the columns of a features matrix."""
+
+CONTRIBUTIONS = (*TERMS, "events")
+"""Columns of an explanation: the terms at the standing Iran threat and salience, and `events`,
+what active events add through them. They sum to the utility."""

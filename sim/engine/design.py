@@ -1,0 +1,71 @@
+"""Many worlds of one shape: the design points of an uncertainty or sensitivity run, stacked.
+
+A design point is the world compiled from the config with some numbers changed (a parameter, a
+roster attribute, an event's size). The kernel reads every number that may vary from
+`World.numbers`, whose arrays have a leading design-point axis, and picks each replicate's row,
+so thousands of variants run in one call. What may not vary is the world's shape and wiring
+(`World.shared` and the labels: countries, statuses, who a shock hits, the mediator's
+strategy): changing those is a different scenario, not a variant.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from sim.config.schema import with_values
+from sim.config.uncertainty import Uncertain, uncertain_inputs
+from sim.core import streams
+from sim.engine.inputs import Numbers
+from sim.engine.world import World, compile_world
+
+LABELS = ("ids", "names", "regions", "inducement_types", "event_names", "start", "n_months")
+
+
+def stack_worlds(worlds: list[World]) -> World:
+    """One world whose design points are `worlds`, which may differ only in their numbers;
+    ValueError names a fixed field that differs."""
+    first = worlds[0]
+    for other in worlds[1:]:
+        different = _first_difference(first, other)
+        if different:
+            raise ValueError(f"design points differ in {different}, which must stay fixed")
+    if len(worlds) == 1:
+        return first
+    numbers = Numbers(*(np.concatenate(arrays) for arrays in zip(*(w.numbers for w in worlds))))
+    return dataclasses.replace(first, numbers=numbers)
+
+
+def _first_difference(a: World, b: World) -> str | None:
+    for f in LABELS:
+        if getattr(a, f) != getattr(b, f):
+            return f
+    for f, x, y in zip(a.shared._fields, a.shared, b.shared):
+        if not np.array_equal(x, y):
+            return f
+    return None
+
+
+def input_design(config, world: World) -> tuple[World, np.ndarray]:
+    """The worlds a run's replicates see, and each replicate's design point: one world when
+    every input is a number; with uncertain inputs, one drawn world per group of
+    `replicates_per_draw` replicates (sim.config.uncertainty)."""
+    inputs = uncertain_inputs(config)
+    if not inputs:
+        return world, np.zeros(config.replicates, dtype=np.int64)
+    group = config.replicates_per_draw
+    values = draw(inputs, -(-config.replicates // group), config.seed)
+    worlds = []
+    for g, row in enumerate(values):
+        origin = f"draw {g} of the uncertain inputs"
+        worlds.append(compile_world(with_values(config, dict(zip(inputs, row)), origin)))
+    return stack_worlds(worlds), np.arange(config.replicates, dtype=np.int64) // group
+
+
+def draw(inputs: dict[str, Uncertain], draws: int, seed: int) -> np.ndarray:
+    """(draws, len(inputs)) values: draw g of input k is a keyed uniform of (seed, g, key)."""
+    key = streams.stream_key(seed)
+    bases = streams.base_streams(key, np.arange(draws, dtype=np.int64), streams.name_keys(list(inputs)))
+    u = streams.uniforms(bases, 0, streams.INPUT)
+    return np.column_stack([dist.quantile(u[:, k]) for k, dist in enumerate(inputs.values())])

@@ -1,0 +1,91 @@
+"""The ensemble engine: the Mesa model's month, compiled and run for many replicates at once.
+
+Each replicate repeats `AccordModel.step` in the same order with the same compiled functions
+(sim.engine.month, sim.core) and the same keyed random draws, so replicate r here follows the
+same path as `AccordModel(world, rng=seed, replicate=r)`. Replicates run in parallel threads
+(numba `prange`); because every draw is keyed, the result does not depend on the number of
+threads or the chunking.
+
+Each row of a call is a (design point, replicate) pair: the design point picks the world's
+numbers from the stack, the replicate index picks the random streams. A sensitivity run gives
+every design point the same replicate indices (common random numbers).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from sim.core import streams
+from sim.engine.inputs import Milestones, Recorders, Rows, fixed
+from sim.engine.month import N_EXPLAINED, SIMULATING, run_replicate
+from sim.engine.outcomes import NEVER, ContributionSums, Outcomes
+from sim.engine.world import World
+
+BLOCKS = 64  # explanation sums are kept per block of rows, so threads never share one
+
+
+def run_ensemble(
+    world: World, points: np.ndarray, replicates: np.ndarray, seed: int, explain: bool = False
+) -> tuple[Outcomes, ContributionSums | None]:
+    """Outcomes of rows (design point `points[j]`, replicate `replicates[j]` of `seed`), and,
+    with `explain`, the sums of every deciding country's utility contributions."""
+    rows = stream_rows(world, points, replicates, seed)
+    recorders = new_recorders(world, len(replicates), explain=explain)
+    out = _run(world.shared, world.numbers, rows, recorders)
+    sums = None
+    if explain:
+        sums = ContributionSums(*(a.sum(axis=0) for a in recorders[:3]))
+    return Outcomes(*out), sums
+
+
+def stream_rows(world: World, points: np.ndarray, replicates: np.ndarray, seed: int) -> Rows:
+    key = streams.stream_key(seed)
+    reps = np.ascontiguousarray(replicates, dtype=np.int64)
+    return fixed(Rows(
+        points, streams.base_streams(key, reps, world.country_keys),
+        streams.base_streams(key, reps, world.event_keys),
+    ))  # fmt: skip
+
+
+def new_recorders(world: World, n_rows: int, *, explain: bool = False, trace: bool = False) -> Recorders:
+    """Room for what a kernel call records: explanation sums and a trace of each row's month
+    inputs, each empty unless asked for."""
+    n_blocks = max(min(BLOCKS, n_rows), 1)
+    shape = (world.n_months, len(world.ids)) if explain else (0, 0)
+    traced = (n_rows, world.n_months, len(world.ids)) if trace else (0, 0, 0)
+    return fixed(Recorders(
+        np.zeros((n_blocks, *shape, N_EXPLAINED)), np.zeros((n_blocks, *shape)),
+        np.zeros((n_blocks, shape[1], N_EXPLAINED)), np.full(traced, np.nan),
+        np.zeros(traced), np.full(traced, -1),
+    ))  # fmt: skip
+
+
+def traced_run(world: World, points: np.ndarray, replicates: np.ndarray, seed: int) -> tuple[Outcomes, Recorders]:
+    """`run_ensemble` keeping each row's month inputs (readiness, shocks, offers): for checks."""
+    recorders = new_recorders(world, len(replicates), trace=True)
+    out = _run(world.shared, world.numbers, stream_rows(world, points, replicates, seed), recorders)
+    return Outcomes(*out), recorders
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _run(shared, numbers, rows, recorders) -> Milestones:
+    n_rep, n_country = rows.country_streams.shape
+    out = Milestones(
+        np.full((n_rep, n_country), NEVER, dtype=np.int16),
+        np.full((n_rep, n_country), NEVER, dtype=np.int16),
+        np.full((n_rep, n_country), NEVER, dtype=np.int16),
+    )
+    n_blocks = len(recorders.deciding)
+    for b in prange(n_blocks):
+        _block(shared, numbers, rows, out, recorders, b, b * n_rep // n_blocks, (b + 1) * n_rep // n_blocks)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _block(shared, numbers, rows, out, recorders, block, first, last):
+    """Rows first..last-1, one after the other. One call per block, not per row: a call passes
+    every array of its NamedTuple arguments (a reference count each), and the month is inlined
+    here, not into the prange loop above, where numba may hoist its allocations out of the loop."""
+    for r in range(first, last):
+        run_replicate(shared, numbers, rows, r, out, recorders, block, SIMULATING)

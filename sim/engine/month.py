@@ -1,0 +1,175 @@
+"""The model's months, compiled once: for the ensemble kernel and for the likelihood of the record.
+
+`run_replicate` repeats `AccordModel.step` (sim.engine.model, the readable reference) for one
+row: (1) events start, shift salience, threat and engagement, and may grant inducements; (2) the
+situation: peer pressure and every utility term but the offer; (3) the mediator chooses whom to
+court; (4) every country's utility with its offer and its response r, then each decides from the
+same start-of-month state and all commit. It runs in one of two modes:
+
+- simulating: random shocks and decisions are drawn from the row's keyed streams (the kernel);
+- following a record: statuses follow the record's join months, random shocks never start (the
+  record's dated events replace them), and only the inputs of each month are kept (readiness,
+  shocks, offers; sim.inference.likelihood). Talks are latent there: a country in talks at the
+  start counts as outside.
+
+So the record is scored on exactly the month the simulations run. The loop takes its arrays out
+of the input tuples once per replicate, not once per month: each access to a tuple's array
+costs a reference count, and per month that made the kernel 30% slower.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.core import events, mediator, streams
+from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, Rates, next_status, response
+from sim.core.events import EventTable
+from sim.core.peers import fill_peer_pressure
+from sim.core.terms import CONTRIBUTIONS, TERMS
+from sim.core.utility import INDUCEMENT, accession_utility, fill_contributions, fill_terms
+from sim.engine.inputs import Milestones, Recorders, Rows
+from sim.engine.outcomes import BEFORE, FIXED_POINT, NEVER
+
+N_EXPLAINED = len(CONTRIBUTIONS) + 2  # the contributions, the utility, the threshold
+SIMULATING = np.zeros(0, dtype=np.int64)  # `joined` of a run that follows no record
+
+
+@njit(cache=True, error_model="numpy")
+def point_rates(shared, numbers, d: int) -> Rates:
+    """The hazards of design point `d`."""
+    return Rates(
+        numbers.rate_open[d], numbers.rate_sign[d], numbers.rate_collapse[d], numbers.rate_exit[d],
+        numbers.collapse_on_shock[d], numbers.noise[d], shared.exit_enabled,
+    )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def point_events(shared, numbers, d: int) -> EventTable:
+    """The events of design point `d`, as sim.core.events reads them."""
+    return EventTable(
+        shared.event_onset, numbers.event_months[d], numbers.event_p_monthly[d], shared.event_hits,
+        numbers.event_salience[d], numbers.event_iran_threat[d], numbers.event_engagement[d],
+        shared.event_collapses_talks, shared.event_grants,
+    )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def follow_record(shared, numbers, d: int, joined: np.ndarray) -> Recorders:
+    """Design point d's months on a record (`joined` (C,): each country's join step, or NEVER):
+    the traced readiness, shocks and offers (T, C) of `Recorders`, for one row."""
+    n_months, n_country = numbers.engagement.shape[1], len(joined)
+    no_streams = np.zeros((1, n_country), np.uint64), np.zeros((1, len(shared.event_onset)), np.uint64)
+    rows = Rows(np.full(1, d), no_streams[0], no_streams[1])
+    unused = np.zeros((1, n_country), np.int16)
+    recorders = Recorders(
+        np.zeros((1, 0, 0, N_EXPLAINED), np.int64), np.zeros((1, 0, 0), np.int64),
+        np.zeros((1, 0, N_EXPLAINED), np.int64), np.full((1, n_months, n_country), np.nan),
+        np.zeros((1, n_months, n_country), np.bool_), np.full((1, n_months, n_country), -1),
+    )  # fmt: skip
+    run_replicate(shared, numbers, rows, 0, Milestones(unused, unused.copy(), unused.copy()), recorders, 0, joined)
+    return recorders
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
+    """Row r to the horizon: its milestones into `out` (simulating), or its month inputs into
+    the recorders' trace (following `joined`, when not empty); explanation sums into `block`."""
+    following = len(joined) > 0
+    d, rates, table = rows.points[r], point_rates(shared, numbers, rows.points[r]), point_events(shared, numbers, rows.points[r])
+    country_stream, event_stream = rows.country_streams[r], rows.event_streams[r]
+    talks_month, join_month, exit_month = out.talks_month[r], out.join_month[r], out.exit_month[r]
+    explain, trace = recorders.by_month.shape[1] > 0, recorders.readiness.shape[0] > 0
+    weights, features, threshold = numbers.weights[d], numbers.features[d], numbers.threshold[d]
+    ties, totals, cost, base_salience = numbers.ties[d], numbers.tie_totals[d], numbers.cost[d], numbers.salience[d]
+    leverage, units, events_left = numbers.leverage0[d].copy(), numbers.units0[d].copy(), numbers.remaining0[d].copy()
+    n_country, n_type = leverage.shape
+    status = shared.status0.copy()
+    if following:
+        status[status == TALKS] = OUTSIDE  # talks are latent on the record
+    new = status.copy()
+    started, draws = np.zeros(len(events_left), dtype=np.bool_), np.ones(len(events_left))
+    granted, hit = np.zeros((n_country, n_type), dtype=np.bool_), np.zeros(n_country, dtype=np.bool_)
+    salience, threat, pressure = np.zeros(n_country), np.zeros(n_country), np.zeros(n_country)
+    terms, utility = np.zeros((n_country, len(TERMS))), np.zeros(n_country)
+    strength, factor, gain = np.zeros((n_country, n_type)), np.ones((n_country, n_type)), np.zeros((n_country, n_type))
+    factor_engagement = np.nan  # the engagement the offer factors were computed for
+    offers = np.zeros(n_country, dtype=np.int64)
+    explained, row = np.zeros((n_country, N_EXPLAINED), dtype=np.int64), np.zeros(len(CONTRIBUTIONS))
+    for i in range(n_country):
+        if status[i] >= TALKS:
+            talks_month[i] = BEFORE
+        if status[i] == MEMBER:
+            join_month[i] = BEFORE
+    for t in range(numbers.engagement.shape[1]):
+        month = shared.start + t
+        # 1. events (following a record, random shocks never start: their draws stay at 1)
+        for e in range(len(draws) if not following else 0):
+            draws[e] = streams.uniform(event_stream[e], month, streams.SHOCK_ONSET)
+        engagement = events.month_of_events(
+            events_left, month, draws, table, base_salience, numbers.engagement[d, t], started,
+            salience, threat, hit, granted,
+        )  # fmt: skip
+        if granted.any():
+            mediator.grant(leverage, units, granted)
+            factor_engagement = np.nan  # leverage changed
+        # 2. the situation
+        fill_peer_pressure(pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d])
+        fill_terms(terms, weights, features, threat, salience, pressure)
+        # 3. the mediator moves first
+        if shared.strategy == mediator.PERSUADABLE:  # the only strategy that weighs persuasion
+            for i in range(n_country):
+                utility[i] = accession_utility(terms[i])
+            if engagement != factor_engagement:  # the factors only change with these two
+                for i in range(n_country):
+                    for k in range(n_type):
+                        strength[i, k] = weights[i, INDUCEMENT] * engagement * leverage[i, k]
+                mediator.fill_offer_factors(factor, strength, rates.noise)
+                factor_engagement = engagement
+            mediator.fill_persuasion_gain(gain, status, utility, threshold, factor, rates)
+        mediator.choose_offers(
+            offers, shared.strategy, gain, leverage, status, units, cost, shared.priority_rank,
+            shared.max_targets, shared.script[t],
+        )  # fmt: skip
+        # 4. every country decides, then all commit
+        for i in range(n_country):
+            if not following and (status[i] == EXITED or (status[i] == MEMBER and not rates.exit_enabled)):
+                new[i] = status[i]  # next_status would say so whatever the draw: skip the work
+                continue
+            terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * mediator.offer_worth(offers[i], leverage[i], engagement)
+            u = accession_utility(terms[i])
+            if explain and status[i] <= TALKS:
+                fill_contributions(row, terms[i], weights[i], features[i], base_salience)
+                _explain(explained[i], row, u, threshold[i])
+                recorders.by_month[block, t, i] += explained[i]
+                recorders.deciding[block, t, i] += 1
+            readiness = response(u, threshold[i], rates.noise)
+            if trace:
+                recorders.readiness[r, t, i], recorders.shocked[r, t, i], recorders.offers[r, t, i] = readiness, hit[i], offers[i]
+            if following:
+                new[i] = MEMBER if joined[i] == t else status[i]
+                continue
+            draw = streams.uniform(country_stream[i], month, streams.TRANSITION)
+            shock_draw = streams.uniform(country_stream[i], month, streams.SHOCK_COLLAPSE) if hit[i] else 1.0
+            new[i] = next_status(status[i], readiness, draw, rates, hit[i], shock_draw)
+        for i in range(n_country):
+            if new[i] != status[i]:
+                if new[i] == TALKS and talks_month[i] == NEVER:
+                    talks_month[i] = t
+                elif new[i] == MEMBER:
+                    join_month[i] = t
+                    mediator.spend(units, offers[i])
+                    if explain:
+                        recorders.at_join[block, i] += explained[i]
+                elif new[i] == EXITED:
+                    exit_month[i] = t
+            status[i] = new[i]
+
+
+@njit(cache=True, error_model="numpy")
+def _explain(out, contributions, utility, threshold):
+    """One country-month's contributions, utility and threshold in fixed point."""
+    for k in range(len(contributions)):
+        out[k] = np.int64(np.rint(contributions[k] * FIXED_POINT))
+    out[len(contributions)] = np.int64(np.rint(utility * FIXED_POINT))
+    out[len(contributions) + 1] = np.int64(np.rint(threshold * FIXED_POINT))

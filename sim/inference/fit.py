@@ -1,0 +1,214 @@
+"""Fit the behavioural parameters to the 2020-2026 record: maximum a posteriori, profile intervals.
+
+The command is `python -m sim.calibrate [overrides]` (Hydra; conf/calibrate.yaml).
+The log-posterior is the exact event-history log-likelihood of the record (sim.inference.likelihood) plus
+weak priors: each fitted parameter is normal on a transformed scale (log for weights and the
+leader multiplier, logit for rates and the start-of-record talks share, none for the threshold)
+centred on its judgement value (conf/params/judgement.yaml). scipy's L-BFGS-B finds the mode.
+Each parameter's 95% interval comes from its profile: the mode with that parameter held at grid
+values and the others re-fitted, cut where the log-posterior falls by 1.92 (chi-square, 1 df).
+A parameter whose profile log-likelihood moves by less than 0.5 across the grid is reported as
+not identified by the record: its interval is then the prior's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+from sim.config.errors import ConfigError
+from sim.config.schema import Params, RecordConfig, RunConfig, Weights, params_values, with_values
+from sim.config.validate import MONTH, between
+from sim.engine.world import compile_world
+from sim.inference.likelihood import load_record, log_likelihood
+
+CHI2_95_HALF = 1.920729410347062  # chi-square(1) 95% quantile / 2
+FLAT = 0.5  # log-likelihood change across a profile below which a parameter is not identified
+LOG, LOGIT, IDENTITY = "log", "logit", "identity"
+SCALES = {"threshold": IDENTITY, "leader_multiplier": LOG, "p_talks_at_start": LOGIT}
+
+
+@dataclass(frozen=True)
+class Fit:
+    names: list[str]
+    estimate: dict[str, float]
+    low: dict[str, float]
+    high: dict[str, float]
+    identified: dict[str, bool]
+    log_likelihood: float
+    log_posterior: float
+    prior_centre: dict[str, float]
+    log_likelihood_at_prior: float
+    profiles: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # value, log-posterior, log-lik
+
+
+def scale_of(name: str) -> str:
+    if name in SCALES:
+        return SCALES[name]
+    return LOG if name.startswith("weights.") else LOGIT  # rates are probabilities
+
+
+def to_free(name: str, value: float) -> float:
+    scale = scale_of(name)
+    if scale == LOG:
+        return math.log(max(value, 1e-9))
+    if scale == LOGIT:
+        value = min(max(value, 1e-9), 1 - 1e-9)
+        return math.log(value / (1 - value))
+    return value
+
+
+def from_free(name: str, z: float) -> float:
+    scale = scale_of(name)
+    if scale == LOG:
+        return math.exp(z)
+    if scale == LOGIT:
+        return 1.0 / (1.0 + math.exp(-z))
+    return z
+
+
+class Problem:
+    """The log-posterior of named parameters on the record."""
+
+    def __init__(
+        self, config: RunConfig, record: RecordConfig, names: list[str], prior_sd: float,
+        p_talks: float, scored: np.ndarray | None = None,
+    ):  # fmt: skip
+        self.config, self.names, self.prior_sd, self.scored = config, names, prior_sd, scored
+        self.record = load_record(record, compile_world(config))
+        start = {**params_values(config.params), "p_talks_at_start": p_talks}
+        self.prior_mean = np.array([to_free(n, start[n]) for n in names])
+        self.bounds = [_free_bounds(n, m, prior_sd) for n, m in zip(names, self.prior_mean)]
+        self.fixed_p_talks = p_talks
+
+    def values(self, z: np.ndarray) -> dict[str, float]:
+        return {n: from_free(n, v) for n, v in zip(self.names, z)}
+
+    def log_likelihood(self, z: np.ndarray) -> float:
+        values = self.values(z)
+        try:
+            world = compile_world(with_params(self.config, values))
+        except ConfigError:  # outside the parameters' support, e.g. rate_sign + rate_collapse > 1
+            return -1e12
+        p_talks = values.get("p_talks_at_start", self.fixed_p_talks)
+        total = float(log_likelihood(world, self.record, p_talks, self.scored).sum())
+        return total if math.isfinite(total) else -1e12
+
+    def log_prior(self, z: np.ndarray) -> float:
+        return float(-0.5 * np.sum(((z - self.prior_mean) / self.prior_sd) ** 2))
+
+    def log_posterior(self, z: np.ndarray) -> float:
+        return self.log_likelihood(z) + self.log_prior(z)
+
+
+def with_params(config: RunConfig, values: dict[str, float]) -> RunConfig:
+    """`config` with the named parameters replaced ('weights.peer', 'threshold', ...), validated
+    like any config; `p_talks_at_start` is the likelihood's, not the config's."""
+    changed = {f"params.{k}": v for k, v in values.items() if k != "p_talks_at_start"}
+    return with_values(config, changed, origin="fitted parameters")
+
+
+def _free_bounds(name: str, centre: float, prior_sd: float) -> tuple[float, float]:
+    """Where the optimiser may look, on the free scale: 6 prior sds around the prior centre,
+    within the range the config allows (a weight up to 10, the threshold in [-5, 5], ...)."""
+    low, high = _allowed(name)
+    low_z = -math.inf if low is None or (scale_of(name) != IDENTITY and low <= 0) else to_free(name, low)
+    high_z = math.inf if high is None or (scale_of(name) == LOGIT and high >= 1) else to_free(name, high)
+    return max(centre - 6 * prior_sd, low_z), min(centre + 6 * prior_sd, high_z)
+
+
+def _allowed(name: str) -> tuple[float | None, float | None]:
+    if name == "p_talks_at_start":
+        return None, None
+    owner = Weights if name.startswith("weights.") else Params
+    field = owner.__dataclass_fields__[name.removeprefix("weights.")]
+    return field.metadata.get("range", (None, None))
+
+
+OFFSETS = np.array([0.05, 0.15, 0.35, 0.7, 1.4, 3.0])  # profile grid, in prior sds from the mode
+
+
+def mode(problem: Problem) -> dict[str, float]:
+    """The maximum a posteriori values, without intervals."""
+    return problem.values(_maximise(problem, problem.prior_mean.copy(), fixed=None))
+
+
+def fit(problem: Problem) -> Fit:
+    mode = _maximise(problem, problem.prior_mean.copy(), fixed=None)
+    top = problem.log_posterior(mode)
+    profiles, low, high, identified = {}, {}, {}, {}
+    for j, name in enumerate(problem.names):
+        grid = mode[j] + np.concatenate([-OFFSETS[::-1], [0.0], OFFSETS]) * problem.prior_sd
+        grid = np.clip(grid, *problem.bounds[j])
+        post, lik = [], []
+        for value in grid:
+            z = _maximise(problem, mode.copy(), fixed=(j, value))
+            post.append(problem.log_posterior(z))
+            lik.append(problem.log_likelihood(z))
+        post, lik = np.array(post), np.array(lik)
+        profiles[name] = (np.array([from_free(name, v) for v in grid]), post, lik)
+        centre = len(grid) // 2
+        cut = top - CHI2_95_HALF
+        low[name] = from_free(name, _crossing(grid[centre::-1], post[centre::-1], cut))
+        high[name] = from_free(name, _crossing(grid[centre:], post[centre:], cut))
+        identified[name] = bool(lik.max() - lik.min() >= FLAT)
+    return Fit(
+        list(problem.names),
+        problem.values(mode),
+        low,
+        high,
+        identified,
+        problem.log_likelihood(mode),
+        problem.log_posterior(mode),
+        problem.values(problem.prior_mean),
+        problem.log_likelihood(problem.prior_mean),
+        profiles,
+    )
+
+
+def _crossing(z: np.ndarray, post: np.ndarray, cut: float) -> float:
+    """Where the profile, walked outwards from the mode, first falls below `cut` (linear
+    interpolation); the grid's end if it never does."""
+    for k in range(1, len(z)):
+        if post[k] < cut:
+            return float(z[k - 1] + (z[k] - z[k - 1]) * (post[k - 1] - cut) / (post[k - 1] - post[k]))
+    return float(z[-1])
+
+
+def _maximise(problem: Problem, z0: np.ndarray, fixed: tuple[int, float] | None) -> np.ndarray:
+    free = [j for j in range(len(z0)) if fixed is None or j != fixed[0]]
+
+    def full(x: np.ndarray) -> np.ndarray:
+        z = z0.copy()
+        z[free] = x
+        if fixed is not None:
+            z[fixed[0]] = fixed[1]
+        return z
+
+    result = optimize.minimize(
+        lambda x: -problem.log_posterior(full(x)),
+        z0[free],
+        method="L-BFGS-B",
+        bounds=[problem.bounds[j] for j in free],
+    )
+    return full(result.x)
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    parameters: list[str]
+    prior_sd: float = dataclasses.field(default=1.0, metadata=between(0.01, 10.0))
+    p_talks_at_start: float = dataclasses.field(default=0.05, metadata=between(1e-6, 1 - 1e-6))
+    train_end: str = dataclasses.field(default="2022-12", metadata=MONTH)  # backtest split
+
+
+def fittable(params: Params) -> set[str]:
+    return set(params_values(params)) - {"noise", "rate_exit", "collapse_on_shock", "region_weight"} | {
+        "p_talks_at_start"
+    }
+
+

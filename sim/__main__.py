@@ -16,7 +16,7 @@ import numba
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.cli import config_or_exit, run_checked
+from sim.cli import bad_input_exits, config_or_exit, run_checked
 from sim.output import store
 from sim.runner import execute, format_spread, format_summary, write_outputs
 
@@ -36,7 +36,8 @@ def main(cfg: DictConfig) -> None:
     if hc.mode.name == "MULTIRUN" and "BasicLauncher" not in str(hc.launcher.get("_target_")):
         numba.set_num_threads(1)  # a parallel launcher already runs one job per core
     started = time.perf_counter()
-    result = execute(config)
+    with bad_input_exits(out_dir, config.debug):
+        result = execute(config)
     write_outputs(result, out_dir, overrides)
     print(
         f"{job}{config.scenario.name} [{' '.join(overrides) or 'defaults'}]: {config.replicates} "

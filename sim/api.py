@@ -17,6 +17,7 @@ from omegaconf.errors import OmegaConfBaseException
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig, load_config
 from sim.config.sources import CONF, source_of
+from sim.engine.simulate import simulate
 from sim.runner import RunResult, execute
 
 
@@ -46,8 +47,6 @@ def run(
 
 def warm_up() -> None:
     """Compile and cache the numba code once (at install), so that first runs are fast."""
-    from sim.engine.simulate import simulate
-
     result = run(["replicates=4"])
     simulate(result.world, replicates=1, seed=0, engine="mesa")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -119,6 +120,20 @@ def config_or_exit(cfg: DictConfig, check: Callable[[RunConfig], None] | None = 
     except ConfigError as err:
         discard(Path(hc.runtime.output_dir), hc.mode.name == "RUN")
         if cfg.get("debug") is True:
+            raise
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+@contextmanager
+def bad_input_exits(out_dir: Path, debug: bool = False):
+    """Inside: a ConfigError raised while running (a drawn input or a sampled point that breaks
+    a rule the file's values keep) prints its one line, removes the job's folder, exits 2."""
+    try:
+        yield
+    except ConfigError as err:
+        discard(out_dir, HydraConfig.get().mode.name == "RUN")
+        if debug:
             raise
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)

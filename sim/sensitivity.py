@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from hydra.core.hydra_config import HydraConfig
 
 from sim.analysis.sensitivity import Study, check, conditions, run_study, summary_text
-from sim.cli import config_or_exit, run_checked
+from sim.cli import bad_input_exits, config_or_exit, run_checked
 from sim.config.schema import RunConfig
 from sim.engine.world import compile_world
 from sim.output import store
@@ -56,7 +56,8 @@ def main() -> None:
     def _run(cfg) -> None:
         config = config_or_exit(cfg, check)
         out = Path(HydraConfig.get().runtime.output_dir)
-        study = run_study(config)
+        with bad_input_exits(out, config.debug):
+            study = run_study(config)
         write_study(study, config, out)
         print(summary_text(study, config.sensitivity))
         print(f"results in {out}")

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +20,8 @@ from sim.config.errors import ConfigError
 from sim.config.schema import load_config
 from sim.runner import execute
 
+from .conftest import ROOT, cli
 from .strategies import config_dict, country
-from .test_cli import ROOT
 
 ROSTER = (ROOT / "conf" / "roster" / "abraham_2026.yaml").read_text()
 
@@ -123,10 +121,7 @@ def test_every_malformed_input_gets_its_one_line_message(args, files, message, t
 def test_on_the_command_line_bad_input_is_one_line_exit_2_and_no_folder(case, tmp_path):
     args, files, message = CORPUS[case]
     run = tmp_path / "run"
-    done = subprocess.run(
-        [sys.executable, "-m", "sim", *_setup(files, tmp_path), *args, f"hydra.run.dir={run}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = cli(*_setup(files, tmp_path), *args, f"hydra.run.dir={run}")
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"error: {message}") and done.stderr.count("\n") == 1, done.stderr
     assert not run.exists()

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+import yaml
 
-from sim.calibrate import Problem, fit, with_params
-from sim.config.schema import RecordConfig
+from sim.calibrate import promote
+from sim.config.schema import Params, RecordConfig
+from sim.config.validate import build as build_schema
 from sim.core.calendar import format_month, parse_month
 from sim.engine.outcomes import NEVER
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
+from sim.inference.fit import Problem, fit, with_params
 
+from .conftest import ROOT, cli
 from .strategies import FEATURES, build, country
 
 TRUTH = {"threshold": 0.5, "rate_open": 0.08, "rate_sign": 0.2}
@@ -52,21 +57,10 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
     assert parse_month(record.end) - parse_month(record.start) + 1 == world.n_months
 
 
+@pytest.mark.slow
 def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import yaml
-
-    from sim.config.schema import Params
-    from sim.config.validate import build as build_schema
-
-    root = Path(__file__).resolve().parent.parent
-    done = subprocess.run(
-        [sys.executable, "-m", "sim.calibrate", "fit.write_params=false", f"hydra.run.dir={tmp_path}"],
-        cwd=root, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    defaults = (ROOT / "conf" / "params" / "calibrated.yaml").read_bytes()
+    done = cli(f"hydra.run.dir={tmp_path}", module="sim.calibrate")
     assert done.returncode == 0, done.stderr[-2000:]
     params = build_schema(Params, yaml.safe_load((tmp_path / "calibrated.yaml").read_text()))
     assert params.name == "calibrated"
@@ -82,9 +76,21 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     assert set(eras["era"]) == {"trump_1", "biden", "trump_2"}
     assert eras.loc[eras["era"] == "trump_1", "events"].max() == 4  # UAE, Bahrain, Sudan, Morocco
     assert "## Leave one era out" in report
-    bad = subprocess.run(
-        [sys.executable, "-m", "sim.calibrate", "fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b"],
-        cwd=root, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    assert (ROOT / "conf" / "params" / "calibrated.yaml").read_bytes() == defaults  # not silently
+    assert f"python -m sim.calibrate promote={tmp_path}" in done.stdout
+    bad = cli("fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b", module="sim.calibrate")
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: fit.parameters: cannot fit ['weights.charm']")
+    target = tmp_path / "installed.yaml"
+    assert promote(tmp_path, target).read_bytes() == (tmp_path / "calibrated.yaml").read_bytes()
+
+
+def test_promote_refuses_a_folder_without_a_valid_params_file(tmp_path):
+    done = cli(f"promote={tmp_path}", module="sim.calibrate")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"error: promote: expected a calibration run folder holding calibrated.yaml, got '{tmp_path}'")
+    (tmp_path / "calibrated.yaml").write_text("name: calibrated\nthreshold: 9\n")
+    done = cli(f"promote={tmp_path}", module="sim.calibrate")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("error: params.weights: missing required value"), done.stderr
+    assert f"({tmp_path / 'calibrated.yaml'})" in done.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,20 +10,13 @@ import pytest
 
 from sim import run
 
-ROOT = Path(__file__).resolve().parent.parent
-PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def sim(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
-    )
+from .conftest import PNG, ROOT, cli
 
 
 @pytest.fixture(scope="module")
 def default_run(tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     folder = tmp_path_factory.mktemp("cli") / "run"
-    return sim("replicates=400", "seed=3", f"hydra.run.dir={folder}"), folder
+    return cli("replicates=400", "seed=3", f"hydra.run.dir={folder}"), folder
 
 
 def test_default_run_writes_tables_and_plots(default_run):
@@ -56,7 +48,7 @@ def test_python_api_gives_the_same_tables_as_the_cli(default_run):
 
 
 def test_bad_value_is_one_line_exit_2_and_leaves_no_folder(tmp_path):
-    done = sim("params.noise=-1", f"hydra.run.dir={tmp_path / 'run'}")
+    done = cli("params.noise=-1", f"hydra.run.dir={tmp_path / 'run'}")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: params.noise: expected a number in [0.001, 10.0], got -1.0 (command line: params.noise=-1)"
@@ -69,7 +61,7 @@ def test_bad_value_in_a_users_file_names_the_file(tmp_path):
     (tmp_path / "roster").mkdir()
     bad = tmp_path / "roster" / "bad.yaml"
     bad.write_text(roster.replace("    iran_threat: 0.6\n", "    iran_threat: high\n", 1))
-    done = sim("--config-dir", str(tmp_path), "roster=bad", f"hydra.run.dir={tmp_path / 'run'}")
+    done = cli("--config-dir", str(tmp_path), "roster=bad", f"hydra.run.dir={tmp_path / 'run'}")
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line.endswith(f"iran_threat: expected a number in [0.0, 1.0], got 'high' ({bad})")
@@ -78,13 +70,14 @@ def test_bad_value_in_a_users_file_names_the_file(tmp_path):
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    done = sim("params.noise=-1", "debug=true", f"hydra.run.dir={tmp_path / 'run'}")
+    done = cli("params.noise=-1", "debug=true", f"hydra.run.dir={tmp_path / 'run'}")
     assert done.returncode != 0
     assert "ConfigError" in done.stderr
 
 
+@pytest.mark.slow
 def test_an_experiment_sweep_runs_every_job(tmp_path):
-    done = sim(
+    done = cli(
         "+experiment=mediator_engagement", "replicates=100", f"hydra.sweep.dir={tmp_path}", "--multirun"
     )
     assert done.returncode == 0, done.stderr

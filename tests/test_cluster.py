@@ -16,19 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from .test_reliability import result_tables
+from .conftest import ROOT, cli, result_tables
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
 BIN = Path(sys.executable).parent
 SWEEP = ["replicates=800", "plots=false", "mediator.engagement=0.0,0.5,1.0", "seed=3"]
 
 
 def sweep(folder: Path, *extra: str) -> dict[str, bytes]:
     """Run the sweep in `folder` and return its tables (every job's and the comparison's)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "sim", *SWEEP, *extra, f"hydra.sweep.dir={folder}", "--multirun"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+    done = cli(*SWEEP, *extra, f"hydra.sweep.dir={folder}", "--multirun")
     assert done.returncode == 0, done.stderr[-2000:]
     return result_tables(folder)
 

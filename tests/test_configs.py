@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
+from sim.analysis.sensitivity import check, run_study
 from sim.api import compose_config, run
 from sim.config.errors import ConfigError
-from sim.sensitivity import check, run_study
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 GROUPS = ["roster", "mediator", "scenario", "events", "params"]
 OPTIONS = [(g, f.stem) for g in GROUPS for f in sorted((ROOT / "conf" / g).glob("*.yaml"))]
 EXPERIMENTS = sorted(f.stem for f in (ROOT / "experiments").glob("*.yaml"))

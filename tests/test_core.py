@@ -13,6 +13,7 @@ from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Rates, Status, next_status, response
 from sim.core.mediator import (
     NO_OFFER,
+    Policy,
     Strategy,
     choose_offers,
     fill_offer_factors,
@@ -167,7 +168,8 @@ def test_offers_respect_eligibility_capacity_and_budget(
     offers = np.zeros(5, dtype=np.int64)
     rank = np.array([0, 1, 2, 5, 5])
     script = np.array([0, 1, -1, 0, 1])
-    choose_offers(offers, int(strategy), gain, leverage, status, units, np.array([1.0, 0.5]), rank, max_targets, script)
+    policy = Policy(int(strategy), max_targets, rank, np.array([1.0, 0.5]))
+    choose_offers(offers, policy, gain, leverage, status, units, script)
     courted = offers != NO_OFFER
     assert not np.any(courted & ~eligible)
     assert all((offers == k).sum() <= units[k] for k in range(2))

@@ -26,6 +26,8 @@ from sim.engine.world import World, compile_world
 
 from .strategies import build, country
 
+pytestmark = [pytest.mark.slow]
+
 ALPHA = 0.001
 BINS = 6
 
@@ -140,9 +142,10 @@ def test_ensemble_is_equal_in_distribution_to_mesa(name, mesa_samples):
 
 
 def perturbed(world: World, *, peer: float = 1.0, threshold: float = 0.0) -> World:
-    weights = world.weights.copy()
-    weights[:, PEER] *= peer
-    return dataclasses.replace(world, weights=weights, threshold=world.threshold + threshold)
+    n = world.numbers
+    weights = n.weights.copy()
+    weights[..., PEER] *= peer
+    return dataclasses.replace(world, numbers=n._replace(weights=weights, threshold=n.threshold + threshold))
 
 
 @pytest.mark.parametrize(

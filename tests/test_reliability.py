@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from sim.bench import peak_memory_mib
 
-ROOT = Path(__file__).resolve().parent.parent
-TABLES = ("*.csv", "outcomes.parquet")
+from .conftest import ROOT, cli, result_tables
 
 
-def result_tables(folder: Path) -> dict[str, bytes]:
-    """Every table a run or sweep wrote under `folder` (CSV files and outcomes), by relative path."""
-    return {str(p.relative_to(folder)): p.read_bytes() for pattern in TABLES for p in sorted(folder.rglob(pattern))}
-
-
-def sim(*args: str, env: dict | None = None, module: str = "sim") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, timeout=600,
-        check=False, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-
-
+@pytest.mark.slow
 def test_reruns_chunk_sizes_and_thread_counts_give_byte_identical_tables(tmp_path):
     runs = {
         "first": ([], {}),
@@ -39,7 +24,7 @@ def test_reruns_chunk_sizes_and_thread_counts_give_byte_identical_tables(tmp_pat
     tables = {}
     for name, (args, env) in runs.items():
         folder = tmp_path / name.replace(" ", "_").replace(",", "")
-        done = sim("replicates=3000", "seed=11", *args, f"hydra.run.dir={folder}", env=env)
+        done = cli("replicates=3000", "seed=11", *args, f"hydra.run.dir={folder}", env=env)
         assert done.returncode == 0, done.stderr
         tables[name] = result_tables(folder)
     expected = {"joining_probabilities.csv", "summary.csv", "members.csv", "contributions.csv", "why.csv", "outcomes.parquet"}
@@ -49,7 +34,7 @@ def test_reruns_chunk_sizes_and_thread_counts_give_byte_identical_tables(tmp_pat
 
 
 def test_the_run_record_says_what_reproduces_it(tmp_path):
-    done = sim("replicates=200", "seed=5", "mediator.engagement=0.5", f"hydra.run.dir={tmp_path}")
+    done = cli("replicates=200", "seed=5", "mediator.engagement=0.5", f"hydra.run.dir={tmp_path}")
     assert done.returncode == 0, done.stderr
     record = json.loads((tmp_path / "job.json").read_text())
     assert record["seed"] == 5 and record["replicates"] == 200
@@ -60,9 +45,9 @@ def test_the_run_record_says_what_reproduces_it(tmp_path):
         assert record["versions"][package] not in ("", "not installed")
     # the roster hash follows the roster data only
     other = tmp_path / "other"
-    assert sim("replicates=200", "seed=6", f"hydra.run.dir={other}").returncode == 0
+    assert cli("replicates=200", "seed=6", f"hydra.run.dir={other}").returncode == 0
     changed = tmp_path / "changed"
-    assert sim("replicates=200", "roster.countries.oman.iran_threat=0.4", f"hydra.run.dir={changed}").returncode == 0
+    assert cli("replicates=200", "roster.countries.oman.iran_threat=0.4", f"hydra.run.dir={changed}").returncode == 0
     hashes = [json.loads((f / "job.json").read_text())["roster_hash"] for f in (tmp_path, other, changed)]
     assert hashes[0] == hashes[1] != hashes[2]
 
@@ -83,7 +68,7 @@ def test_no_config_can_run_code(tmp_path):
         ["+params._target_=os.system"],
     ]
     for args in attempts:
-        done = sim(*args, f"hydra.run.dir={tmp_path / 'run'}")
+        done = cli(*args, f"hydra.run.dir={tmp_path / 'run'}")
         assert done.returncode == 2, (args, done.stderr)
         assert done.stderr.count("\n") == 1 and ("os.system" in done.stderr or "unknown key" in done.stderr)
         assert not marker.exists()
@@ -96,10 +81,10 @@ def test_output_paths_stay_inside_the_output_folder(tmp_path):
     out = tmp_path / "a" / "b" / "run"
     evil = ["roster.countries.oman.name=../../../escape", "scenario.name=../../escape/x",
             ]  # fmt: skip
-    assert sim(*evil, "replicates=200", f"hydra.run.dir={out}").returncode == 0
+    assert cli(*evil, "replicates=200", f"hydra.run.dir={out}").returncode == 0
     small = ["sensitivity.method=morris", "sensitivity.samples=2", "sensitivity.replicates=5",
              "sensitivity.resamples=10", "sensitivity.outputs=[oman]"]  # fmt: skip
-    done = sim(*evil[:2], *small, f"hydra.run.dir={out}", module="sim.sensitivity")
+    done = cli(*evil[:2], *small, f"hydra.run.dir={out}", module="sim.sensitivity")
     assert done.returncode == 0, done.stderr
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents]
     assert outside == []
@@ -107,6 +92,7 @@ def test_output_paths_stay_inside_the_output_folder(tmp_path):
     assert "../../../escape" in set(pd.read_csv(out / "summary.csv")["country"])
 
 
+@pytest.mark.slow
 def test_a_million_replicates_stay_within_a_gibibyte(tmp_path):
     peak = peak_memory_mib(["plots=true", f"hydra.run.dir={tmp_path}"], 1_000_000)
     assert peak < 1024, f"peak RSS {peak:.0f} MiB"

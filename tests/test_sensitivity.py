@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
 
+from sim.analysis.sensitivity import DUMMY, check, run_study
 from sim.api import compose_config
 from sim.config.errors import ConfigError
-from sim.sensitivity import DUMMY, check, run_study
 
-from .test_cli import ROOT
+from .conftest import cli
 
 SMALL = [
     "sensitivity.samples=32", "sensitivity.replicates=40", "sensitivity.resamples=200",
@@ -82,10 +79,7 @@ def test_bad_studies_are_one_line_errors(override, message, tmp_path):
     with pytest.raises(ConfigError) as err:
         check(compose_config([override]))
     assert str(err.value).startswith(message)
-    done = subprocess.run(
-        [sys.executable, "-m", "sim.sensitivity", override, f"hydra.run.dir={tmp_path / 'run'}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = cli(override, f"hydra.run.dir={tmp_path / 'run'}", module="sim.sensitivity")
     assert done.returncode == 2 and done.stderr.startswith(f"error: {message}"), done.stderr
     assert done.stderr.count("\n") == 1
     assert not (tmp_path / "run").exists()
@@ -93,11 +87,10 @@ def test_bad_studies_are_one_line_errors(override, message, tmp_path):
 
 def test_the_command_writes_indices_samples_and_plots(tmp_path):
     folder = tmp_path / "study"
-    done = subprocess.run(
-        [sys.executable, "-m", "sim.sensitivity", *SMALL, "sensitivity.samples=8",
-         "+sensitivity.goal={output: uzbekistan, at_least: 0.8}", f"hydra.run.dir={folder}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+    done = cli(
+        *SMALL, "sensitivity.samples=8", "+sensitivity.goal={output: uzbekistan, at_least: 0.8}",
+        f"hydra.run.dir={folder}", module="sim.sensitivity",
+    )
     assert done.returncode == 0, done.stderr
     assert "dummy 0.000" in done.stdout
     table = pd.read_csv(folder / "sensitivity.csv")
@@ -110,3 +103,15 @@ def test_the_command_writes_indices_samples_and_plots(tmp_path):
     assert conditions["share_reaching"].iloc[0] == pytest.approx(reached.mean())
     for name in ("sensitivity.png", "sensitivity_uzbekistan.png", "sensitivity_new_members.png"):
         assert (folder / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_sampled_point_that_breaks_a_cross_field_rule_names_the_range_that_produced_it(tmp_path):
+    # Each end of each range is valid on its own; together the two rates can exceed 1.
+    study = "{sign: {keys: [params.rate_sign], low: 0.3, high: 0.7}, collapse: {keys: [params.rate_collapse], low: 0.2, high: 0.6}}"
+    args = ["~sensitivity.parameters", f"+sensitivity.parameters={study}", "sensitivity.samples=8", "sensitivity.replicates=10"]
+    check(compose_config(args))  # the ends pass
+    done = cli(*args, f"hydra.run.dir={tmp_path / 'run'}", module="sim.sensitivity")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("error: params.rate_collapse: expected rate_sign + rate_collapse <= 1, got ")
+    assert "(sensitivity.parameters.collapse = " in done.stderr and "from [0.2, 0.6])" in done.stderr
+    assert not (tmp_path / "run").exists()

@@ -14,20 +14,13 @@ import pandas as pd
 import pytest
 
 from sim import run
-from sim.compare import compare, find_jobs, paired_delta, unpaired_delta
+from sim.analysis.compare import compare, paired_delta, unpaired_delta
+from sim.output.store import find_jobs
 from sim.runner import write_outputs
 
-from .test_reliability import result_tables
+from .conftest import ROOT, cli, result_tables
 
-ROOT = Path(__file__).resolve().parent.parent
 COLUMNS = ["p_joined_by_horizon", "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high"]
-
-
-def sim(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], cwd=ROOT, capture_output=True, text=True, timeout=600,
-        check=False, **kw,
-    )
 
 
 def stored_run(folder: Path, overrides: list[str]) -> Path:
@@ -58,11 +51,7 @@ def test_paired_intervals_are_narrower_than_unpaired_on_a_real_example(tmp_path)
 def test_compare_cli_on_separate_runs_writes_every_file(tmp_path):
     a = stored_run(tmp_path / "a", ["replicates=500", "plots=false", "mediator.engagement=1.0"])
     b = stored_run(tmp_path / "b", ["replicates=500", "plots=false", "mediator.engagement=0.0"])
-    done = subprocess.run(
-        [sys.executable, "-m", "sim.compare", str(a), str(b), "--out", str(tmp_path / "c"),
-         "--baseline", "mediator.engagement=0.0"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
+    done = cli(str(a), str(b), "--out", str(tmp_path / "c"), "--baseline", "mediator.engagement=0.0", module="sim.compare")
     assert done.returncode == 0, done.stderr
     for name in ("comparison.csv", "comparison.parquet", "comparison.png", "report.md"):
         assert (tmp_path / "c" / name).stat().st_size > 0
@@ -75,7 +64,7 @@ def test_compare_cli_on_separate_runs_writes_every_file(tmp_path):
 
 
 def test_a_failed_comparison_fails_the_sweep_visibly(tmp_path):
-    done = sim(
+    done = cli(
         "replicates=50", "plots=false", "mediator.engagement=0.0,1.0", "hydra/launcher=basic",
         "hydra.callbacks.compare.baseline='mediator.engagement=7'", f"hydra.sweep.dir={tmp_path}",
         "--multirun",
@@ -88,17 +77,19 @@ def test_a_failed_comparison_fails_the_sweep_visibly(tmp_path):
 SWEEP = ["replicates=3000", "mediator.engagement=0.0,0.25,0.5,0.75,1.0", "seed=9,10"]
 
 
+@pytest.mark.slow
 def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
     tables = {}
     for launcher in ("basic", "joblib"):
         folder = tmp_path / launcher
-        done = sim(*SWEEP, "plots=false", f"hydra/launcher={launcher}", f"hydra.sweep.dir={folder}", "--multirun")
+        done = cli(*SWEEP, "plots=false", f"hydra/launcher={launcher}", f"hydra.sweep.dir={folder}", "--multirun")
         assert done.returncode == 0, done.stderr
         tables[launcher] = result_tables(folder)
     assert len(tables["basic"]) == 10 * 6 + 1  # every job's five tables and outcomes; the comparison
     assert tables["basic"] == tables["joblib"]
 
 
+@pytest.mark.slow
 def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_path):
     args = [*SWEEP, "plots=true", "hydra/launcher=basic"]
     killed = tmp_path / "killed"
@@ -115,7 +106,7 @@ def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_pat
     assert 3 <= len(done_before) < 10, "the sweep should have been killed midway"
     assert not (killed / "comparison.csv").exists()
 
-    rerun = sim(*args, f"hydra.sweep.dir={killed}", "--multirun")
+    rerun = cli(*args, f"hydra.sweep.dir={killed}", "--multirun")
     assert rerun.returncode == 0, rerun.stderr
     skipped = {line.split()[1] for line in rerun.stdout.splitlines() if "skipped:" in line}
     assert skipped == done_before  # finished jobs are not run again
@@ -123,7 +114,7 @@ def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_pat
     assert not list(killed.rglob("*.tmp")) and not list(killed.rglob(".*.partial-*"))
 
     whole = tmp_path / "whole"
-    assert sim(*args, f"hydra.sweep.dir={whole}", "--multirun").returncode == 0
+    assert cli(*args, f"hydra.sweep.dir={whole}", "--multirun").returncode == 0
     assert (killed / "comparison.csv").read_text() == (whole / "comparison.csv").read_text()
     for job in range(10):
         a, b = (find_jobs([d / str(job)])[0].outcomes.join_month for d in (killed, whole))

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sim import run
+from sim.analysis.tables import share_from_inputs
 from sim.config.errors import ConfigError
-from sim.config.uncertainty import Uncertain, parse, share_from_inputs, uncertain_inputs
+from sim.config.uncertainty import Uncertain, parse, uncertain_inputs
 from sim.config.validate import with_value
 
-from .test_cli import ROOT
+from .conftest import cli
 
 SAUDI = "roster.countries.saudi_arabia"
 
@@ -105,10 +103,7 @@ def test_share_from_inputs_separates_groups_from_noise():
     ],
 )
 def test_bad_distributions_are_one_line_errors(value, message, tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "sim", f"{SAUDI}.iran_threat={value}", f"hydra.run.dir={tmp_path / 'run'}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = cli(f"{SAUDI}.iran_threat={value}", f"hydra.run.dir={tmp_path / 'run'}")
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"error: {message}"), done.stderr
     assert done.stderr.count("\n") == 1 and "(command line: " in done.stderr
@@ -124,3 +119,12 @@ def test_with_value_checks_the_key_and_the_range():
         with_value(config, "params.weights.nope", 1.0)
     with pytest.raises(ConfigError, match=r"^params.noise: expected a number in \[0.001, 10.0\], got 0.0$"):
         with_value(config, "params.noise", 0.0)
+
+
+def test_a_draw_that_breaks_a_cross_field_rule_is_one_line_naming_the_draw(tmp_path):
+    args = ["params.rate_sign={low: 0.3, high: 0.7}", "params.rate_collapse={low: 0.2, high: 0.6}", "replicates=200"]
+    done = cli(*args, f"hydra.run.dir={tmp_path / 'run'}")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("error: params.rate_collapse: expected rate_sign + rate_collapse <= 1, got ")
+    assert "of the uncertain inputs)" in done.stderr
+    assert not (tmp_path / "run").exists()

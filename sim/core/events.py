@@ -29,6 +29,17 @@ class EventTable(NamedTuple):
     grants: np.ndarray  # (E, C, K) bool: inducements granted without accession at onset
 
 
+class EventState(NamedTuple):
+    """What events leave in a month, updated in place: E events, C countries, K types."""
+
+    remaining: np.ndarray  # (E,) int: months left of each running event
+    started: np.ndarray  # (E,) bool: started this month
+    salience: np.ndarray  # (C,) salience of the Palestinian question
+    threat: np.ndarray  # (C,) shift of the felt Iran threat
+    hit: np.ndarray  # (C,) bool: hit by a talks-collapsing shock this month
+    granted: np.ndarray  # (C, K) bool: inducements granted without accession this month
+
+
 @njit(cache=True, error_model="numpy")
 def advance(
     remaining: np.ndarray, month: int, onset_draws: np.ndarray, table: EventTable, started: np.ndarray
@@ -93,26 +104,17 @@ def granted_now(started: np.ndarray, table: EventTable, granted: np.ndarray) -> 
 
 @njit(cache=True, error_model="numpy")
 def month_of_events(
-    remaining: np.ndarray,
-    month: int,
-    onset_draws: np.ndarray,
-    table: EventTable,
-    base_salience: float,
+    state: EventState, month: int, onset_draws: np.ndarray, table: EventTable, base_salience: float,
     base_engagement: float,
-    started: np.ndarray,
-    salience: np.ndarray,
-    threat: np.ndarray,
-    hit: np.ndarray,
-    granted: np.ndarray,
 ) -> float:
-    """Everything the events do in one month, in order: onsets, the active events' shifts of
-    salience (C,) and threat (C,), the talks-collapsing shocks `hit` (C,), the inducements
-    `granted` (C, K) at onset; returns the mediator's engagement this month (never below 0)."""
-    advance(remaining, month, onset_draws, table, started)
-    salience[:] = base_salience
-    threat[:] = 0.0
-    shift = fill_shifts(remaining, table, salience, threat)
-    age(remaining)
-    fill_talks_shock(started, table, hit)
-    granted_now(started, table, granted)
+    """Everything the events do in one month, in order, into `state`: onsets, the active events'
+    shifts of salience and threat, the talks-collapsing shocks that hit, the inducements granted
+    at onset; returns the mediator's engagement this month (never below 0)."""
+    advance(state.remaining, month, onset_draws, table, state.started)
+    state.salience[:] = base_salience
+    state.threat[:] = 0.0
+    shift = fill_shifts(state.remaining, table, state.salience, state.threat)
+    age(state.remaining)
+    fill_talks_shock(state.started, table, state.hit)
+    granted_now(state.started, table, state.granted)
     return max(base_engagement + shift, 0.0)

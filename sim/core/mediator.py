@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from enum import IntEnum
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -31,6 +32,16 @@ class Strategy(IntEnum):
     PRIORITY = PRIORITY  # a fixed priority list, best-valued inducement first
     PERSUADABLE = PERSUADABLE  # largest rise in the next-step hazard per unit cost
     SCRIPTED = SCRIPTED  # the offers of a record (mediator.script), e.g. the 2020 side deals
+
+
+class Policy(NamedTuple):
+    """How the mediator courts: its strategy, how many countries a month, its priority list
+    (each country's position, C when unlisted), and what each inducement type costs it."""
+
+    strategy: int
+    max_targets: int
+    priority_rank: np.ndarray  # (C,)
+    cost: np.ndarray  # (K,)
 
 
 @njit(cache=True, error_model="numpy")
@@ -80,23 +91,21 @@ def fill_persuasion_gain(
 @njit(cache=True, error_model="numpy")
 def choose_offers(
     offers: np.ndarray,
-    strategy: int,
+    policy: Policy,
     gain: np.ndarray,
     leverage: np.ndarray,
     status: np.ndarray,
     units: np.ndarray,
-    cost: np.ndarray,
-    priority_rank: np.ndarray,
-    max_targets: int,
     script: np.ndarray,
 ) -> None:
     """Offered inducement type per country, or NO_OFFER, into offers (C,).
 
     A greedy pick, one country at a time, so a country is never courted twice and no type is
-    offered more often than it has units left. `priority_rank` is a country's position in the
-    priority list, or C when unlisted. Ties go to the earlier country, then the earlier type.
-    A scripted mediator offers what `script` (C,) says this month, budget and leverage allowing.
+    offered more often than it has units left. Ties go to the earlier country, then the earlier
+    type. A scripted mediator offers what `script` (C,) says this month, budget and leverage
+    allowing.
     """
+    strategy, max_targets, priority_rank = policy.strategy, policy.max_targets, policy.priority_rank
     n_country, n_type = gain.shape
     offers[:] = NO_OFFER
     if strategy == NONE:
@@ -109,7 +118,7 @@ def choose_offers(
                 offers[i] = k
                 left[k] -= 1
         return
-    per_cost = 1.0 / cost  # multiply in the loop below: divisions are slow
+    per_cost = 1.0 / policy.cost  # multiply in the loop below: divisions are slow
     for _ in range(max_targets):
         best, best_country, best_type = -np.inf, -1, -1
         for i in range(n_country):

@@ -88,6 +88,8 @@ class Mediator(mesa.Agent):
         self.offers = np.full(n_country, mediator.NO_OFFER, dtype=np.int64)
         self._gain = np.zeros((n_country, n_type))
         self._factor = np.ones((n_country, n_type))
+        shared = model.world.shared
+        self.policy = mediator.Policy(shared.strategy, shared.max_targets, shared.priority_rank, model.numbers.cost)
 
     def step(self) -> None:
         """Court the countries my strategy picks, each with the inducement that moves it most."""
@@ -98,9 +100,9 @@ class Mediator(mesa.Agent):
         mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
         mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold, self._factor, m.rates)
         mediator.choose_offers(
-            self.offers, shared.strategy, self._gain, self.leverage, status, self.units,
-            n.cost, shared.priority_rank, shared.max_targets, shared.script[m.month_index],
-        )  # fmt: skip
+            self.offers, self.policy, self._gain, self.leverage, status, self.units,
+            shared.script[m.month_index],
+        )
         for country, offer in zip(m.countries, self.offers):
             country.offer = mediator.offer_worth(offer, self.leverage[country.index], m.engagement)
 

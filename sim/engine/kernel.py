@@ -48,7 +48,9 @@ def stream_rows(world: World, points: np.ndarray, replicates: np.ndarray, seed: 
     ))  # fmt: skip
 
 
-def new_recorders(world: World, n_rows: int, *, explain: bool = False, trace: bool = False) -> Recorders:
+def new_recorders(
+    world: World, n_rows: int, *, explain: bool = False, trace: bool = False
+) -> Recorders:
     """Room for what a kernel call records: explanation sums and a trace of each row's month
     inputs, each empty unless asked for."""
     n_blocks = max(min(BLOCKS, n_rows), 1)
@@ -61,7 +63,9 @@ def new_recorders(world: World, n_rows: int, *, explain: bool = False, trace: bo
     ))  # fmt: skip
 
 
-def traced_run(world: World, points: np.ndarray, replicates: np.ndarray, seed: int) -> tuple[Outcomes, Recorders]:
+def traced_run(
+    world: World, points: np.ndarray, replicates: np.ndarray, seed: int
+) -> tuple[Outcomes, Recorders]:
     """`run_ensemble` keeping each row's month inputs (readiness, shocks, offers): for checks."""
     recorders = new_recorders(world, len(replicates), trace=True)
     out = _run(world.shared, world.numbers, stream_rows(world, points, replicates, seed), recorders)
@@ -78,7 +82,8 @@ def _run(shared, numbers, rows, recorders) -> Milestones:
     )
     n_blocks = len(recorders.deciding)
     for b in prange(n_blocks):
-        _block(shared, numbers, rows, out, recorders, b, b * n_rep // n_blocks, (b + 1) * n_rep // n_blocks)
+        first, last = b * n_rep // n_blocks, (b + 1) * n_rep // n_blocks
+        _block(shared, numbers, rows, out, recorders, b, first, last)
     return out
 
 

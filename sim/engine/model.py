@@ -85,10 +85,12 @@ class AccordModel(mesa.Model):
         draws = np.array([streams.uniform(b, month, streams.SHOCK_ONSET) for b in self._event_streams])
         self.salience = np.zeros(len(self.world.ids))
         self.threat_shift = np.zeros(len(self.world.ids))
+        happened = events.EventState(
+            self._events_left, self._started, self.salience, self.threat_shift, self.shock_hit, self._granted
+        )
         self.engagement = events.month_of_events(
-            self._events_left, month, draws, self.events, n.salience, n.engagement[self.month_index],
-            self._started, self.salience, self.threat_shift, self.shock_hit, self._granted,
-        )  # fmt: skip
+            happened, month, draws, self.events, n.salience, n.engagement[self.month_index]
+        )
         self.mediator.grant(self._granted)
 
     def _update_situation(self) -> None:

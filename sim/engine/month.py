@@ -59,15 +59,16 @@ def follow_record(shared, numbers, d: int, joined: np.ndarray) -> Recorders:
     """Design point d's months on a record (`joined` (C,): each country's join step, or NEVER):
     the traced readiness, shocks and offers (T, C) of `Recorders`, for one row."""
     n_months, n_country = numbers.engagement.shape[1], len(joined)
-    no_streams = np.zeros((1, n_country), np.uint64), np.zeros((1, len(shared.event_onset)), np.uint64)
-    rows = Rows(np.full(1, d), no_streams[0], no_streams[1])
+    n_event = len(shared.event_onset)
+    rows = Rows(np.full(1, d), np.zeros((1, n_country), np.uint64), np.zeros((1, n_event), np.uint64))
     unused = np.zeros((1, n_country), np.int16)
     recorders = Recorders(
         np.zeros((1, 0, 0, N_EXPLAINED), np.int64), np.zeros((1, 0, 0), np.int64),
         np.zeros((1, 0, N_EXPLAINED), np.int64), np.full((1, n_months, n_country), np.nan),
         np.zeros((1, n_months, n_country), np.bool_), np.full((1, n_months, n_country), -1),
     )  # fmt: skip
-    run_replicate(shared, numbers, rows, 0, Milestones(unused, unused.copy(), unused.copy()), recorders, 0, joined)
+    out = Milestones(unused, unused.copy(), unused.copy())
+    run_replicate(shared, numbers, rows, 0, out, recorders, 0, joined)
     return recorders
 
 
@@ -76,26 +77,36 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     """Row r to the horizon: its milestones into `out` (simulating), or its month inputs into
     the recorders' trace (following `joined`, when not empty); explanation sums into `block`."""
     following = len(joined) > 0
-    d, rates, table = rows.points[r], point_rates(shared, numbers, rows.points[r]), point_events(shared, numbers, rows.points[r])
+    d = rows.points[r]
+    rates, table = point_rates(shared, numbers, d), point_events(shared, numbers, d)
     country_stream, event_stream = rows.country_streams[r], rows.event_streams[r]
     talks_month, join_month, exit_month = out.talks_month[r], out.join_month[r], out.exit_month[r]
     explain, trace = recorders.by_month.shape[1] > 0, recorders.readiness.shape[0] > 0
     weights, features, threshold = numbers.weights[d], numbers.features[d], numbers.threshold[d]
-    ties, totals, cost, base_salience = numbers.ties[d], numbers.tie_totals[d], numbers.cost[d], numbers.salience[d]
-    leverage, units, events_left = numbers.leverage0[d].copy(), numbers.units0[d].copy(), numbers.remaining0[d].copy()
+    ties, totals, cost = numbers.ties[d], numbers.tie_totals[d], numbers.cost[d]
+    base_salience = numbers.salience[d]
+    leverage, units = numbers.leverage0[d].copy(), numbers.units0[d].copy()
+    events_left = numbers.remaining0[d].copy()
     n_country, n_type = leverage.shape
     status = shared.status0.copy()
     if following:
         status[status == TALKS] = OUTSIDE  # talks are latent on the record
     new = status.copy()
-    started, draws = np.zeros(len(events_left), dtype=np.bool_), np.ones(len(events_left))
-    granted, hit = np.zeros((n_country, n_type), dtype=np.bool_), np.zeros(n_country, dtype=np.bool_)
-    salience, threat, pressure = np.zeros(n_country), np.zeros(n_country), np.zeros(n_country)
+    draws, pressure = np.ones(len(events_left)), np.zeros(n_country)
+    happened = events.EventState(
+        events_left, np.zeros(len(events_left), dtype=np.bool_), np.zeros(n_country),
+        np.zeros(n_country), np.zeros(n_country, dtype=np.bool_),
+        np.zeros((n_country, n_type), dtype=np.bool_),
+    )  # fmt: skip
+    salience, threat, hit, granted = happened.salience, happened.threat, happened.hit, happened.granted
+    policy = mediator.Policy(shared.strategy, shared.max_targets, shared.priority_rank, cost)
     terms, utility = np.zeros((n_country, len(TERMS))), np.zeros(n_country)
-    strength, factor, gain = np.zeros((n_country, n_type)), np.ones((n_country, n_type)), np.zeros((n_country, n_type))
+    strength, factor = np.zeros((n_country, n_type)), np.ones((n_country, n_type))
+    gain = np.zeros((n_country, n_type))
     factor_engagement = np.nan  # the engagement the offer factors were computed for
     offers = np.zeros(n_country, dtype=np.int64)
-    explained, row = np.zeros((n_country, N_EXPLAINED), dtype=np.int64), np.zeros(len(CONTRIBUTIONS))
+    explained = np.zeros((n_country, N_EXPLAINED), dtype=np.int64)
+    row = np.zeros(len(CONTRIBUTIONS))
     for i in range(n_country):
         if status[i] >= TALKS:
             talks_month[i] = BEFORE
@@ -106,15 +117,15 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
         # 1. events (following a record, random shocks never start: their draws stay at 1)
         for e in range(len(draws) if not following else 0):
             draws[e] = streams.uniform(event_stream[e], month, streams.SHOCK_ONSET)
-        engagement = events.month_of_events(
-            events_left, month, draws, table, base_salience, numbers.engagement[d, t], started,
-            salience, threat, hit, granted,
-        )  # fmt: skip
+        base_engagement = numbers.engagement[d, t]
+        engagement = events.month_of_events(happened, month, draws, table, base_salience, base_engagement)
         if granted.any():
             mediator.grant(leverage, units, granted)
             factor_engagement = np.nan  # leverage changed
         # 2. the situation
-        fill_peer_pressure(pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d])
+        fill_peer_pressure(
+            pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d]
+        )
         fill_terms(terms, weights, features, threat, salience, pressure)
         # 3. the mediator moves first
         if shared.strategy == mediator.PERSUADABLE:  # the only strategy that weighs persuasion
@@ -127,16 +138,15 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 mediator.fill_offer_factors(factor, strength, rates.noise)
                 factor_engagement = engagement
             mediator.fill_persuasion_gain(gain, status, utility, threshold, factor, rates)
-        mediator.choose_offers(
-            offers, shared.strategy, gain, leverage, status, units, cost, shared.priority_rank,
-            shared.max_targets, shared.script[t],
-        )  # fmt: skip
+        mediator.choose_offers(offers, policy, gain, leverage, status, units, shared.script[t])
         # 4. every country decides, then all commit
         for i in range(n_country):
-            if not following and (status[i] == EXITED or (status[i] == MEMBER and not rates.exit_enabled)):
+            settled = status[i] == EXITED or (status[i] == MEMBER and not rates.exit_enabled)
+            if settled and not following:
                 new[i] = status[i]  # next_status would say so whatever the draw: skip the work
                 continue
-            terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * mediator.offer_worth(offers[i], leverage[i], engagement)
+            worth = mediator.offer_worth(offers[i], leverage[i], engagement)
+            terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
             u = accession_utility(terms[i])
             if explain and status[i] <= TALKS:
                 fill_contributions(row, terms[i], weights[i], features[i], base_salience)
@@ -145,12 +155,15 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 recorders.deciding[block, t, i] += 1
             readiness = response(u, threshold[i], rates.noise)
             if trace:
-                recorders.readiness[r, t, i], recorders.shocked[r, t, i], recorders.offers[r, t, i] = readiness, hit[i], offers[i]
+                recorders.readiness[r, t, i] = readiness
+                recorders.shocked[r, t, i], recorders.offers[r, t, i] = hit[i], offers[i]
             if following:
                 new[i] = MEMBER if joined[i] == t else status[i]
                 continue
             draw = streams.uniform(country_stream[i], month, streams.TRANSITION)
-            shock_draw = streams.uniform(country_stream[i], month, streams.SHOCK_COLLAPSE) if hit[i] else 1.0
+            shock_draw = 1.0
+            if hit[i]:
+                shock_draw = streams.uniform(country_stream[i], month, streams.SHOCK_COLLAPSE)
             new[i] = next_status(status[i], readiness, draw, rates, hit[i], shock_draw)
         for i in range(n_country):
             if new[i] != status[i]:

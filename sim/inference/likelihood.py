@@ -89,13 +89,6 @@ def log_likelihood(
     return _forward(readiness, shock, record.joined, record.in_talks, world.rates(), p_talks_at_start, scored)
 
 
-def join_probability(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
-    """(T, C) probability of having joined by each month's end, given the record's inputs but not
-    its outcomes: what a simulation of the same inputs should show (the cross-check)."""
-    readiness, shock = readiness_on_record(world, record)
-    return _marginal(readiness, shock, world.rates(), p_talks_at_start)
-
-
 @njit(cache=True, error_model="numpy")
 def _steps(r: float, shocked: bool, rates: Rates) -> tuple[float, float, float, float]:
     """One month's transition probabilities: outside->talks, talks->member, talks->outside,
@@ -163,20 +156,6 @@ def _forward(readiness, shock, joined, in_talks, rates, p_talks, scored) -> np.n
             log_scale += np.log(factor)
             outside, talks = outside / factor, talks / factor
         out[i] = log_scale
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def _marginal(readiness, shock, rates, p_talks) -> np.ndarray:
-    n_months, n_country = readiness.shape
-    out = np.zeros((n_months, n_country))
-    for i in range(n_country):
-        outside, talks, member = 1.0 - p_talks, p_talks, 0.0
-        for t in range(n_months):
-            opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
-            member += talks * sign
-            outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
-            out[t, i] = member
     return out
 
 

@@ -17,6 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from sim.core.terms import CONTRIBUTIONS
+
 TRIVIAL = 0.005  # a curve that never leaves [0, 0.005] or [0.995, 1] is not drawn
 CAPTION = "Consequences of stated, overridable assumptions; not a forecast."
 
@@ -167,8 +169,6 @@ def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str 
     """One panel per country: the mean contribution of each term to accession utility by month
     (stacked: incentives up, costs down), the utility and the threshold, over the replicates in
     which the country is still deciding."""
-    from sim.core.terms import CONTRIBUTIONS
-
     cols = 2
     rows = max((len(countries) + cols - 1) // cols, 1)
     fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), squeeze=False, sharex=True)

@@ -1,0 +1,33 @@
+"""Shared test helpers: the project root, the command line as a user runs it, and markers.
+
+Markers (pyproject.toml): `slow` (over ~20 s, or a subprocess sweep), `cluster` (a Ray head or
+submitit workers), `browser` (headless Chromium). A fast loop: make test ARGS="-m 'not slow'".
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = ("*.csv", "outcomes.parquet")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def cli(*args: str, module: str = "sim", cwd: Path = ROOT, env: dict | None = None, timeout: float = 600):
+    """`python -m MODULE ARGS...` in a subprocess, as a user runs it (output captured, never
+    raises); `env` adds to this process's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=cwd, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def result_tables(folder: Path) -> dict[str, bytes]:
+    """Every table a run or sweep wrote under `folder`, by relative path, as bytes."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for pattern in TABLES for p in sorted(folder.rglob(pattern))
+    }  # fmt: skip

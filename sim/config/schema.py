@@ -304,7 +304,7 @@ def check_config(cfg: RunConfig) -> None:
     if p.rate_sign + p.rate_collapse > 1:
         raise ConfigError(
             "params.rate_collapse",
-            f"expected rate_sign + rate_collapse <= 1, got {p.rate_sign} + {p.rate_collapse}",
+            f"expected rate_sign + rate_collapse <= 1, got {p.rate_sign:.6g} + {p.rate_collapse:.6g}",
         )
 
 

@@ -16,6 +16,7 @@ from sim.core.mediator import (
     Policy,
     Strategy,
     choose_offers,
+    fill_leverage,
     fill_offer_factors,
     fill_persuasion_gain,
     grant,
@@ -191,9 +192,13 @@ def test_offers_respect_eligibility_capacity_and_budget(
 
 
 def test_a_grant_without_accession_spends_leverage_and_budget():
-    leverage = np.full((3, 2), 0.5)
+    spent = np.zeros((3, 2), dtype=bool)
     units = np.array([2, 1])
     granted = np.array([[True, False], [False, False], [True, True]])
-    grant(leverage, units, granted)
-    assert np.all(leverage[granted] == 0) and np.all(leverage[~granted] == 0.5)
+    grant(spent, units, granted)
+    assert np.array_equal(spent, granted)
     assert list(units) == [0, 0]
+    leverage, value = np.zeros((3, 2)), np.full((3, 2), 0.5)
+    assert fill_leverage(leverage, value, spent, np.array([True, True, False]))
+    assert np.array_equal(leverage, [[0, 0.5], [0.5, 0.5], [0, 0]])  # spent, or not a candidate
+    assert not fill_leverage(leverage, value, spent, np.array([True, True, False]))  # unchanged

@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.config.dated import Dated
 from sim.config.errors import ConfigError
-from sim.config.validate import MONTH, UNIT, between, build, one_of, with_value
+from sim.config.validate import DATED, MONTH, UNIT, between, build, one_of, with_value
 from sim.core.calendar import parse_month
 from sim.core.terms import TERMS
 
@@ -22,26 +23,29 @@ STRATEGIES = ("none", "priority", "persuadable", "scripted")
 ENGINES = ("ensemble", "mesa")
 SENSITIVITY_METHODS = ("sobol", "morris")
 SHIFT = between(-1.0, 1.0)
+DATED_UNIT = {**UNIT, **DATED}
 
 
 @dataclass(frozen=True)
 class Country:
-    """One roster entry. Facts: name, region, status, granted, source. Judgement: the features
-    in [0, 1], `values`, and any `weights` or `threshold` override."""
+    """One roster entry. Facts: name, region, status, granted, candidate, source. Judgement: the
+    features in [0, 1], `values`, and any `weights` or `threshold` override. Every number, the
+    `granted` list and `candidate` may be given by date (sim.config.dated)."""
 
     name: str
     region: str
     status: str = field(metadata=one_of(*STATUSES))
-    iran_threat: float = field(metadata=UNIT)
-    us_security: float = field(metadata=UNIT)
-    econ_gain: float = field(metadata=UNIT)
-    public_permissiveness: float = field(metadata=UNIT)
-    regime_insulation: float = field(metadata=UNIT)
-    palestine_linkage: float = field(metadata=UNIT)
-    values: dict[str, float] = field(default_factory=dict, metadata=UNIT)
-    granted: list[str] = field(default_factory=list)
-    weights: dict[str, float] = field(default_factory=dict, metadata=between(0.0, 10.0))
-    threshold: float | None = field(default=None, metadata=between(-5.0, 5.0))
+    iran_threat: float = field(metadata=DATED_UNIT)
+    us_security: float = field(metadata=DATED_UNIT)
+    econ_gain: float = field(metadata=DATED_UNIT)
+    public_permissiveness: float = field(metadata=DATED_UNIT)
+    regime_insulation: float = field(metadata=DATED_UNIT)
+    palestine_linkage: float = field(metadata=DATED_UNIT)
+    values: dict[str, float] = field(default_factory=dict, metadata=DATED_UNIT)
+    granted: list[str] = field(default_factory=list, metadata=DATED)
+    weights: dict[str, float] = field(default_factory=dict, metadata={**between(0.0, 10.0), **DATED})
+    threshold: float | None = field(default=None, metadata={**between(-5.0, 5.0), **DATED})
+    candidate: bool = field(default=True, metadata=DATED)  # false: cannot join (not yet a candidate)
     source: str = ""
     note: str = ""
 
@@ -278,7 +282,10 @@ def check_config(cfg: RunConfig) -> None:
     types_ = set(cfg.mediator.inducements)
     for key, c in countries.items():
         _check_members(f"roster.countries.{key}.values", c.values, types_, "inducement type")
-        _check_members(f"roster.countries.{key}.granted", c.granted, types_, "inducement type")
+        granted = c.granted.items() if isinstance(c.granted, Dated) else [("", c.granted)]
+        for month, given in granted:
+            where = f"roster.countries.{key}.granted" + (f".{month}" if month else "")
+            _check_members(where, given, types_, "inducement type")
         _check_members(f"roster.countries.{key}.weights", c.weights, set(TERMS), "utility term")
     _check_peers(cfg.roster.peers, set(countries))
     _check_members("mediator.priority", cfg.mediator.priority, set(countries), "country id")

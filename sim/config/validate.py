@@ -16,6 +16,7 @@ import types
 import typing
 from typing import Any
 
+from sim.config.dated import dated, is_dated
 from sim.config.errors import ConfigError
 from sim.config.uncertainty import parse
 from sim.core.calendar import parse_month
@@ -35,6 +36,7 @@ def one_of(*choices: str) -> dict:
 
 UNIT = between(0.0, 1.0)
 MONTH = {"month": True}
+DATED = {"dated": True}  # the value may be given by date: {2020-06: 0.5, 2024-12: 0.3}
 
 
 def build(cls: type, data: Any, path: str = "") -> Any:
@@ -71,6 +73,8 @@ def _convert(hint: Any, value: Any, key: str, meta: typing.Mapping) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(key, f"expected a mapping, got {_show(value)}")
         return {str(k): _convert(args[1], v, _join(key, str(k)), meta) for k, v in value.items()}
+    if meta.get("dated") and is_dated(value):  # a value by date (sim.config.dated)
+        return dated(value, key, lambda v, k: _convert(hint, v, k, {**meta, "dated": False}))
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
             raise ConfigError(key, f"expected a list, got {_show(value)}")
@@ -130,7 +134,7 @@ def with_value(node: Any, key: str, value: Any, path: str = "", meta: typing.Map
             raise ConfigError(here, f"unknown key (known keys: {', '.join(map(str, node))})")
         child = node[head]
         new = with_value(child, rest, value, here, meta) if rest else _number(float, child, value, here, meta)
-        return {**node, head: new}
+        return type(node)({**node, head: new})  # a Dated stays dated
     raise ConfigError(here, f"expected a key into a mapping, got {_show(node)}")
 
 

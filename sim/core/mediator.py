@@ -7,7 +7,8 @@ recruit partners. Each month it moves first, courting up to `max_targets` countr
 accord with one inducement each; an offer is worth `engagement * leverage` to the country, and a
 unit is spent only when a courted country signs. An inducement granted without accession (the
 Nov 2025 Saudi defence pact and F-35s) zeroes the mediator's leverage of that type over that
-country: what has been given cannot be offered again.
+country: what has been given cannot be offered again. What an offer is worth to a country may
+change by date (sim.config.dated): leverage is refilled each month from those values.
 """
 
 from __future__ import annotations
@@ -157,10 +158,25 @@ def spend(units: np.ndarray, offer: int) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def grant(leverage: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
-    """Inducements given without accession (granted (C, K) bool): spent, and no longer leverage."""
+def grant(spent: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
+    """Inducements given without accession (granted (C, K) bool): paid out of the budget, and
+    marked `spent` (C, K): no longer leverage."""
     for i in range(granted.shape[0]):
         for k in range(granted.shape[1]):
             if granted[i, k]:
-                leverage[i, k] = 0.0
+                spent[i, k] = True
                 units[k] = max(units[k] - 1, 0)
+
+
+@njit(cache=True, error_model="numpy")
+def fill_leverage(leverage: np.ndarray, value: np.ndarray, spent: np.ndarray, candidate: np.ndarray) -> bool:
+    """This month's leverage (C, K): what each offer is worth to each country (`value`, by date),
+    0 where spent or where the country is not a candidate. True if any entry changed."""
+    changed = False
+    for i in range(leverage.shape[0]):
+        for k in range(leverage.shape[1]):
+            worth = value[i, k] if candidate[i] and not spent[i, k] else 0.0
+            if worth != leverage[i, k]:
+                leverage[i, k] = worth
+                changed = True
+    return changed

@@ -33,9 +33,8 @@ class Country(mesa.Agent):
         self.stream = stream  # this country's random stream in this replicate
         self.status = Status(int(world.status0[index]))
         self.next_status = self.status
-        self.weights = model.numbers.weights[index]
-        self.threshold = float(model.numbers.threshold[index])
         self.offer = 0.0  # what the mediator's offer is worth to me this month
+        self._read_month(0)
         self.talks_month = -1 if self.status in (Status.TALKS, Status.MEMBER) else NEVER
         self.join_month = -1 if self.status == Status.MEMBER else NEVER
         self.exit_month = NEVER
@@ -44,6 +43,7 @@ class Country(mesa.Agent):
     def is_member(self) -> bool:
         return self.status == Status.MEMBER
 
+
     def contributions(self) -> np.ndarray:
         """Each utility term this month (sim.core.utility.TERMS), with my offer."""
         terms = self.model.terms[self.index].copy()
@@ -51,14 +51,25 @@ class Country(mesa.Agent):
         return terms
 
     def step(self) -> None:
-        """If accession utility clears my threshold, open talks (or sign, if in talks)."""
+        """If accession utility clears my threshold, open talks (or sign, if in talks); not
+        before I am a candidate."""
         m = self.model
         rates = m.rates
-        readiness = response(accession_utility(self.contributions()), self.threshold, rates.noise)
+        self._read_month(m.month_index)
+        readiness = 0.0
+        if self.is_candidate:
+            readiness = response(accession_utility(self.contributions()), self.threshold, rates.noise)
         draw = streams.uniform(self.stream, m.month, streams.TRANSITION)
         shocked = bool(m.shock_hit[self.index])
         shock_draw = streams.uniform(self.stream, m.month, streams.SHOCK_COLLAPSE) if shocked else 1.0
         self.next_status = Status(next_status(self.status, readiness, draw, rates, shocked, shock_draw))
+
+    def _read_month(self, t: int) -> None:
+        """My weights, threshold and candidacy this month: facts may change by date."""
+        n, shared = self.model.numbers, self.model.world.shared
+        self.weights = n.weights[t, self.index]
+        self.threshold = float(n.threshold[t, self.index])
+        self.is_candidate = bool(shared.candidate[t, self.index])
 
     def advance(self) -> None:
         """Commit this month's decision, remembering when each milestone happened."""
@@ -83,8 +94,9 @@ class Mediator(mesa.Agent):
         super().__init__(model)
         self.name = "mediator"
         self.units = model.numbers.units0.copy()
-        self.leverage = model.numbers.leverage0.copy()
-        n_country, n_type = self.leverage.shape
+        self.spent = model.world.shared.spent0.copy()  # granted without accession: no longer leverage
+        n_country, n_type = self.spent.shape
+        self.leverage = np.zeros((n_country, n_type))
         self.offers = np.full(n_country, mediator.NO_OFFER, dtype=np.int64)
         self._gain = np.zeros((n_country, n_type))
         self._factor = np.ones((n_country, n_type))
@@ -93,12 +105,13 @@ class Mediator(mesa.Agent):
 
     def step(self) -> None:
         """Court the countries my strategy picks, each with the inducement that moves it most."""
-        m, n, shared = self.model, self.model.numbers, self.model.world.shared
+        m, n, shared, t = self.model, self.model.numbers, self.model.world.shared, self.model.month_index
+        mediator.fill_leverage(self.leverage, n.value[t], self.spent, shared.candidate[t])
         status = np.array([c.status for c in m.countries], dtype=np.int64)
         utility = np.array([accession_utility(row) for row in m.terms])  # before any offer
-        strength = n.weights[:, INDUCEMENT, None] * m.engagement * self.leverage
+        strength = n.weights[t, :, INDUCEMENT, None] * m.engagement * self.leverage
         mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
-        mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold, self._factor, m.rates)
+        mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold[t], self._factor, m.rates)
         mediator.choose_offers(
             self.offers, self.policy, self._gain, self.leverage, status, self.units,
             shared.script[m.month_index],
@@ -108,7 +121,7 @@ class Mediator(mesa.Agent):
 
     def grant(self, granted: np.ndarray) -> None:
         """Inducements given without accession: spent, and no longer leverage (C, K) bool."""
-        mediator.grant(self.leverage, self.units, granted)
+        mediator.grant(self.spent, self.units, granted)
 
     def paid_by(self, country: Country) -> None:
         """A courted country signed: pay out its inducement."""

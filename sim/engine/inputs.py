@@ -7,8 +7,9 @@ a read where it is used. `fixed` gives every field the dtype its annotation name
 no call can trigger a recompile by handing the kernel an int where it was compiled for a float.
 
 Arrays of `Numbers` have a leading design-point axis P: a plain run has P = 1, a sensitivity
-study or a draw of uncertain inputs stacks many points (sim.engine.design). C countries, K
-inducement types, E events, T months, F features, N terms.
+study or a draw of uncertain inputs stacks many points (sim.engine.design). Facts given by date
+(sim.config.dated) have a month axis T. C countries, K inducement types, E events, T months,
+F features, N terms.
 """
 
 # No `from __future__ import annotations`: `fixed` reads the annotations as objects.
@@ -24,6 +25,8 @@ class Shared(NamedTuple):
     """What every design point shares: the world's shape and wiring."""
 
     status0: I8  # (C,) Status at the start
+    candidate: B1  # (T, C) may join in that month (false before a country is a candidate)
+    spent0: B1  # (C, K) inducements granted without accession by events before the start
     is_follower: B1  # (C,) follows the leader
     leader: int  # index of the leader, or -1
     strategy: int  # a sim.core.mediator.Strategy value
@@ -41,9 +44,9 @@ class Shared(NamedTuple):
 class Numbers(NamedTuple):
     """Every number that may differ between design points, with a leading design-point axis."""
 
-    features: F8  # (P, C, F) sim.core.terms.FEATURES
-    weights: F8  # (P, C, N) sim.core.terms.TERMS
-    threshold: F8  # (P, C)
+    features: F8  # (P, T, C, F) sim.core.terms.FEATURES, by month
+    weights: F8  # (P, T, C, N) sim.core.terms.TERMS, by month
+    threshold: F8  # (P, T, C)
     rate_open: F8  # (P,)
     rate_sign: F8  # (P,)
     rate_collapse: F8  # (P,)
@@ -53,7 +56,7 @@ class Numbers(NamedTuple):
     ties: F8  # (P, C, C)
     tie_totals: F8  # (P, C) total tie weight of each country
     leader_multiplier: F8  # (P,)
-    leverage0: F8  # (P, C, K) value of each offer; 0 where granted already or withheld
+    value: F8  # (P, T, C, K) worth of each offer by month; 0 where granted (by the roster) or withheld
     units0: I8  # (P, K) units left at the start
     cost: F8  # (P, K)
     engagement: F8  # (P, T) era level x scale, before event shifts

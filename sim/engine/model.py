@@ -44,7 +44,7 @@ class AccordModel(mesa.Model):
         self._events_left = self.numbers.remaining0.copy()
         n_country, n_event = len(world.ids), len(world.event_keys)
         self._started = np.zeros(n_event, dtype=np.bool_)
-        self._granted = np.zeros(self.numbers.leverage0.shape, dtype=np.bool_)
+        self._granted = np.zeros(world.shared.spent0.shape, dtype=np.bool_)
         self.shock_hit = np.zeros(n_country, dtype=np.bool_)
         self.terms = np.zeros((n_country, len(TERMS)))
         self.mediator = Mediator(self)
@@ -101,7 +101,8 @@ class AccordModel(mesa.Model):
         fill_peer_pressure(
             pressure, n.ties, n.tie_totals, status, shared.leader, shared.is_follower, n.leader_multiplier
         )
-        fill_terms(self.terms, n.weights, n.features, self.threat_shift, self.salience, pressure)
+        t = self.month_index
+        fill_terms(self.terms, n.weights[t], n.features[t], self.threat_shift, self.salience, pressure)
 
 
 def _stream_key(rng, generator: np.random.Generator) -> np.uint64:

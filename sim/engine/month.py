@@ -82,10 +82,12 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     country_stream, event_stream = rows.country_streams[r], rows.event_streams[r]
     talks_month, join_month, exit_month = out.talks_month[r], out.join_month[r], out.exit_month[r]
     explain, trace = recorders.by_month.shape[1] > 0, recorders.readiness.shape[0] > 0
-    weights, features, threshold = numbers.weights[d], numbers.features[d], numbers.threshold[d]
+    weights_by_month, features_by_month = numbers.weights[d], numbers.features[d]
+    threshold_by_month, value_by_month = numbers.threshold[d], numbers.value[d]
     ties, totals, cost = numbers.ties[d], numbers.tie_totals[d], numbers.cost[d]
     base_salience = numbers.salience[d]
-    leverage, units = numbers.leverage0[d].copy(), numbers.units0[d].copy()
+    spent, units = shared.spent0.copy(), numbers.units0[d].copy()
+    leverage = np.zeros(value_by_month.shape[1:])
     events_left = numbers.remaining0[d].copy()
     n_country, n_type = leverage.shape
     status = shared.status0.copy()
@@ -120,8 +122,13 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
         base_engagement = numbers.engagement[d, t]
         engagement = events.month_of_events(happened, month, draws, table, base_salience, base_engagement)
         if granted.any():
-            mediator.grant(leverage, units, granted)
-            factor_engagement = np.nan  # leverage changed
+            mediator.grant(spent, units, granted)
+        candidate = shared.candidate[t]
+        weights, features, threshold = weights_by_month[t], features_by_month[t], threshold_by_month[t]
+        if mediator.fill_leverage(leverage, value_by_month[t], spent, candidate):
+            factor_engagement = np.nan  # the offer factors are stale
+        if t > 0 and _changed(weights_by_month[t - 1], weights, INDUCEMENT):
+            factor_engagement = np.nan
         # 2. the situation
         fill_peer_pressure(
             pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d]
@@ -148,12 +155,12 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             worth = mediator.offer_worth(offers[i], leverage[i], engagement)
             terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
             u = accession_utility(terms[i])
-            if explain and status[i] <= TALKS:
+            if explain and status[i] <= TALKS and candidate[i]:
                 fill_contributions(row, terms[i], weights[i], features[i], base_salience)
                 _explain(explained[i], row, u, threshold[i])
                 recorders.by_month[block, t, i] += explained[i]
                 recorders.deciding[block, t, i] += 1
-            readiness = response(u, threshold[i], rates.noise)
+            readiness = response(u, threshold[i], rates.noise) if candidate[i] else 0.0
             if trace:
                 recorders.readiness[r, t, i] = readiness
                 recorders.shocked[r, t, i], recorders.offers[r, t, i] = hit[i], offers[i]
@@ -186,3 +193,12 @@ def _explain(out, contributions, utility, threshold):
         out[k] = np.int64(np.rint(contributions[k] * FIXED_POINT))
     out[len(contributions)] = np.int64(np.rint(utility * FIXED_POINT))
     out[len(contributions) + 1] = np.int64(np.rint(threshold * FIXED_POINT))
+
+
+@njit(cache=True, error_model="numpy")
+def _changed(before, after, column):
+    """Whether any row's entry in `column` differs between two (C, N) arrays."""
+    for i in range(len(before)):
+        if before[i, column] != after[i, column]:
+            return True
+    return False

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.config.dated import Dated, values_at
 from sim.config.schema import RunConfig
 from sim.core import streams
 from sim.core.calendar import parse_month
@@ -82,12 +83,9 @@ def compile_world(cfg: RunConfig) -> World:
     start, end = parse_month(sc.start), parse_month(sc.end)
     n_months = end - start + 1
     events, event_names = _event_table(cfg, index, types_)
+    months = start + np.arange(n_months)
     onset_before = (events.onset >= 0) & (events.onset < start)
     remaining0 = np.where(onset_before, np.maximum(events.onset + events.months - start, 0), 0)
-    granted = np.array([[t in c.granted for t in types_] for c in countries], dtype=bool)
-    granted |= events.grants[onset_before].any(axis=0)
-    withheld = np.array([[t in med.withheld.get(cid, ()) for t in types_] for cid in ids], dtype=bool)
-    values = np.array([[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries])
     units0 = np.array([med.inducements[t].units for t in types_], dtype=np.int64)
     units0 = np.maximum(units0 - events.grants[onset_before].sum(axis=(0, 1)), 0)
     ties = adjacency(
@@ -97,6 +95,8 @@ def compile_world(cfg: RunConfig) -> World:
     )
     shared = Shared(
         status0=[_STATUS[c.status] for c in countries],
+        candidate=_by_month([c.candidate for c in countries], months),
+        spent0=events.grants[onset_before].any(axis=0),
         is_follower=np.isin(np.arange(len(ids)), [index[f] for f in cfg.roster.peers.followers]),
         leader=index.get(cfg.roster.peers.leader, -1),
         strategy=int(Strategy[med.strategy.upper()]),
@@ -111,9 +111,9 @@ def compile_world(cfg: RunConfig) -> World:
         event_grants=events.grants,
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
-        "features": [[getattr(c, f) for f in FEATURES] for c in countries],
-        "weights": [[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries],
-        "threshold": [p.threshold if c.threshold is None else c.threshold for c in countries],
+        "features": _by_month([[getattr(c, f) for f in FEATURES] for c in countries], months),
+        "weights": _by_month([[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries], months),
+        "threshold": _by_month([p.threshold if c.threshold is None else c.threshold for c in countries], months),
         "rate_open": p.rate_open,
         "rate_sign": p.rate_sign,
         "rate_collapse": p.rate_collapse,
@@ -123,7 +123,7 @@ def compile_world(cfg: RunConfig) -> World:
         "ties": ties,
         "tie_totals": tie_totals(ties),
         "leader_multiplier": p.leader_multiplier,
-        "leverage0": np.where(granted | withheld, 0.0, values),
+        "value": _offer_values(cfg, types_, months),
         "units0": units0,
         "cost": [med.inducements[t].cost for t in types_],
         "engagement": _engagement(cfg, start, n_months),
@@ -149,6 +149,32 @@ def compile_world(cfg: RunConfig) -> World:
         shared=fixed(shared),
         numbers=fixed(numbers),
     )
+
+
+def _by_month(values: list, months: np.ndarray) -> np.ndarray:
+    """A (nested) list of plain or dated values as an array with a leading month axis."""
+    if not _any_dated(values):  # the common case, and fast: the same in every month
+        plain = np.asarray(values)
+        return np.array(np.broadcast_to(plain, (len(months), *plain.shape)))  # a writable copy
+    parts = [_by_month(v, months) for v in values] if isinstance(values, list) else None
+    return np.stack(parts, axis=1) if parts is not None else np.array(values_at(values, months))
+
+
+def _any_dated(values) -> bool:
+    return isinstance(values, Dated) or isinstance(values, list) and any(map(_any_dated, values))
+
+
+def _offer_values(cfg: RunConfig, types_: list[str], months: np.ndarray) -> np.ndarray:
+    """(T, C, K) what each offer is worth to each country in each month: its value (by date),
+    0 where the roster says the type was already granted by then, or the mediator withholds it."""
+    med, countries = cfg.mediator, cfg.roster.countries
+    worth = _by_month([[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries.values()], months)
+    for i, (cid, c) in enumerate(countries.items()):
+        granted = values_at(c.granted, months)  # the list that holds in each month
+        for k, t in enumerate(types_):
+            given = np.array([t in g for g in granted], dtype=bool)
+            worth[given | (t in med.withheld.get(cid, ())), i, k] = 0.0
+    return worth
 
 
 def _priority_rank(priority: list[str], index: dict[str, int]) -> np.ndarray:

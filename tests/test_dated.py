@@ -1,0 +1,101 @@
+"""Facts as of their date: the replay reads each month's values, on both engines and in the likelihood."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.api import compose_config
+from sim.config.errors import ConfigError
+from sim.core.calendar import parse_month
+from sim.core.decision import Status, response
+from sim.core.utility import accession_utility
+from sim.engine.kernel import traced_run
+from sim.engine.model import AccordModel
+from sim.engine.outcomes import NEVER
+from sim.engine.world import compile_world
+from sim.inference.likelihood import Record, month_inputs
+
+from .conftest import cli
+
+OMAN = "roster.countries.oman"
+DATED = [f"{OMAN}.palestine_linkage={{2020-06: 0.2, 2023-01: 0.9}}", f"{OMAN}.us_security={{2020-06: 0.3, 2023-01: 0.9}}"]
+
+
+def history(*overrides: str):
+    return compile_world(compose_config(["+experiment=history", *overrides]))
+
+
+def no_joins(world) -> Record:
+    return Record(np.full(len(world.ids), NEVER, dtype=np.int64), np.zeros((world.n_months, len(world.ids)), bool))
+
+
+def test_the_likelihood_reads_each_months_value():
+    dated, before, after = history(*DATED), history(f"{OMAN}.palestine_linkage=0.2", f"{OMAN}.us_security=0.3"), history(
+        f"{OMAN}.palestine_linkage=0.9", f"{OMAN}.us_security=0.9"
+    )
+    i, change = dated.ids.index("oman"), parse_month("2023-01") - dated.start
+    r_dated = month_inputs(dated, no_joins(dated))[0][:, i]
+    assert np.array_equal(r_dated[:change], month_inputs(before, no_joins(before))[0][:change, i])
+    assert np.array_equal(r_dated[change:], month_inputs(after, no_joins(after))[0][change:, i])
+    assert r_dated[change] != r_dated[change - 1]  # the hazard moves the month the fact does
+
+
+def test_the_kernel_and_the_mesa_agents_read_the_same_dated_values():
+    world = history(*DATED, "+roster.countries.somaliland.candidate={2020-06: false, 2025-12: true}")
+    outcomes, trace = traced_run(world, np.zeros(20, dtype=np.int64), np.arange(20), seed=3)
+    i, change = world.ids.index("oman"), parse_month("2023-01") - world.start
+    assert not np.isnan(trace.readiness[:, change - 1 : change + 1, i]).any()
+    somaliland, candidate_from = world.ids.index("somaliland"), parse_month("2025-12") - world.start
+    assert (trace.readiness[:, :candidate_from, somaliland] == 0).all()  # not yet a candidate
+    assert (trace.offers[:, :candidate_from, somaliland] == -1).all()
+    assert (trace.readiness[:, candidate_from:, somaliland] > 0).all()
+    for r in range(20):
+        model = AccordModel(world, rng=3, replicate=r, collect=False)
+        for t in range(world.n_months):
+            deciding = [c.status in (Status.OUTSIDE, Status.TALKS) for c in model.countries]
+            model.step()
+            for c, was in zip(model.countries, deciding):
+                if was:
+                    u = accession_utility(c.contributions())
+                    r_mesa = response(u, c.threshold, model.rates.noise) if c.is_candidate else 0.0
+                    assert r_mesa == trace.readiness[r, t, c.index], (r, t, c.name)
+        record = Record(outcomes.join_month[r].astype(np.int64), np.zeros((world.n_months, len(world.ids)), bool))
+        seen = ~np.isnan(trace.readiness[r])
+        assert np.array_equal(month_inputs(world, record)[0][seen], trace.readiness[r][seen])
+
+
+def test_a_type_granted_by_date_is_no_longer_offered_from_that_month():
+    # a list on the command line becomes a mapping by date with ~ then + (in a YAML file, just write it)
+    granted = "roster.countries.saudi_arabia.granted"
+    world = history(f"~{granted}", f"+{granted}={{2020-06: [], 2023-07: [security_guarantee]}}")
+    saudi, k = world.ids.index("saudi_arabia"), world.inducement_types.index("security_guarantee")
+    from_month = parse_month("2023-07") - world.start
+    value = world.values().value
+    assert value[from_month - 1, saudi, k] > 0 and (value[from_month:, saudi, k] == 0).all()
+    offers = month_inputs(world, no_joins(world))[2][:, saudi]
+    offered = np.flatnonzero(offers == k)
+    assert len(offered) and offered.max() < from_month  # the scripted 2023 talks stop at the grant
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        (f"{OMAN}.palestine_linkage={{2024-12: 0.3, 2020-06: 0.5}}",
+         f"{OMAN}.palestine_linkage: expected months in increasing order, got 2020-06 after 2024-12"),
+        (f"{OMAN}.palestine_linkage={{2020-06: 0.5, 2024-13: 0.3}}",
+         f"{OMAN}.palestine_linkage.2024-13: expected a month as 'YYYY-MM', got '2024-13'"),
+        (f"{OMAN}.palestine_linkage={{2020-06: 0.5, 2024-12: 1.3}}",
+         f"{OMAN}.palestine_linkage.2024-12: expected a number in [0.0, 1.0], got 1.3"),
+        ((f"~{OMAN}.granted", f"+{OMAN}.granted={{2020-06: [], 2024-12: [charm]}}"),
+         f"{OMAN}.granted.2024-12: unknown inducement type 'charm'"),
+    ],
+)  # fmt: skip
+def test_bad_dated_values_are_one_line_errors_naming_country_key_and_date(override, message, tmp_path):
+    overrides = list(override) if isinstance(override, tuple) else [override]
+    with pytest.raises(ConfigError) as err:
+        compose_config(overrides)
+    assert str(err.value).startswith(message)
+    done = cli(*overrides, f"hydra.run.dir={tmp_path / 'run'}")
+    assert done.returncode == 2 and done.stderr.startswith(f"error: {message}"), done.stderr
+    assert done.stderr.count("\n") == 1 and not (tmp_path / "run").exists()

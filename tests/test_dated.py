@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
+import yaml
 
 from sim.api import compose_config
 from sim.config.errors import ConfigError
+from sim.config.schema import RecordConfig
+from sim.config.validate import build
 from sim.core.calendar import parse_month
 from sim.core.decision import Status, response
 from sim.core.utility import accession_utility
 from sim.engine.kernel import traced_run
 from sim.engine.model import AccordModel
-from sim.engine.outcomes import NEVER
+from sim.engine.outcomes import BEFORE, NEVER
+from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
-from sim.inference.likelihood import Record, month_inputs
+from sim.inference.likelihood import Record, load_record, month_inputs, talks_probability
 
-from .conftest import cli
+from .conftest import ROOT, cli
 
 OMAN = "roster.countries.oman"
 DATED = [f"{OMAN}.palestine_linkage={{2020-06: 0.2, 2023-01: 0.9}}", f"{OMAN}.us_security={{2020-06: 0.3, 2023-01: 0.9}}"]
@@ -71,8 +77,9 @@ def test_a_type_granted_by_date_is_no_longer_offered_from_that_month():
     world = history(f"~{granted}", f"+{granted}={{2020-06: [], 2023-07: [security_guarantee]}}")
     saudi, k = world.ids.index("saudi_arabia"), world.inducement_types.index("security_guarantee")
     from_month = parse_month("2023-07") - world.start
-    value = world.values().value
+    value = world.values().value[world.shared.period]  # by month
     assert value[from_month - 1, saudi, k] > 0 and (value[from_month:, saudi, k] == 0).all()
+    assert len(world.values().value) == 2  # two periods: before the grant and after
     offers = month_inputs(world, no_joins(world))[2][:, saudi]
     offered = np.flatnonzero(offers == k)
     assert len(offered) and offered.max() < from_month  # the scripted 2023 talks stop at the grant
@@ -99,3 +106,25 @@ def test_bad_dated_values_are_one_line_errors_naming_country_key_and_date(overri
     done = cli(*overrides, f"hydra.run.dir={tmp_path / 'run'}")
     assert done.returncode == 2 and done.stderr.startswith(f"error: {message}"), done.stderr
     assert done.stderr.count("\n") == 1 and not (tmp_path / "run").exists()
+
+
+def test_an_outlook_can_start_from_the_talks_the_record_leaves_latent():
+    past = history()
+    record = load_record(build(RecordConfig, yaml.safe_load((ROOT / "conf/record/accessions_2020_2026.yaml").read_text())), past)
+    p_talks = talks_probability(past, record, 0.05)
+    joined = record.joined != NEVER
+    assert np.isnan(p_talks[joined]).all() and (p_talks[~joined] > 0).all()
+    on_record = [past.ids.index(c) for c in ("azerbaijan", "somaliland")]  # talks on the record to the end
+    assert np.allclose(p_talks[on_record], 1.0)
+    world = compile_world(compose_config([]))
+    assert world.ids == past.ids
+    start = np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
+    world = dataclasses.replace(world, numbers=world.numbers._replace(p_talks0=start[None]))
+    kernel = simulate(world, replicates=30, seed=8)
+    mesa = simulate(world, replicates=30, seed=8, engine="mesa")
+    assert np.array_equal(kernel.talks_month, mesa.talks_month) and np.array_equal(kernel.join_month, mesa.join_month)
+    many = simulate(world, replicates=20_000, seed=8)
+    share = (many.talks_month == BEFORE).mean(axis=0)
+    outside = world.status0 == Status.OUTSIDE
+    se = np.sqrt(start * (1 - start) / 20_000) + 1e-9
+    assert (np.abs(share[outside] - start[outside]) < 5 * se[outside] + 1e-12).all()

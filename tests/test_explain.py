@@ -96,7 +96,7 @@ def mesa_sums(world, replicates: int, seed: int) -> ContributionSums:
                 if not was_deciding:
                     continue
                 terms = c.contributions()
-                fill_contributions(row, terms, c.weights, n.features[t, c.index], n.salience)
+                fill_contributions(row, terms, c.weights, n.features[world.shared.period[t], c.index], n.salience)
                 values = [*row, accession_utility(terms), c.threshold]
                 fixed = np.rint(np.array(values) * FIXED_POINT).astype(np.int64)
                 by_month[t, c.index] += fixed

@@ -32,7 +32,14 @@ def forward(readiness, joined, *, shock=None, in_talks=None, p_talks=0.0) -> flo
     shock = np.zeros_like(r, dtype=bool) if shock is None else np.array(shock)[:, None]
     known = np.zeros_like(r, dtype=bool) if in_talks is None else np.array(in_talks)[:, None]
     scored = np.ones(len(r), dtype=bool)
-    return float(_forward(r, shock, np.array([joined]), known, RATES, p_talks, scored)[0])
+    return float(_forward(r, shock, np.array([joined]), known, RATES, p_talks, scored, np.zeros(1))[0])
+
+
+def filtered_talks(readiness, joined, p_talks=0.0) -> float:
+    r = np.array(readiness, dtype=float)[:, None]
+    talks_end, nothing = np.zeros(1), np.zeros_like(r, dtype=bool)
+    _forward(r, nothing, np.array([joined]), nothing, RATES, p_talks, np.ones(len(r), dtype=bool), talks_end)
+    return float(talks_end[0])
 
 
 def test_a_hand_computed_record():
@@ -47,6 +54,9 @@ def test_a_hand_computed_record():
     # Starting in talks: after month 0, talks 0.65 (outside 0.1). A talks-collapsing shock in
     # month 1 cuts signing to (1 - 0.6) * 0.25 = 0.1, so joining then: 0.65 * 0.1.
     assert forward([0.5, 0.5], 1, shock=[False, True], p_talks=1.0) == pytest.approx(math.log(0.065), abs=1e-12)
+    # The filter after two quiet months: talks 0.35 of 0.9375; a country that joined has no talks left.
+    assert filtered_talks([0.5, 0.5], NEVER) == pytest.approx(0.35 / 0.9375, abs=1e-12)
+    assert np.isnan(filtered_talks([0.5, 0.5, 0.5], 2))
     # Joining in the first month needs talks at the start.
     assert forward([0.5], 0, p_talks=0.0) == -math.inf
     assert forward([0.5], 0, p_talks=0.4) == pytest.approx(math.log(0.1), abs=1e-12)

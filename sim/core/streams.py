@@ -25,6 +25,7 @@ TRANSITION = 1  # open talks / sign / collapse / exit
 SHOCK_COLLAPSE = 2  # whether a salience shock collapses a country's talks
 SHOCK_ONSET = 3  # whether a random shock starts this month
 INPUT = 4  # the value of an uncertain input (sim.config.uncertainty)
+START = 5  # whether a country outside at the start is in (latent) talks
 
 
 class Purpose(IntEnum):
@@ -34,6 +35,7 @@ class Purpose(IntEnum):
     SHOCK_COLLAPSE = SHOCK_COLLAPSE
     SHOCK_ONSET = SHOCK_ONSET
     INPUT = INPUT
+    START = START
 
 
 @njit(cache=True, error_model="numpy")

@@ -32,6 +32,10 @@ class Country(mesa.Agent):
         self.name = world.names[index]
         self.stream = stream  # this country's random stream in this replicate
         self.status = Status(int(world.status0[index]))
+        p_talks = model.numbers.p_talks0[index]  # talks no record shows, drawn as the kernel does
+        if self.status == Status.OUTSIDE and p_talks > 0:
+            if streams.uniform(stream, world.start, streams.START) < p_talks:
+                self.status = Status.TALKS
         self.next_status = self.status
         self.offer = 0.0  # what the mediator's offer is worth to me this month
         self._read_month(0)
@@ -67,9 +71,10 @@ class Country(mesa.Agent):
     def _read_month(self, t: int) -> None:
         """My weights, threshold and candidacy this month: facts may change by date."""
         n, shared = self.model.numbers, self.model.world.shared
-        self.weights = n.weights[t, self.index]
-        self.threshold = float(n.threshold[t, self.index])
-        self.is_candidate = bool(shared.candidate[t, self.index])
+        s = shared.period[t]
+        self.weights = n.weights[s, self.index]
+        self.threshold = float(n.threshold[s, self.index])
+        self.is_candidate = bool(shared.candidate[s, self.index])
 
     def advance(self) -> None:
         """Commit this month's decision, remembering when each milestone happened."""
@@ -106,12 +111,13 @@ class Mediator(mesa.Agent):
     def step(self) -> None:
         """Court the countries my strategy picks, each with the inducement that moves it most."""
         m, n, shared, t = self.model, self.model.numbers, self.model.world.shared, self.model.month_index
-        mediator.fill_leverage(self.leverage, n.value[t], self.spent, shared.candidate[t])
+        s = shared.period[t]
+        mediator.fill_leverage(self.leverage, n.value[s], self.spent, shared.candidate[s])
         status = np.array([c.status for c in m.countries], dtype=np.int64)
         utility = np.array([accession_utility(row) for row in m.terms])  # before any offer
-        strength = n.weights[t, :, INDUCEMENT, None] * m.engagement * self.leverage
+        strength = n.weights[s, :, INDUCEMENT, None] * m.engagement * self.leverage
         mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
-        mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold[t], self._factor, m.rates)
+        mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold[s], self._factor, m.rates)
         mediator.choose_offers(
             self.offers, self.policy, self._gain, self.leverage, status, self.units,
             shared.script[m.month_index],

@@ -8,8 +8,10 @@ no call can trigger a recompile by handing the kernel an int where it was compil
 
 Arrays of `Numbers` have a leading design-point axis P: a plain run has P = 1, a sensitivity
 study or a draw of uncertain inputs stacks many points (sim.engine.design). Facts given by date
-(sim.config.dated) have a month axis T. C countries, K inducement types, E events, T months,
-F features, N terms.
+(sim.config.dated) have a period axis S: the months between two dates at which some fact
+changes share one period (`Shared.period` maps months to periods), so a roster with no dated
+value has one period and the kernel reads the same small arrays every month. C countries,
+K inducement types, E events, T months, S periods, F features, N terms.
 """
 
 # No `from __future__ import annotations`: `fixed` reads the annotations as objects.
@@ -25,7 +27,8 @@ class Shared(NamedTuple):
     """What every design point shares: the world's shape and wiring."""
 
     status0: I8  # (C,) Status at the start
-    candidate: B1  # (T, C) may join in that month (false before a country is a candidate)
+    period: I8  # (T,) the period of dated facts each month falls in (sim.config.dated)
+    candidate: B1  # (S, C) may join in that period (false before a country is a candidate)
     spent0: B1  # (C, K) inducements granted without accession by events before the start
     is_follower: B1  # (C,) follows the leader
     leader: int  # index of the leader, or -1
@@ -44,9 +47,9 @@ class Shared(NamedTuple):
 class Numbers(NamedTuple):
     """Every number that may differ between design points, with a leading design-point axis."""
 
-    features: F8  # (P, T, C, F) sim.core.terms.FEATURES, by month
-    weights: F8  # (P, T, C, N) sim.core.terms.TERMS, by month
-    threshold: F8  # (P, T, C)
+    features: F8  # (P, S, C, F) sim.core.terms.FEATURES, by period
+    weights: F8  # (P, S, C, N) sim.core.terms.TERMS, by period
+    threshold: F8  # (P, S, C)
     rate_open: F8  # (P,)
     rate_sign: F8  # (P,)
     rate_collapse: F8  # (P,)
@@ -56,12 +59,13 @@ class Numbers(NamedTuple):
     ties: F8  # (P, C, C)
     tie_totals: F8  # (P, C) total tie weight of each country
     leader_multiplier: F8  # (P,)
-    value: F8  # (P, T, C, K) worth of each offer by month; 0 where granted (by the roster) or withheld
+    value: F8  # (P, S, C, K) worth of each offer by period; 0 where granted (by the roster) or withheld
     units0: I8  # (P, K) units left at the start
     cost: F8  # (P, K)
     engagement: F8  # (P, T) era level x scale, before event shifts
     salience: F8  # (P,)
     remaining0: I8  # (P, E) months left of dated events already running at the start
+    p_talks0: F8  # (P, C) probability that a country outside at the start is in talks (latent)
     event_months: I8  # (P, E) duration
     event_p_monthly: F8  # (P, E) onset probability of a random shock; 0 for dated events
     event_salience: F8  # (P, E, C) shift of salience, zero off target

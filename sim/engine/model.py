@@ -101,8 +101,8 @@ class AccordModel(mesa.Model):
         fill_peer_pressure(
             pressure, n.ties, n.tie_totals, status, shared.leader, shared.is_follower, n.leader_multiplier
         )
-        t = self.month_index
-        fill_terms(self.terms, n.weights[t], n.features[t], self.threat_shift, self.salience, pressure)
+        s = shared.period[self.month_index]  # facts given by date: this month's period
+        fill_terms(self.terms, n.weights[s], n.features[s], self.threat_shift, self.salience, pressure)
 
 
 def _stream_key(rng, generator: np.random.Generator) -> np.uint64:

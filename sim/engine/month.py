@@ -82,17 +82,20 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     country_stream, event_stream = rows.country_streams[r], rows.event_streams[r]
     talks_month, join_month, exit_month = out.talks_month[r], out.join_month[r], out.exit_month[r]
     explain, trace = recorders.by_month.shape[1] > 0, recorders.readiness.shape[0] > 0
-    weights_by_month, features_by_month = numbers.weights[d], numbers.features[d]
-    threshold_by_month, value_by_month = numbers.threshold[d], numbers.value[d]
+    weights_by_period, features_by_period = numbers.weights[d], numbers.features[d]
+    threshold_by_period, value_by_period = numbers.threshold[d], numbers.value[d]
+    candidate_by_period, period = shared.candidate, shared.period
     ties, totals, cost = numbers.ties[d], numbers.tie_totals[d], numbers.cost[d]
     base_salience = numbers.salience[d]
     spent, units = shared.spent0.copy(), numbers.units0[d].copy()
-    leverage = np.zeros(value_by_month.shape[1:])
+    leverage = np.zeros(value_by_period.shape[1:])
     events_left = numbers.remaining0[d].copy()
     n_country, n_type = leverage.shape
     status = shared.status0.copy()
     if following:
         status[status == TALKS] = OUTSIDE  # talks are latent on the record
+    else:
+        _draw_latent_talks(status, numbers.p_talks0[d], country_stream, shared.start)
     new = status.copy()
     draws, pressure = np.ones(len(events_left)), np.zeros(n_country)
     happened = events.EventState(
@@ -121,14 +124,14 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             draws[e] = streams.uniform(event_stream[e], month, streams.SHOCK_ONSET)
         base_engagement = numbers.engagement[d, t]
         engagement = events.month_of_events(happened, month, draws, table, base_salience, base_engagement)
-        if granted.any():
+        s = period[t]  # facts given by date: this month's period
+        weights, features = weights_by_period[s], features_by_period[s]
+        granting = granted.any()
+        if granting:
             mediator.grant(spent, units, granted)
-        candidate = shared.candidate[t]
-        weights, features, threshold = weights_by_month[t], features_by_month[t], threshold_by_month[t]
-        if mediator.fill_leverage(leverage, value_by_month[t], spent, candidate):
+        if granting or t == 0 or s != period[t - 1]:  # leverage changes only with these
+            mediator.fill_leverage(leverage, value_by_period[s], spent, candidate_by_period[s])
             factor_engagement = np.nan  # the offer factors are stale
-        if t > 0 and _changed(weights_by_month[t - 1], weights, INDUCEMENT):
-            factor_engagement = np.nan
         # 2. the situation
         fill_peer_pressure(
             pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d]
@@ -144,7 +147,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                         strength[i, k] = weights[i, INDUCEMENT] * engagement * leverage[i, k]
                 mediator.fill_offer_factors(factor, strength, rates.noise)
                 factor_engagement = engagement
-            mediator.fill_persuasion_gain(gain, status, utility, threshold, factor, rates)
+            mediator.fill_persuasion_gain(gain, status, utility, threshold_by_period[s], factor, rates)
         mediator.choose_offers(offers, policy, gain, leverage, status, units, shared.script[t])
         # 4. every country decides, then all commit
         for i in range(n_country):
@@ -155,12 +158,13 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             worth = mediator.offer_worth(offers[i], leverage[i], engagement)
             terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
             u = accession_utility(terms[i])
-            if explain and status[i] <= TALKS and candidate[i]:
+            candidate, threshold = candidate_by_period[s, i], threshold_by_period[s, i]
+            if explain and status[i] <= TALKS and candidate:
                 fill_contributions(row, terms[i], weights[i], features[i], base_salience)
-                _explain(explained[i], row, u, threshold[i])
+                _explain(explained[i], row, u, threshold)
                 recorders.by_month[block, t, i] += explained[i]
                 recorders.deciding[block, t, i] += 1
-            readiness = response(u, threshold[i], rates.noise) if candidate[i] else 0.0
+            readiness = response(u, threshold, rates.noise) if candidate else 0.0
             if trace:
                 recorders.readiness[r, t, i] = readiness
                 recorders.shocked[r, t, i], recorders.offers[r, t, i] = hit[i], offers[i]
@@ -196,9 +200,10 @@ def _explain(out, contributions, utility, threshold):
 
 
 @njit(cache=True, error_model="numpy")
-def _changed(before, after, column):
-    """Whether any row's entry in `column` differs between two (C, N) arrays."""
-    for i in range(len(before)):
-        if before[i, column] != after[i, column]:
-            return True
-    return False
+def _draw_latent_talks(status, p_talks, country_stream, start):
+    """Countries outside at the start are in talks with probability `p_talks` (C,): talks that
+    no record shows, drawn once per replicate from each country's stream."""
+    for i in range(len(status)):
+        if status[i] == OUTSIDE and p_talks[i] > 0.0:
+            if streams.uniform(country_stream[i], start, streams.START) < p_talks[i]:
+                status[i] = TALKS

@@ -84,6 +84,7 @@ def compile_world(cfg: RunConfig) -> World:
     n_months = end - start + 1
     events, event_names = _event_table(cfg, index, types_)
     months = start + np.arange(n_months)
+    periods = _period_starts(cfg, start, end)
     onset_before = (events.onset >= 0) & (events.onset < start)
     remaining0 = np.where(onset_before, np.maximum(events.onset + events.months - start, 0), 0)
     units0 = np.array([med.inducements[t].units for t in types_], dtype=np.int64)
@@ -95,7 +96,8 @@ def compile_world(cfg: RunConfig) -> World:
     )
     shared = Shared(
         status0=[_STATUS[c.status] for c in countries],
-        candidate=_by_month([c.candidate for c in countries], months),
+        period=np.searchsorted(periods, months, side="right") - 1,
+        candidate=_by_period([c.candidate for c in countries], periods),
         spent0=events.grants[onset_before].any(axis=0),
         is_follower=np.isin(np.arange(len(ids)), [index[f] for f in cfg.roster.peers.followers]),
         leader=index.get(cfg.roster.peers.leader, -1),
@@ -111,9 +113,9 @@ def compile_world(cfg: RunConfig) -> World:
         event_grants=events.grants,
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
-        "features": _by_month([[getattr(c, f) for f in FEATURES] for c in countries], months),
-        "weights": _by_month([[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries], months),
-        "threshold": _by_month([p.threshold if c.threshold is None else c.threshold for c in countries], months),
+        "features": _by_period([[getattr(c, f) for f in FEATURES] for c in countries], periods),
+        "weights": _by_period([[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries], periods),
+        "threshold": _by_period([p.threshold if c.threshold is None else c.threshold for c in countries], periods),
         "rate_open": p.rate_open,
         "rate_sign": p.rate_sign,
         "rate_collapse": p.rate_collapse,
@@ -123,12 +125,13 @@ def compile_world(cfg: RunConfig) -> World:
         "ties": ties,
         "tie_totals": tie_totals(ties),
         "leader_multiplier": p.leader_multiplier,
-        "value": _offer_values(cfg, types_, months),
+        "value": _offer_values(cfg, types_, periods),
         "units0": units0,
         "cost": [med.inducements[t].cost for t in types_],
         "engagement": _engagement(cfg, start, n_months),
         "salience": sc.salience,
         "remaining0": remaining0,
+        "p_talks0": np.zeros(len(countries)),  # no latent talks unless the start is conditioned on a record
         "event_months": events.months,
         "event_p_monthly": events.p_monthly,
         "event_salience": events.salience,
@@ -151,26 +154,44 @@ def compile_world(cfg: RunConfig) -> World:
     )
 
 
-def _by_month(values: list, months: np.ndarray) -> np.ndarray:
-    """A (nested) list of plain or dated values as an array with a leading month axis."""
-    if not _any_dated(values):  # the common case, and fast: the same in every month
+def _period_starts(cfg: RunConfig, start: int, end: int) -> np.ndarray:
+    """The first month of each period of dated facts within the window: the start, and every
+    later month at which some roster value given by date changes."""
+    changes = {parse_month(m) for c in cfg.roster.countries.values() for m in _dated_months(c)}
+    return np.array(sorted({start} | {m for m in changes if start < m <= end}), dtype=np.int64)
+
+
+def _dated_months(node) -> list[str]:
+    if isinstance(node, Dated):
+        return list(node)
+    if dataclasses.is_dataclass(node):
+        return [m for f in dataclasses.fields(node) for m in _dated_months(getattr(node, f.name))]
+    if isinstance(node, dict):
+        return [m for v in node.values() for m in _dated_months(v)]
+    return []
+
+
+def _by_period(values: list, periods: np.ndarray) -> np.ndarray:
+    """A (nested) list of plain or dated values as an array with a leading period axis: each
+    period's value is the one that holds at its first month."""
+    if not _any_dated(values):  # the common case: the same in every period
         plain = np.asarray(values)
-        return np.array(np.broadcast_to(plain, (len(months), *plain.shape)))  # a writable copy
-    parts = [_by_month(v, months) for v in values] if isinstance(values, list) else None
-    return np.stack(parts, axis=1) if parts is not None else np.array(values_at(values, months))
+        return np.array(np.broadcast_to(plain, (len(periods), *plain.shape)))  # a writable copy
+    parts = [_by_period(v, periods) for v in values] if isinstance(values, list) else None
+    return np.stack(parts, axis=1) if parts is not None else np.array(values_at(values, periods))
 
 
 def _any_dated(values) -> bool:
     return isinstance(values, Dated) or isinstance(values, list) and any(map(_any_dated, values))
 
 
-def _offer_values(cfg: RunConfig, types_: list[str], months: np.ndarray) -> np.ndarray:
-    """(T, C, K) what each offer is worth to each country in each month: its value (by date),
+def _offer_values(cfg: RunConfig, types_: list[str], periods: np.ndarray) -> np.ndarray:
+    """(S, C, K) what each offer is worth to each country in each period: its value (by date),
     0 where the roster says the type was already granted by then, or the mediator withholds it."""
     med, countries = cfg.mediator, cfg.roster.countries
-    worth = _by_month([[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries.values()], months)
+    worth = _by_period([[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries.values()], periods)
     for i, (cid, c) in enumerate(countries.items()):
-        granted = values_at(c.granted, months)  # the list that holds in each month
+        granted = values_at(c.granted, periods)  # the list that holds in each period
         for k, t in enumerate(types_):
             given = np.array([t in g for g in granted], dtype=bool)
             worth[given | (t in med.withheld.get(cid, ())), i, k] = 0.0

@@ -84,9 +84,23 @@ def log_likelihood(
     runs on through it with joining allowed (marginalised), and a country seen as a member
     afterwards contributes the probability that it joined somewhere in the gap.
     """
+    return _filter(world, record, p_talks_at_start, scored)[0]
+
+
+def talks_probability(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
+    """(C,) each country's probability of being in talks after the record's last month, given
+    everything the record shows (NaN for a member): where an outlook that starts from the record
+    starts its latent talks."""
+    return _filter(world, record, p_talks_at_start, None)[1]
+
+
+def _filter(world: World, record: Record, p_talks_at_start: float, scored) -> tuple[np.ndarray, np.ndarray]:
     readiness, shock = readiness_on_record(world, record)
     scored = np.ones(world.n_months, dtype=np.bool_) if scored is None else np.asarray(scored, dtype=np.bool_)
-    return _forward(readiness, shock, record.joined, record.in_talks, world.rates(), p_talks_at_start, scored)
+    talks_end = np.zeros(len(world.ids))
+    rates = world.rates()
+    log_lik = _forward(readiness, shock, record.joined, record.in_talks, rates, p_talks_at_start, scored, talks_end)
+    return log_lik, talks_end
 
 
 @njit(cache=True, error_model="numpy")
@@ -126,14 +140,16 @@ def _predict(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
 
 
 @njit(cache=True, error_model="numpy")
-def _forward(readiness, shock, joined, in_talks, rates, p_talks, scored) -> np.ndarray:
+def _forward(readiness, shock, joined, in_talks, rates, p_talks, scored, talks_end) -> np.ndarray:
     """Per country, the log-probability of its record: the forward algorithm over (outside,
     talks), rescaled each scored month (long records would underflow); unscored months pass
-    unobserved, with joining marginalised."""
+    unobserved, with joining marginalised. Into `talks_end` (C,): the filtered probability of
+    being in talks after the last month, given the record (NaN once a country has joined)."""
     n_months, n_country = readiness.shape
     out = np.zeros(n_country)
     for i in range(n_country):
         outside, talks, member, log_scale = 1.0 - p_talks, p_talks, 0.0, 0.0
+        talks_end[i] = np.nan
         for t in range(n_months):
             opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
             signed = talks * sign
@@ -155,6 +171,8 @@ def _forward(readiness, shock, joined, in_talks, rates, p_talks, scored) -> np.n
                 break
             log_scale += np.log(factor)
             outside, talks = outside / factor, talks / factor
+            if t == n_months - 1:
+                talks_end[i] = talks / (outside + talks + member)
         out[i] = log_scale
     return out
 

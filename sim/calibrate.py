@@ -64,9 +64,11 @@ def _calibrate(cfg) -> None:
     out = Path(hc.runtime.output_dir)
     data = plain_config(cfg)
     try:
-        record = build(RecordConfig, data.pop("record"), "record")
         settings = build(FitConfig, data.pop("fit"), "fit")
         config = config_from_dict(data, list(hc.overrides.task), hc.runtime)
+        record = config.record
+        if record is None:
+            raise ConfigError("record", "missing required value (choose one: record=accessions_2020_2026)")
         unknown = set(settings.parameters) - fittable(config.params)
         if unknown:
             raise ConfigError("fit.parameters", f"cannot fit {sorted(unknown)} (fittable: {sorted(fittable(config.params))})")

@@ -75,7 +75,7 @@ CORPUS = [
     (["~params.noise"], {}, "params.noise: missing required value"),
     # what Hydra rejects before our code runs
     (["+experiment=nope"], {}, "experiment: unknown option 'nope' (known: gaza_ceasefire, "),
-    (["roster=nope"], {}, "roster: unknown option 'nope' (known: abraham_2020, abraham_2026) (command line: roster=nope)"),
+    (["roster=nope"], {}, "roster: unknown option 'nope' (known: abraham_2026) (command line: roster=nope)"),
     (["nokey=1"], {}, "nokey: unknown key (to add a key the config does not set, write +nokey=...)"),
     (["params.noise=[1,"], {}, "params.noise: cannot parse the override: no viable alternative at input '[1,'"),
     (["+hydra.callbacks.x._target_=os.system"], {}, "hydra.callbacks.x._target_: expected a class from the registry"),
@@ -87,7 +87,7 @@ CORPUS = [
     (["roster=bad"], {"roster/bad.yaml": ROSTER.replace("    region: Gulf\n", "", 1)},
      "roster.countries.united_arab_emirates.region: missing required value"),
     (["roster=bad"], {"roster/bad.yaml": ROSTER.replace("    iran_threat: 0.6\n", "    iran_threat: .nan\n", 1)},
-     "roster.countries.saudi_arabia.iran_threat: expected a finite number in [0.0, 1.0], got nan"),
+     "roster.countries.syria.iran_threat: expected a finite number in [0.0, 1.0], got nan"),
     (["+experiment=bad"], {"experiment/bad.yaml": "# @package _global_\nmediator:\n  engagement: -2\n"},
      "mediator.engagement: expected a number in [0.0, 10.0], got -2.0"),
 ]  # fmt: skip

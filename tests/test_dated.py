@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
+from sim import run
 from sim.api import compose_config
 from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
@@ -79,7 +81,7 @@ def test_a_type_granted_by_date_is_no_longer_offered_from_that_month():
     from_month = parse_month("2023-07") - world.start
     value = world.values().value[world.shared.period]  # by month
     assert value[from_month - 1, saudi, k] > 0 and (value[from_month:, saudi, k] == 0).all()
-    assert len(world.values().value) == 2  # two periods: before the grant and after
+    assert world.shared.period[from_month] == world.shared.period[from_month - 1] + 1  # a new period
     offers = month_inputs(world, no_joins(world))[2][:, saudi]
     offered = np.flatnonzero(offers == k)
     assert len(offered) and offered.max() < from_month  # the scripted 2023 talks stop at the grant
@@ -128,3 +130,31 @@ def test_an_outlook_can_start_from_the_talks_the_record_leaves_latent():
     outside = world.status0 == Status.OUTSIDE
     se = np.sqrt(start * (1 - start) / 20_000) + 1e-9
     assert (np.abs(share[outside] - start[outside]) < 5 * se[outside] + 1e-12).all()
+
+
+def test_counting_by_kind_changes_the_member_counts_not_the_probabilities():
+    every = run(["replicates=600", "plots=false", "explain=false"])
+    new_only = run(["replicates=600", "plots=false", "explain=false", "count_kinds=[new_relations]"])
+    assert every.summary.equals(new_only.summary)  # each country's own numbers do not depend on the rule
+    kinds = every.summary.set_index("country")["kind"]
+    assert kinds["Kazakhstan"] == "symbolic" and kinds["Somaliland"] == "unrecognised" and kinds["Oman"] == "new_relations"
+    members = every.summary["status_at_start"] == "member"
+    assert every.members["median"].iloc[0] == members.sum()
+    assert new_only.members["median"].iloc[0] == (members & (every.summary["kind"] == "new_relations")).sum()
+    assert (new_only.members["mean"] <= every.members["mean"]).all()
+    with pytest.raises(ConfigError, match=r"^count_kinds: unknown kind of accession 'vibes'"):
+        compose_config(["count_kinds=[vibes]"])
+
+
+def test_a_users_record_entry_sets_the_outlooks_statuses(tmp_path):
+    # One entry in one file: an accession added to the record, in the user's own config folder.
+    (tmp_path / "record").mkdir()
+    (tmp_path / "record" / "mine.yaml").write_text(
+        "defaults:\n  - accessions_2020_2026\n  - _self_\nname: mine\njoined:\n  oman: \"2026-05\"\n"
+    )
+    done = cli("--config-dir", str(tmp_path), "record=mine", "replicates=300", "plots=false", f"hydra.run.dir={tmp_path / 'run'}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = pd.read_csv(tmp_path / "run" / "summary.csv").set_index("country")
+    assert summary.loc["Oman", "status_at_start"] == "member"
+    assert summary.loc["Kazakhstan", "status_at_start"] == "member" and summary.loc["Azerbaijan", "status_at_start"] == "talks"
+    assert summary.loc["Saudi Arabia", "status_at_start"] == "outside"

@@ -15,15 +15,15 @@ from sim.config.validate import with_value
 
 from .conftest import cli
 
-SAUDI = "roster.countries.saudi_arabia"
+OMAN = "roster.countries.oman"  # a plain (not dated) value: an override replaces it whole
 
 
 def test_a_degenerate_range_gives_exactly_the_fixed_value_result():
     fixed = run(["replicates=600", "seed=4"])
-    ranged = run(["replicates=600", "seed=4", f"{SAUDI}.iran_threat={{low: 0.6, high: 0.6}}",
+    ranged = run(["replicates=600", "seed=4", f"{OMAN}.iran_threat={{low: 0.3, high: 0.3}}",
                   "params.threshold={mean: 1.077, sd: 0}"])  # fmt: skip
-    assert fixed.config.roster.countries["saudi_arabia"].iran_threat == 0.6
-    assert set(uncertain_inputs(ranged.config)) == {f"{SAUDI}.iran_threat", "params.threshold"}
+    assert fixed.config.roster.countries["oman"].iran_threat == 0.3
+    assert set(uncertain_inputs(ranged.config)) == {f"{OMAN}.iran_threat", "params.threshold"}
     for name in ("joining_probabilities", "members", "contributions", "why"):
         a, b = getattr(fixed.tables, name), getattr(ranged.tables, name)
         assert a.to_csv(index=False) == b.to_csv(index=False), name
@@ -42,8 +42,8 @@ def test_a_wide_input_range_carries_much_of_the_spread():
 
 
 def test_draws_follow_the_input_and_are_shared_between_scenarios():
-    a = run(["replicates=200", "seed=4", f"{SAUDI}.iran_threat={{low: 0.2, high: 0.9}}"])
-    b = run(["replicates=200", "seed=4", f"{SAUDI}.iran_threat={{low: 0.2, high: 0.9}}",
+    a = run(["replicates=200", "seed=4", f"{OMAN}.iran_threat={{low: 0.2, high: 0.9}}"])
+    b = run(["replicates=200", "seed=4", f"{OMAN}.iran_threat={{low: 0.2, high: 0.9}}",
              "mediator.engagement=0.5"])  # fmt: skip
     assert not np.array_equal(a.outcomes.join_month, b.outcomes.join_month)
     # paired: the same draws of the input, so equal replicates wherever the mediator is idle
@@ -94,16 +94,16 @@ def test_share_from_inputs_separates_groups_from_noise():
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("{low: 0.9, high: 0.1}", f"{SAUDI}.iran_threat.high: expected high >= low 0.9, got 0.1"),
-        ("{low: 0.1, high: 1.5}", f"{SAUDI}.iran_threat.high: expected a number in [0.0, 1.0], got 1.5"),
-        ("{low: 0.1, top: 0.5}", f"{SAUDI}.iran_threat: expected a number or a distribution"),
-        ("{mean: 0.5, sd: -1}", f"{SAUDI}.iran_threat.sd: expected a number >= 0, got -1.0"),
-        ("{low: 0.1, mode: 0.9, high: 0.5}", f"{SAUDI}.iran_threat.mode: expected low <= mode <= high"),
-        ("{low: 0.1, high: .nan}", f"{SAUDI}.iran_threat.high: expected a finite number"),
+        ("{low: 0.9, high: 0.1}", f"{OMAN}.iran_threat.high: expected high >= low 0.9, got 0.1"),
+        ("{low: 0.1, high: 1.5}", f"{OMAN}.iran_threat.high: expected a number in [0.0, 1.0], got 1.5"),
+        ("{low: 0.1, top: 0.5}", f"{OMAN}.iran_threat: expected a number or a distribution"),
+        ("{mean: 0.5, sd: -1}", f"{OMAN}.iran_threat.sd: expected a number >= 0, got -1.0"),
+        ("{low: 0.1, mode: 0.9, high: 0.5}", f"{OMAN}.iran_threat.mode: expected low <= mode <= high"),
+        ("{low: 0.1, high: .nan}", f"{OMAN}.iran_threat.high: expected a finite number"),
     ],
 )
 def test_bad_distributions_are_one_line_errors(value, message, tmp_path):
-    done = cli(f"{SAUDI}.iran_threat={value}", f"hydra.run.dir={tmp_path / 'run'}")
+    done = cli(f"{OMAN}.iran_threat={value}", f"hydra.run.dir={tmp_path / 'run'}")
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"error: {message}"), done.stderr
     assert done.stderr.count("\n") == 1 and "(command line: " in done.stderr

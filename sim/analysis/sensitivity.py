@@ -168,9 +168,9 @@ def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int]) -> np
             replicates = np.arange(first * reps, (first + len(batch)) * reps)
         outcomes, _ = run_ensemble(stack, points, replicates, config.seed)
         member = outcomes.is_member(stack.n_months - 1).reshape(len(batch), reps, -1)
-        at_start = (stack.status0 == Status.MEMBER).sum()
+        at_start = ((stack.status0 == Status.MEMBER) & stack.counted).sum()
         out[first : first + len(batch), :-1] = member[:, :, countries].mean(axis=1)
-        out[first : first + len(batch), -1] = member.sum(axis=2).mean(axis=1) - at_start
+        out[first : first + len(batch), -1] = member[:, :, stack.counted].sum(axis=2).mean(axis=1) - at_start
     return out
 
 

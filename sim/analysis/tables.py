@@ -57,13 +57,14 @@ def member_share_counts(outcomes: Outcomes, n_months: int) -> np.ndarray:
     return total
 
 
-def member_count_histogram(outcomes: Outcomes, n_months: int) -> np.ndarray:
-    """(n_months, C + 1): number of replicates with k members at the end of each month."""
+def member_count_histogram(outcomes: Outcomes, n_months: int, counted: np.ndarray | None = None) -> np.ndarray:
+    """(n_months, C + 1): number of replicates with k members (of the `counted` countries) at the
+    end of each month."""
     n_country = outcomes.join_month.shape[1]
     hist = np.zeros((n_months, n_country + 1), dtype=np.int64)
     offset = np.arange(n_months) * (n_country + 1)
     for part in outcomes.chunks():
-        flat = (part.member_counts(n_months) + offset).ravel()
+        flat = (part.member_counts(n_months, counted) + offset).ravel()
         hist += np.bincount(flat, minlength=hist.size).reshape(hist.shape)
     return hist
 
@@ -118,12 +119,12 @@ def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFr
     n, n_groups = outcomes.replicates, -(-outcomes.replicates // group_size)
     sums = np.zeros((n_groups, len(world.names) + 1))
     squares = np.zeros_like(sums)
-    at_start = (world.status0 == Status.MEMBER).sum()
+    at_start = ((world.status0 == Status.MEMBER) & world.counted).sum()
     first = 0
     size = max(TABLE_CHUNK - TABLE_CHUNK % group_size, group_size)  # whole groups per slice
     for part in outcomes.chunks(size):
         member = part.is_member(world.n_months - 1)
-        values = np.column_stack([member, member.sum(axis=1) - at_start]).astype(np.float64)
+        values = np.column_stack([member, member[:, world.counted].sum(axis=1) - at_start]).astype(np.float64)
         group = np.arange(first, first + part.replicates) // group_size
         starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])  # groups are consecutive
         sums[group[starts]] += np.add.reduceat(values, starts, axis=0)
@@ -154,6 +155,7 @@ def _summary(counts: np.ndarray, n: int, world: World, months: list[str]) -> pd.
         {
             "country": world.names,
             "status_at_start": [Status(s).name.lower() for s in world.status0],
+            "kind": world.kinds,
             "p_joined_by_horizon": final / n,
             "ci_low": low,
             "ci_high": high,
@@ -166,7 +168,7 @@ def _summary(counts: np.ndarray, n: int, world: World, months: list[str]) -> pd.
 
 
 def _fan(outcomes: Outcomes, world: World, months: list[str]) -> pd.DataFrame:
-    hist = member_count_histogram(outcomes, world.n_months)
+    hist = member_count_histogram(outcomes, world.n_months, world.counted)
     # counts are whole numbers: take observed values, not interpolations between them
     fan = {name: histogram_quantile(hist, q) for name, q in FAN_QUANTILES.items()}
     mean = hist @ np.arange(hist.shape[1]) / outcomes.replicates

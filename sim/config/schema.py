@@ -19,6 +19,9 @@ from sim.core.calendar import parse_month
 from sim.core.terms import TERMS
 
 STATUSES = ("outside", "talks", "member")
+KINDS = ("new_relations", "symbolic", "unrecognised")
+"""What a country's accession would be: new relations with Israel; a symbolic accession by a state
+that already has relations (Kazakhstan, 2025); an entity few states recognise (Somaliland)."""
 STRATEGIES = ("none", "priority", "persuadable", "scripted")
 ENGINES = ("ensemble", "mesa")
 SENSITIVITY_METHODS = ("sobol", "morris")
@@ -46,6 +49,7 @@ class Country:
     weights: dict[str, float] = field(default_factory=dict, metadata={**between(0.0, 10.0), **DATED})
     threshold: float | None = field(default=None, metadata={**between(-5.0, 5.0), **DATED})
     candidate: bool = field(default=True, metadata=DATED)  # false: cannot join (not yet a candidate)
+    kind: str = field(default="new_relations", metadata=one_of(*KINDS))
     source: str = ""
     note: str = ""
 
@@ -209,6 +213,18 @@ class Sensitivity:
 
 
 @dataclass(frozen=True)
+class RecordConfig:
+    """An observed record: the month each country joined, and spans of talks on the record."""
+
+    name: str
+    start: str = field(metadata=MONTH)
+    end: str = field(metadata=MONTH)
+    joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
+    signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
+    in_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything one run needs: the four config groups, the parameters and the run knobs."""
 
@@ -225,21 +241,11 @@ class RunConfig:
     chunk: int = field(default=16384, metadata=between(1, 10_000_000))  # replicates per kernel call; results do not depend on it
     plot_countries: int = field(default=10, metadata=between(1, 100))
     plots: bool = True
+    count_kinds: list[str] = field(default_factory=lambda: list(KINDS))  # kinds of accession counted as new members
     resume: bool = True  # skip a job whose folder holds results of the same config
     debug: bool = False
     sensitivity: Sensitivity | None = None  # read by python -m sim.sensitivity only
-
-
-@dataclass(frozen=True)
-class RecordConfig:
-    """An observed record: the month each country joined, and spans of talks on the record."""
-
-    name: str
-    start: str = field(metadata=MONTH)
-    end: str = field(metadata=MONTH)
-    joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
-    signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
-    in_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)
+    record: RecordConfig | None = None  # what was observed: the statuses at the start come from it
 
 
 def load_config(data: dict) -> RunConfig:
@@ -288,6 +294,9 @@ def check_config(cfg: RunConfig) -> None:
             _check_members(where, given, types_, "inducement type")
         _check_members(f"roster.countries.{key}.weights", c.weights, set(TERMS), "utility term")
     _check_peers(cfg.roster.peers, set(countries))
+    _check_members("count_kinds", cfg.count_kinds, set(KINDS), "kind of accession")
+    if cfg.record is not None:
+        _check_record(cfg.record, set(countries))
     _check_members("mediator.priority", cfg.mediator.priority, set(countries), "country id")
     _check_members("mediator.withheld", cfg.mediator.withheld, set(countries), "country id")
     for cid, withheld in cfg.mediator.withheld.items():
@@ -313,6 +322,16 @@ def check_config(cfg: RunConfig) -> None:
             "params.rate_collapse",
             f"expected rate_sign + rate_collapse <= 1, got {p.rate_sign:.6g} + {p.rate_collapse:.6g}",
         )
+
+
+def _check_record(record: RecordConfig, ids: set[str]) -> None:
+    _check_members("record.joined", record.joined, ids, "country id")
+    _check_members("record.in_talks", record.in_talks, ids, "country id")
+    for cid, span in record.in_talks.items():
+        if len(span) != 2 or parse_month(span[1]) < parse_month(span[0]):
+            raise ConfigError(f"record.in_talks.{cid}", f"expected [first month, last month], got {span!r}")
+    if parse_month(record.end) < parse_month(record.start):
+        raise ConfigError("record.end", f"expected a month on or after start {record.start}, got {record.end!r}")
 
 
 def _check_peers(peers: Peers, ids: set[str]) -> None:

@@ -30,16 +30,19 @@ class Outcomes:
         """(R, C) bool: a member at the end of step `month`."""
         return (self.join_month <= month) & (self.exit_month > month)
 
-    def member_counts(self, n_months: int) -> np.ndarray:
-        """(R, n_months) number of members at the end of each month."""
+    def member_counts(self, n_months: int, counted: np.ndarray | None = None) -> np.ndarray:
+        """(R, n_months) number of members at the end of each month (of the `counted` (C,)
+        countries only, when given)."""
         n_rep = self.replicates
         rows = np.broadcast_to(np.arange(n_rep)[:, None], self.join_month.shape)
         joins = (self.join_month >= 0) & (self.join_month < n_months)
         exits = self.exit_month < n_months
+        if counted is not None:
+            joins, exits = joins & counted, exits & counted
         size = n_rep * n_months
         change = np.bincount(rows[joins] * n_months + self.join_month[joins], minlength=size)
         change -= np.bincount(rows[exits] * n_months + self.exit_month[exits], minlength=size)
-        at_start = (self.join_month == BEFORE).sum(axis=1)
+        at_start = ((self.join_month == BEFORE) & (True if counted is None else counted)).sum(axis=1)
         return at_start[:, None] + np.cumsum(change.reshape(n_rep, n_months), axis=1)
 
     def chunks(self, size: int = TABLE_CHUNK):

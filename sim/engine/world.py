@@ -36,6 +36,8 @@ class World:
     regions: list[str]
     inducement_types: list[str]
     event_names: list[str]
+    kinds: list[str]  # what each country's accession would be (sim.config.schema.KINDS)
+    counted: np.ndarray  # (C,) bool: its accession counts as a new member (config count_kinds)
     start: int  # absolute month of the first step
     n_months: int
     country_keys: np.ndarray  # (C,) uint64 stream keys
@@ -95,7 +97,7 @@ def compile_world(cfg: RunConfig) -> World:
         region_weight=p.region_weight,
     )
     shared = Shared(
-        status0=[_STATUS[c.status] for c in countries],
+        status0=_statuses(cfg, start),
         period=np.searchsorted(periods, months, side="right") - 1,
         candidate=_by_period([c.candidate for c in countries], periods),
         spent0=events.grants[onset_before].any(axis=0),
@@ -145,6 +147,8 @@ def compile_world(cfg: RunConfig) -> World:
         regions=[c.region for c in countries],
         inducement_types=types_,
         event_names=event_names,
+        kinds=[c.kind for c in countries],
+        counted=np.array([c.kind in cfg.count_kinds for c in countries], dtype=bool),
         start=start,
         n_months=n_months,
         country_keys=streams.name_keys([c.name for c in countries]),
@@ -152,6 +156,25 @@ def compile_world(cfg: RunConfig) -> World:
         shared=fixed(shared),
         numbers=fixed(numbers),
     )
+
+
+def _statuses(cfg: RunConfig, start: int) -> list[int]:
+    """Each country's status at the start: from the record when the config has one (joined
+    before the start: a member; talks on the record in the month before: in talks), otherwise
+    the roster's `status`."""
+    if cfg.record is None:
+        return [_STATUS[c.status] for c in cfg.roster.countries.values()]
+    record, before = cfg.record, start - 1
+    out = []
+    for cid in cfg.roster.countries:
+        talks = record.in_talks.get(cid)
+        if cid in record.joined and parse_month(record.joined[cid]) <= before:
+            out.append(Status.MEMBER)
+        elif talks and parse_month(talks[0]) <= before <= parse_month(talks[1]):
+            out.append(Status.TALKS)
+        else:
+            out.append(Status.OUTSIDE)
+    return out
 
 
 def _period_starts(cfg: RunConfig, start: int, end: int) -> np.ndarray:

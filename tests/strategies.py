@@ -63,9 +63,12 @@ def config_dict(
     replicates: int = 400,
     seed: int = 1,
     engine: str = "ensemble",
+    record: dict | None = None,
 ) -> dict:
     """A complete run config as plain data; the nested dicts replace whole groups' fields."""
+    extra = {"record": record} if record else {}
     return {
+        **extra,
         "roster": {"name": "test", "as_of": "2020-01", "countries": countries, "peers": peers or {}},
         "mediator": _merged(MEDIATOR, mediator),
         "scenario": _merged(
@@ -151,8 +154,6 @@ def scenarios(draw, **kw) -> dict:
             "strategy": draw(st.sampled_from(["none", "priority", "persuadable", "scripted"])),
             "max_targets": draw(st.integers(0, 3)),
             "priority": ids[::-1],
-            "script": {"deal": {"country": ids[0], "type": "arms", "start": f"{start_year}-01",
-                                "end": f"{start_year}-{draw(st.integers(1, 12)):02d}"}},
         },
         scenario={
             "start": f"{start_year}-01",
@@ -161,5 +162,19 @@ def scenarios(draw, **kw) -> dict:
         },
         events={"dated": {"d": dated}, "random": {"r": shock}},
         params=params,
+        record=_record_of(roster, start_year, draw(st.integers(1, 12))),
         **kw,
     )
+
+
+def _record_of(roster: dict, year: int, offer_until: int) -> dict:
+    """A record of the year before `year` that leaves the roster's statuses at its end (members
+    joined, talks on the record), and an offer of arms to the first country in `year`."""
+    first, last = f"{year - 1}-01", f"{year - 1}-12"
+    return {
+        "name": "test", "start": first, "end": last,
+        "joined": {cid: first for cid, c in roster.items() if c["status"] == "member"},
+        "in_talks": {cid: [first, last] for cid, c in roster.items() if c["status"] == "talks"},
+        "offers": {"deal": {"country": next(iter(roster)), "type": "arms", "start": f"{year}-01",
+                            "end": f"{year}-{offer_until:02d}"}},
+    }  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 from sim.config.dated import Dated
 from sim.config.errors import ConfigError
 from sim.config.validate import DATED, MONTH, UNIT, between, build, one_of, with_value
-from sim.core.calendar import parse_month
+from sim.core.calendar import format_month, parse_month
 from sim.core.terms import TERMS
 
 STATUSES = ("outside", "talks", "member")
@@ -107,15 +107,14 @@ class Mediator:
     inducements: dict[str, Inducement]
     priority: list[str] = field(default_factory=list)
     withheld: dict[str, list[str]] = field(default_factory=dict)  # country id -> types never offered
-    script: dict[str, ScriptedOffer] = field(default_factory=dict)  # offers of strategy "scripted"
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    start: str = field(metadata=MONTH)
     end: str = field(metadata=MONTH)
     salience: float = field(metadata=UNIT)
+    start: str | None = field(default=None, metadata=MONTH)  # none: the month after the record ends
     exit_enabled: bool = False
 
 
@@ -214,7 +213,9 @@ class Sensitivity:
 
 @dataclass(frozen=True)
 class RecordConfig:
-    """An observed record: the month each country joined, and spans of talks on the record."""
+    """What was observed, month by month, to `end`: the month each country joined (announced) and
+    signed, the spans of talks on the record, the dated events and the mediator's offers. A run
+    with a record takes its statuses at the start, its past events and offers from here."""
 
     name: str
     start: str = field(metadata=MONTH)
@@ -222,6 +223,8 @@ class RecordConfig:
     joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
     signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
     in_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)
+    events: dict[str, Event] = field(default_factory=dict)  # dated events of the record
+    offers: dict[str, ScriptedOffer] = field(default_factory=dict)  # what the mediator offered, when
 
 
 @dataclass(frozen=True)
@@ -249,8 +252,14 @@ class RunConfig:
 
 
 def load_config(data: dict) -> RunConfig:
-    """Validated `RunConfig` from a plain dict, or `ConfigError` naming the first bad key."""
+    """Validated `RunConfig` from a plain dict, or `ConfigError` naming the first bad key. A
+    scenario without a start starts the month after the record ends."""
     config = build(RunConfig, data)
+    if config.scenario.start is None:
+        if config.record is None:
+            raise ConfigError("scenario.start", "missing required value (or choose a record: the month after it ends)")
+        start = format_month(parse_month(config.record.end) + 1)
+        config = dataclasses.replace(config, scenario=dataclasses.replace(config.scenario, start=start))
     check_config(config)
     return config
 
@@ -296,14 +305,11 @@ def check_config(cfg: RunConfig) -> None:
     _check_peers(cfg.roster.peers, set(countries))
     _check_members("count_kinds", cfg.count_kinds, set(KINDS), "kind of accession")
     if cfg.record is not None:
-        _check_record(cfg.record, set(countries))
+        _check_record(cfg.record, set(countries), {c.region for c in countries.values()}, types_)
     _check_members("mediator.priority", cfg.mediator.priority, set(countries), "country id")
     _check_members("mediator.withheld", cfg.mediator.withheld, set(countries), "country id")
     for cid, withheld in cfg.mediator.withheld.items():
         _check_members(f"mediator.withheld.{cid}", withheld, types_, "inducement type")
-    for name, offer in cfg.mediator.script.items():
-        _check_members(f"mediator.script.{name}.country", [offer.country], set(countries), "country id")
-        _check_members(f"mediator.script.{name}.type", [offer.type], types_, "inducement type")
     for name, era in cfg.mediator.eras.items():
         parse_month(era.start)
     regions = {c.region for c in countries.values()}
@@ -324,8 +330,13 @@ def check_config(cfg: RunConfig) -> None:
         )
 
 
-def _check_record(record: RecordConfig, ids: set[str]) -> None:
+def _check_record(record: RecordConfig, ids: set[str], regions: set[str], types_: set[str]) -> None:
     _check_members("record.joined", record.joined, ids, "country id")
+    for name, event in record.events.items():
+        _check_event(f"record.events.{name}", event, "dated", ids, regions, types_)
+    for name, offer in record.offers.items():
+        _check_members(f"record.offers.{name}.country", [offer.country], ids, "country id")
+        _check_members(f"record.offers.{name}.type", [offer.type], types_, "inducement type")
     _check_members("record.in_talks", record.in_talks, ids, "country id")
     for cid, span in record.in_talks.items():
         if len(span) != 2 or parse_month(span[1]) < parse_month(span[0]):

@@ -90,7 +90,6 @@ def compile_world(cfg: RunConfig) -> World:
     onset_before = (events.onset >= 0) & (events.onset < start)
     remaining0 = np.where(onset_before, np.maximum(events.onset + events.months - start, 0), 0)
     units0 = np.array([med.inducements[t].units for t in types_], dtype=np.int64)
-    units0 = np.maximum(units0 - events.grants[onset_before].sum(axis=(0, 1)), 0)
     ties = adjacency(
         [c.region for c in countries],
         [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
@@ -106,7 +105,7 @@ def compile_world(cfg: RunConfig) -> World:
         strategy=int(Strategy[med.strategy.upper()]),
         max_targets=med.max_targets,
         priority_rank=_priority_rank(med.priority, index),
-        script=_script(med, index, types_, start, n_months),
+        script=_script(cfg, index, types_, start, n_months),
         start=start,
         exit_enabled=sc.exit_enabled,
         event_onset=events.onset,
@@ -228,10 +227,10 @@ def _priority_rank(priority: list[str], index: dict[str, int]) -> np.ndarray:
     return rank
 
 
-def _script(med, index: dict[str, int], types_: list[str], start: int, n_months: int) -> np.ndarray:
-    """Month x country table of the offers on the record (-1: none)."""
+def _script(cfg: RunConfig, index: dict[str, int], types_: list[str], start: int, n_months: int) -> np.ndarray:
+    """Month x country table of the offers on the record (-1: none), for a scripted mediator."""
     script = np.full((n_months, len(index)), -1, dtype=np.int64)
-    for offer in med.script.values():
+    for offer in (cfg.record.offers.values() if cfg.record else ()):
         first = max(parse_month(offer.start) - start, 0)
         last = min(parse_month(offer.end) - start, n_months - 1)
         if first <= last:
@@ -253,7 +252,8 @@ def _event_table(
 ) -> tuple[EventTable, list[str]]:
     regions = np.array([c.region for c in cfg.roster.countries.values()])
     rows, names = [], []
-    for kind, events in (("dated", cfg.events.dated), ("random", cfg.events.random)):
+    record = cfg.record.events if cfg.record else {}  # past events: what runs into the window, and grants before it
+    for kind, events in (("record", record), ("dated", cfg.events.dated), ("random", cfg.events.random)):
         for name, e in events.items():
             if e.enabled:
                 rows.append(e)

@@ -14,6 +14,7 @@ from sim.engine.design import input_design
 from sim.engine.outcomes import Outcomes
 from sim.engine.simulate import simulate_explained
 from sim.engine.world import World, compile_world
+from sim.inference.start import start_from_record
 from sim.output import store
 from sim.output.plots import plot_contributions, plot_join_probability, plot_members
 
@@ -42,8 +43,10 @@ class RunResult:
 
 def execute(config: RunConfig) -> RunResult:
     """Simulate `config` (drawing its uncertain inputs, if any) and tabulate the result."""
-    world = compile_world(config)
+    world = start_from_record(config, compile_world(config))
     designs, points = input_design(config, world)
+    if designs is not world:  # drawn inputs: each draw starts from the talks at the inputs' centres
+        designs = start_from_record(config, designs)
     outcomes, sums = simulate_explained(
         designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
         points=points, explain=config.explain, chunk=config.chunk,
@@ -97,7 +100,7 @@ def _write(result: RunResult, folder: Path, overrides: list[str]) -> list[Path]:
 def format_summary(summary: pd.DataFrame) -> str:
     """The summary table as the terminal shows it."""
     shown = summary.copy()
-    for col in ("p_joined_by_horizon", "ci_low", "ci_high", "share_from_inputs"):
+    for col in ("p_talks_at_start", "p_joined_by_horizon", "ci_low", "ci_high", "share_from_inputs"):
         if col in shown:
             shown[col] = shown[col].map(lambda v: f"{v:.3f}")
     shown["median_join_month"] = shown["median_join_month"].fillna("-")

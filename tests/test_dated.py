@@ -158,3 +158,13 @@ def test_a_users_record_entry_sets_the_outlooks_statuses(tmp_path):
     assert summary.loc["Oman", "status_at_start"] == "member"
     assert summary.loc["Kazakhstan", "status_at_start"] == "member" and summary.loc["Azerbaijan", "status_at_start"] == "talks"
     assert summary.loc["Saudi Arabia", "status_at_start"] == "outside"
+    assert set(summary["p_talks_at_start"]) == {0.0, 1.0}  # talks on the record only
+    # conditioned on the record: every country outside may be in talks no record shows
+    done = cli("--config-dir", str(tmp_path), "record=mine", "scenario.latent_talks=true", "replicates=3000",
+               "plots=false", f"hydra.run.dir={tmp_path / 'latent'}")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    latent = pd.read_csv(tmp_path / "latent" / "summary.csv").set_index("country")
+    assert latent.loc["Oman", "status_at_start"] == "member" and latent.loc["Oman", "p_talks_at_start"] == 0
+    assert latent.loc["Azerbaijan", "p_talks_at_start"] == 1.0
+    outside = latent["status_at_start"] == "outside"
+    assert (latent.loc[outside, "p_talks_at_start"] > 0).all() and (latent.loc[outside, "p_talks_at_start"] < 1).all()

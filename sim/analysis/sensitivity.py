@@ -33,6 +33,7 @@ from sim.core.decision import Status
 from sim.engine.design import stack_worlds
 from sim.engine.kernel import run_ensemble
 from sim.engine.world import World, compile_world
+from sim.inference.start import start_from_record
 
 DUMMY = "dummy"
 ROWS_PER_CALL = 1 << 18  # replicate rows per kernel call: ~50 MB of streams and outcomes
@@ -161,7 +162,7 @@ def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int]) -> np
                 origin = f"sensitivity.parameters.{name} = {value:.6g}, from [{factor.low}, {factor.high}]"
                 drawn = with_values(drawn, dict.fromkeys(factor.keys, value), origin)
             worlds.append(compile_world(drawn))
-        stack = stack_worlds(worlds)
+        stack = start_from_record(config, stack_worlds(worlds))  # at the base values' filter
         points = np.repeat(np.arange(len(batch)), reps)
         replicates = np.tile(np.arange(reps), len(batch))
         if not spec.paired:  # every sample its own streams

@@ -16,7 +16,7 @@ import pandas as pd
 from sim.analysis.explain import contributions_table, why_table
 from sim.core.calendar import format_month
 from sim.core.decision import Status
-from sim.engine.outcomes import NEVER, TABLE_CHUNK, ContributionSums, Outcomes
+from sim.engine.outcomes import BEFORE, NEVER, TABLE_CHUNK, ContributionSums, Outcomes
 from sim.engine.world import World
 
 Z95 = 1.959963984540054
@@ -29,7 +29,7 @@ class Tables:
     """What a run reports; the CSVs are these frames as written."""
 
     joining_probabilities: pd.DataFrame  # country, month, p_joined, ci_low, ci_high
-    summary: pd.DataFrame  # country, status_at_start, p_joined_by_horizon, ci_low, ci_high, ...
+    summary: pd.DataFrame  # country, status_at_start, kind, p_talks_at_start, p_joined_by_horizon, ...
     members: pd.DataFrame  # month, mean, q05, q25, median, q75, q95
     spread: pd.DataFrame | None = None  # with uncertain inputs: output, mean, sd, share_from_inputs, ...
     contributions: pd.DataFrame | None = None  # country, month, deciding, each term, utility, threshold
@@ -96,7 +96,8 @@ def tabulate(
             "ci_high": high.ravel(),
         }
     )
-    summary = _summary(counts, n, world, months)
+    in_talks = sum(((p.talks_month == BEFORE) & (p.join_month != BEFORE)).sum(axis=0) for p in outcomes.chunks())
+    summary = _summary(counts, n, world, months, in_talks / n)
     spread = None
     if draw_groups is not None:
         spread = spread_table(outcomes, world, draw_groups)
@@ -144,7 +145,7 @@ def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFr
     )
 
 
-def _summary(counts: np.ndarray, n: int, world: World, months: list[str]) -> pd.DataFrame:
+def _summary(counts: np.ndarray, n: int, world: World, months: list[str], p_talks: np.ndarray) -> pd.DataFrame:
     final = counts[-1]
     low, high = wilson_interval(final, n)
     half = counts >= n / 2
@@ -156,6 +157,7 @@ def _summary(counts: np.ndarray, n: int, world: World, months: list[str]) -> pd.
             "country": world.names,
             "status_at_start": [Status(s).name.lower() for s in world.status0],
             "kind": world.kinds,
+            "p_talks_at_start": p_talks,  # talks on the record, or latent (scenario.latent_talks)
             "p_joined_by_horizon": final / n,
             "ci_low": low,
             "ci_high": high,

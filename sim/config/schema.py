@@ -116,6 +116,7 @@ class Scenario:
     salience: float = field(metadata=UNIT)
     start: str | None = field(default=None, metadata=MONTH)  # none: the month after the record ends
     exit_enabled: bool = False
+    latent_talks: bool = False  # start countries outside in talks with the record's filtered probability
 
 
 @dataclass(frozen=True)

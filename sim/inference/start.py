@@ -1,0 +1,61 @@
+"""Where an outlook starts: the talks the record leaves latent.
+
+Whether a country outside the accord was in talks is not observed, except where talks are on the
+record. The forward filter of the likelihood (sim.inference.likelihood) gives, for each country,
+the probability of being in talks after the record's last month given everything the record
+shows, under the parameters in use:
+
+    p_i = P(talks_i at the end | record)   (0 for a member; 1 where talks are on the record then)
+
+An outlook with `scenario.latent_talks: true` starts each replicate with every country outside
+in talks with probability p_i, drawn from its own keyed stream, so "no accession since
+Kazakhstan" and "talks on the record since 2025-07" are what the outlook conditions on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from sim.config.schema import Events, RunConfig
+from sim.core.calendar import format_month, parse_month
+from sim.core.decision import Status
+from sim.engine.world import World, compile_world
+from sim.inference.backtest import truncate
+from sim.inference.likelihood import load_record, talks_probability
+
+P_TALKS_AT_RECORD_START = 0.05  # JUDGEMENT, as the calibration's prior centre (conf/calibrate.yaml)
+
+
+def record_world(config: RunConfig) -> World:
+    """The world of the record's window: its months, its offers (a scripted mediator) and its
+    events, no random shocks and no events of the outlook."""
+    record = config.record
+    scenario = dataclasses.replace(config.scenario, start=record.start, end=record.end)
+    mediator = dataclasses.replace(config.mediator, strategy="scripted")
+    return compile_world(dataclasses.replace(
+        config, scenario=scenario, mediator=mediator, events=Events(name="none")
+    ))  # fmt: skip
+
+
+def latent_talks(config: RunConfig, world: World) -> np.ndarray:
+    """(C,) each country's probability of being in talks at `world`'s start: the filtered
+    probability for countries outside, 0 for the others."""
+    past = record_world(config)
+    p_talks = talks_probability(past, load_record(config.record, past), P_TALKS_AT_RECORD_START)
+    return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
+
+
+def start_from_record(config: RunConfig, world: World) -> World:
+    """`world` (any number of design points) starting from the talks the record leaves latent,
+    when the scenario asks for it and the run starts after the record does. The record is read
+    up to the month before the start: an outlook from inside the record knows only its past."""
+    record = config.record
+    if not config.scenario.latent_talks or record is None or world.start <= parse_month(record.start):
+        return world
+    if world.start - 1 < parse_month(record.end):
+        config = dataclasses.replace(config, record=truncate(record, format_month(world.start - 1)))
+    p_talks = latent_talks(config, world)
+    numbers = world.numbers._replace(p_talks0=np.broadcast_to(p_talks, world.numbers.p_talks0.shape).copy())
+    return dataclasses.replace(world, numbers=numbers)

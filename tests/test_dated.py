@@ -168,3 +168,12 @@ def test_a_users_record_entry_sets_the_outlooks_statuses(tmp_path):
     assert latent.loc["Azerbaijan", "p_talks_at_start"] == 1.0
     outside = latent["status_at_start"] == "outside"
     assert (latent.loc[outside, "p_talks_at_start"] > 0).all() and (latent.loc[outside, "p_talks_at_start"] < 1).all()
+    # a span out of talks at the record's end leaves none latent
+    (tmp_path / "record" / "ended.yaml").write_text(
+        "defaults:\n  - mine\n  - _self_\nname: ended\nout_of_talks:\n  saudi_arabia: [\"2026-01\", \"2026-06\"]\n"
+    )
+    done = cli("--config-dir", str(tmp_path), "record=ended", "scenario.latent_talks=true", "replicates=500",
+               "plots=false", f"hydra.run.dir={tmp_path / 'ended'}")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    ended = pd.read_csv(tmp_path / "ended" / "summary.csv").set_index("country")
+    assert ended.loc["Saudi Arabia", "p_talks_at_start"] == 0 and ended.loc["Qatar", "p_talks_at_start"] > 0

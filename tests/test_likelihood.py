@@ -30,7 +30,7 @@ def record_config() -> RecordConfig:
 def forward(readiness, joined, *, shock=None, in_talks=None, p_talks=0.0) -> float:
     r = np.array(readiness, dtype=float)[:, None]
     shock = np.zeros_like(r, dtype=bool) if shock is None else np.array(shock)[:, None]
-    known = np.zeros_like(r, dtype=bool) if in_talks is None else np.array(in_talks)[:, None]
+    known = np.zeros_like(r, dtype=np.int64) if in_talks is None else np.array(in_talks, dtype=np.int64)[:, None]
     scored = np.ones(len(r), dtype=bool)
     return float(_forward(r, shock, np.array([joined]), known, RATES, p_talks, scored, np.zeros(1))[0])
 
@@ -57,6 +57,11 @@ def test_a_hand_computed_record():
     # The filter after two quiet months: talks 0.35 of 0.9375; a country that joined has no talks left.
     assert filtered_talks([0.5, 0.5], NEVER) == pytest.approx(0.35 / 0.9375, abs=1e-12)
     assert np.isnan(filtered_talks([0.5, 0.5, 0.5], 2))
+    # Starting in talks, known NOT to be in talks after month 0 (talks ended): only the walk-away
+    # path, 0.1; then outside must open talks again (0.25 in month 1) before signing in month 2
+    # (0.25): 0.1 * 1 * (0.25 * 0.25). Joining in month 1 is impossible.
+    assert forward([0.5, 0.5], 1, in_talks=[-1, 0], p_talks=1.0) == -math.inf
+    assert forward([0.5, 0.5, 0.5], 2, in_talks=[-1, 0, 0], p_talks=1.0) == pytest.approx(math.log(0.1 * 0.0625), abs=1e-12)
     # Joining in the first month needs talks at the start.
     assert forward([0.5], 0, p_talks=0.0) == -math.inf
     assert forward([0.5], 0, p_talks=0.4) == pytest.approx(math.log(0.1), abs=1e-12)

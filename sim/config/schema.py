@@ -224,6 +224,7 @@ class RecordConfig:
     joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
     signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
     in_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)
+    out_of_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)  # talks ended or broken off
     events: dict[str, Event] = field(default_factory=dict)  # dated events of the record
     offers: dict[str, ScriptedOffer] = field(default_factory=dict)  # what the mediator offered, when
 
@@ -338,10 +339,11 @@ def _check_record(record: RecordConfig, ids: set[str], regions: set[str], types_
     for name, offer in record.offers.items():
         _check_members(f"record.offers.{name}.country", [offer.country], ids, "country id")
         _check_members(f"record.offers.{name}.type", [offer.type], types_, "inducement type")
-    _check_members("record.in_talks", record.in_talks, ids, "country id")
-    for cid, span in record.in_talks.items():
-        if len(span) != 2 or parse_month(span[1]) < parse_month(span[0]):
-            raise ConfigError(f"record.in_talks.{cid}", f"expected [first month, last month], got {span!r}")
+    for key in ("in_talks", "out_of_talks"):
+        _check_members(f"record.{key}", getattr(record, key), ids, "country id")
+        for cid, span in getattr(record, key).items():
+            if len(span) != 2 or parse_month(span[1]) < parse_month(span[0]):
+                raise ConfigError(f"record.{key}.{cid}", f"expected [first month, last month], got {span!r}")
     if parse_month(record.end) < parse_month(record.start):
         raise ConfigError("record.end", f"expected a month on or after start {record.start}, got {record.end!r}")
 

@@ -38,7 +38,8 @@ def truncate(record: RecordConfig, end: str) -> RecordConfig:
     last = parse_month(end)
     joined = {c: m for c, m in record.joined.items() if parse_month(m) <= last}
     talks = {c: [a, min(b, end)] for c, (a, b) in record.in_talks.items() if parse_month(a) <= last}
-    return dataclasses.replace(record, end=end, joined=joined, in_talks=talks)
+    ended = {c: [a, min(b, end)] for c, (a, b) in record.out_of_talks.items() if parse_month(a) <= last}
+    return dataclasses.replace(record, end=end, joined=joined, in_talks=talks, out_of_talks=ended)
 
 
 def run_backtest(config, record: RecordConfig, train_end: str, fitted_values: dict, p_talks: float) -> Backtest:

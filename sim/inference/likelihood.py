@@ -34,10 +34,11 @@ from sim.engine.world import World
 @dataclass(frozen=True)
 class Record:
     """The observed record on the world's months: join month per country (NEVER if none), and
-    the months in which a country is known to be in talks."""
+    what is known of talks each month: +1 on the record in talks, -1 known not in talks (talks
+    ended or broken off), 0 not known."""
 
     joined: np.ndarray  # (C,) step index of the month it joined, or NEVER
-    in_talks: np.ndarray  # (T, C) bool
+    talks_seen: np.ndarray  # (T, C) int: +1, -1 or 0
 
 
 def load_record(record: RecordConfig, world: World) -> Record:
@@ -48,13 +49,14 @@ def load_record(record: RecordConfig, world: World) -> Record:
     joined = np.full(len(index), NEVER, dtype=np.int64)
     for cid, month in record.joined.items():
         joined[_known(index, cid, "record.joined")] = parse_month(month) - world.start
-    in_talks = np.zeros((world.n_months, len(index)), dtype=np.bool_)
-    for cid, span in record.in_talks.items():
-        if len(span) != 2:
-            raise ConfigError(f"record.in_talks.{cid}", f"expected [first month, last month], got {span!r}")
-        first, last = span
-        in_talks[parse_month(first) - world.start : parse_month(last) - world.start + 1, _known(index, cid, "record.in_talks")] = True
-    return Record(joined, in_talks)
+    talks_seen = np.zeros((world.n_months, len(index)), dtype=np.int64)
+    for key, seen in (("in_talks", 1), ("out_of_talks", -1)):
+        for cid, span in getattr(record, key).items():
+            if len(span) != 2:
+                raise ConfigError(f"record.{key}.{cid}", f"expected [first month, last month], got {span!r}")
+            first, last = (max(parse_month(m) - world.start, 0) for m in span)
+            talks_seen[first : last + 1, _known(index, cid, f"record.{key}")] = seen
+    return Record(joined, talks_seen)
 
 
 def readiness_on_record(world: World, record: Record, point: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -99,7 +101,7 @@ def _filter(world: World, record: Record, p_talks_at_start: float, scored) -> tu
     scored = np.ones(world.n_months, dtype=np.bool_) if scored is None else np.asarray(scored, dtype=np.bool_)
     talks_end = np.zeros(len(world.ids))
     rates = world.rates()
-    log_lik = _forward(readiness, shock, record.joined, record.in_talks, rates, p_talks_at_start, scored, talks_end)
+    log_lik = _forward(readiness, shock, record.joined, record.talks_seen, rates, p_talks_at_start, scored, talks_end)
     return log_lik, talks_end
 
 
@@ -117,11 +119,11 @@ def one_step_predictions(world: World, record: Record, p_talks_at_start: float) 
     """(T, C) probability of joining in each month given the record up to the month before
     (NaN once a country has joined): the forward filter's one-step-ahead predictions."""
     readiness, shock = readiness_on_record(world, record)
-    return _predict(readiness, shock, record.joined, record.in_talks, world.rates(), p_talks_at_start)
+    return _predict(readiness, shock, record.joined, record.talks_seen, world.rates(), p_talks_at_start)
 
 
 @njit(cache=True, error_model="numpy")
-def _predict(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
+def _predict(readiness, shock, joined, talks_seen, rates, p_talks) -> np.ndarray:
     n_months, n_country = readiness.shape
     out = np.full((n_months, n_country), np.nan)
     for i in range(n_country):
@@ -132,15 +134,24 @@ def _predict(readiness, shock, joined, in_talks, rates, p_talks) -> np.ndarray:
             if t == joined[i]:
                 break
             outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
-            if in_talks[t, i]:
-                outside = 0.0
+            outside, talks = _seen(outside, talks, talks_seen[t, i])
             total = outside + talks
             outside, talks = (outside / total, talks / total) if total > 0 else (1.0, 0.0)
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _forward(readiness, shock, joined, in_talks, rates, p_talks, scored, talks_end) -> np.ndarray:
+def _seen(outside: float, talks: float, seen: int) -> tuple[float, float]:
+    """What the record says of talks this month keeps only the paths that fit it."""
+    if seen > 0:
+        return 0.0, talks
+    if seen < 0:
+        return outside, 0.0
+    return outside, talks
+
+
+@njit(cache=True, error_model="numpy")
+def _forward(readiness, shock, joined, talks_seen, rates, p_talks, scored, talks_end) -> np.ndarray:
     """Per country, the log-probability of its record: the forward algorithm over (outside,
     talks), rescaled each scored month (long records would underflow); unscored months pass
     unobserved, with joining marginalised. Into `talks_end` (C,): the filtered probability of
@@ -163,8 +174,7 @@ def _forward(readiness, shock, joined, in_talks, rates, p_talks, scored, talks_e
                 factor = member
             else:
                 member = 0.0
-                if in_talks[t, i]:
-                    outside = 0.0
+                outside, talks = _seen(outside, talks, talks_seen[t, i])
                 factor = outside + talks
             if t >= joined[i] or factor <= 0.0:
                 log_scale += np.log(factor) if factor > 0.0 else -np.inf

@@ -9,7 +9,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+from sim.core.decision import Status
+from sim.engine.model import AccordModel
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("*.csv", "outcomes.parquet")
@@ -31,3 +35,15 @@ def result_tables(folder: Path) -> dict[str, bytes]:
         str(p.relative_to(folder)): p.read_bytes()
         for pattern in TABLES for p in sorted(folder.rglob(pattern))
     }  # fmt: skip
+
+
+def mesa_deciding(world, replicates: int, seed: int) -> Iterator[tuple[int, int, AccordModel, object]]:
+    """Step Mesa models of `world`, one per replicate, and yield (replicate, month, model, country)
+    after each month for every country that was deciding (outside or in talks) at its start."""
+    for replicate in range(replicates):
+        model = AccordModel(world, rng=seed, replicate=replicate, collect=False)
+        for t in range(world.n_months):
+            deciding = [c for c in model.countries if c.status in (Status.OUTSIDE, Status.TALKS)]
+            model.step()
+            for country in deciding:
+                yield replicate, t, model, country

@@ -18,13 +18,12 @@ from sim.core.calendar import parse_month
 from sim.core.decision import Status, response
 from sim.core.utility import accession_utility
 from sim.engine.kernel import traced_run
-from sim.engine.model import AccordModel
 from sim.engine.outcomes import BEFORE, NEVER
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
 from sim.inference.likelihood import Record, load_record, month_inputs, talks_probability
 
-from .conftest import ROOT, cli
+from .conftest import ROOT, cli, mesa_deciding
 
 OMAN = "roster.countries.oman"
 DATED = [f"{OMAN}.palestine_linkage={{2020-06: 0.2, 2023-01: 0.9}}", f"{OMAN}.us_security={{2020-06: 0.3, 2023-01: 0.9}}"]
@@ -58,16 +57,11 @@ def test_the_kernel_and_the_mesa_agents_read_the_same_dated_values():
     assert (trace.readiness[:, :candidate_from, somaliland] == 0).all()  # not yet a candidate
     assert (trace.offers[:, :candidate_from, somaliland] == -1).all()
     assert (trace.readiness[:, candidate_from:, somaliland] > 0).all()
+    for r, t, model, c in mesa_deciding(world, 20, seed=3):
+        u = accession_utility(c.contributions())
+        r_mesa = response(u, c.threshold, model.rates.noise) if c.is_candidate else 0.0
+        assert r_mesa == trace.readiness[r, t, c.index], (r, t, c.name)
     for r in range(20):
-        model = AccordModel(world, rng=3, replicate=r, collect=False)
-        for t in range(world.n_months):
-            deciding = [c.status in (Status.OUTSIDE, Status.TALKS) for c in model.countries]
-            model.step()
-            for c, was in zip(model.countries, deciding):
-                if was:
-                    u = accession_utility(c.contributions())
-                    r_mesa = response(u, c.threshold, model.rates.noise) if c.is_candidate else 0.0
-                    assert r_mesa == trace.readiness[r, t, c.index], (r, t, c.name)
         record = Record(outcomes.join_month[r].astype(np.int64), np.zeros((world.n_months, len(world.ids)), bool))
         seen = ~np.isnan(trace.readiness[r])
         assert np.array_equal(month_inputs(world, record)[0][seen], trace.readiness[r][seen])

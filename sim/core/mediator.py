@@ -32,7 +32,7 @@ class Strategy(IntEnum):
     NONE = NONE  # courts nobody
     PRIORITY = PRIORITY  # a fixed priority list, best-valued inducement first
     PERSUADABLE = PERSUADABLE  # largest rise in the next-step hazard per unit cost
-    SCRIPTED = SCRIPTED  # the offers of a record (mediator.script), e.g. the 2020 side deals
+    SCRIPTED = SCRIPTED  # the offers of the record (record.offers), e.g. the 2020 side deals
 
 
 class Policy(NamedTuple):

@@ -97,7 +97,7 @@ def mesa_sums(world, replicates: int, seed: int) -> ContributionSums:
 def test_explanation_equals_the_mesa_agents_own_terms_for_any_chunking(data):
     config = load_config(data)
     world = compile_world(config)
-    outcomes, kernel = simulate_explained(world, replicates=40, seed=config.seed, chunk=3)
+    _, kernel = simulate_explained(world, replicates=40, seed=config.seed, chunk=3)
     expected = mesa_sums(world, 40, config.seed)
     for field in ("by_month", "deciding", "at_join"):
         assert np.array_equal(getattr(kernel, field), getattr(expected, field)), field

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from typing import Any
 
 from sim.config.errors import ConfigError
@@ -48,7 +49,7 @@ def dated(value: dict, key: str, convert: Callable[[Any, str], Any]) -> Dated:
             months.append((parse_month(month), month))
         except ValueError:
             raise ConfigError(f"{key}.{month}", f"expected a month as 'YYYY-MM', got {month!r}") from None
-    for (a, first), (b, second) in zip(months, months[1:]):
+    for (a, first), (b, second) in pairwise(months):
         if b <= a:
             raise ConfigError(key, f"expected months in increasing order, got {second} after {first}")
     return Dated({month: convert(value[month], f"{key}.{month}") for _, month in months})

@@ -33,9 +33,9 @@ class Country(mesa.Agent):
         self.stream = stream  # this country's random stream in this replicate
         self.status = Status(int(world.status0[index]))
         p_talks = model.numbers.p_talks0[index]  # talks no record shows, drawn as the kernel does
-        if self.status == Status.OUTSIDE and p_talks > 0:
-            if streams.uniform(stream, world.start, streams.START) < p_talks:
-                self.status = Status.TALKS
+        drawn = self.status == Status.OUTSIDE and p_talks > 0
+        if drawn and streams.uniform(stream, world.start, streams.START) < p_talks:
+            self.status = Status.TALKS
         self.next_status = self.status
         self.offer = 0.0  # what the mediator's offer is worth to me this month
         self._read_month(0)

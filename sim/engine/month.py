@@ -205,6 +205,6 @@ def _draw_latent_talks(status, p_talks, country_stream, start):
     """Countries outside at the start are in talks with probability `p_talks` (C,): talks that
     no record shows, drawn once per replicate from each country's stream."""
     for i in range(len(status)):
-        if status[i] == OUTSIDE and p_talks[i] > 0.0:
-            if streams.uniform(country_stream[i], start, streams.START) < p_talks[i]:
-                status[i] = TALKS
+        drawn = status[i] == OUTSIDE and p_talks[i] > 0.0
+        if drawn and streams.uniform(country_stream[i], start, streams.START) < p_talks[i]:
+            status[i] = TALKS

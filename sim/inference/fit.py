@@ -26,6 +26,7 @@ from sim.config.validate import MONTH, between
 from sim.engine.world import compile_world
 from sim.inference.likelihood import load_record, log_likelihood
 
+P_TALKS_AT_START = 0.05  # JUDGEMENT: prior centre of the share of countries in talks at the record's start
 CHI2_95_HALF = 1.920729410347062  # chi-square(1) 95% quantile / 2
 FLAT = 0.5  # log-likelihood change across a profile below which a parameter is not identified
 LOG, LOGIT, IDENTITY = "log", "logit", "identity"
@@ -202,7 +203,7 @@ def _maximise(problem: Problem, z0: np.ndarray, fixed: tuple[int, float] | None)
 class FitConfig:
     parameters: list[str]
     prior_sd: float = dataclasses.field(default=1.0, metadata=between(0.01, 10.0))
-    p_talks_at_start: float = dataclasses.field(default=0.05, metadata=between(1e-6, 1 - 1e-6))
+    p_talks_at_start: float = dataclasses.field(default=P_TALKS_AT_START, metadata=between(1e-6, 1 - 1e-6))
     train_end: str = dataclasses.field(default="2022-12", metadata=MONTH)  # backtest split
 
 

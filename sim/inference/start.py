@@ -23,9 +23,8 @@ from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
 from sim.engine.world import World, compile_world
 from sim.inference.backtest import truncate
+from sim.inference.fit import P_TALKS_AT_START
 from sim.inference.likelihood import load_record, talks_probability
-
-P_TALKS_AT_RECORD_START = 0.05  # JUDGEMENT, as the calibration's prior centre (conf/calibrate.yaml)
 
 
 def record_world(config: RunConfig) -> World:
@@ -43,7 +42,7 @@ def latent_talks(config: RunConfig, world: World) -> np.ndarray:
     """(C,) each country's probability of being in talks at `world`'s start: the filtered
     probability for countries outside, 0 for the others."""
     past = record_world(config)
-    p_talks = talks_probability(past, load_record(config.record, past), P_TALKS_AT_RECORD_START)
+    p_talks = talks_probability(past, load_record(config.record, past), P_TALKS_AT_START)
     return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
 
 

@@ -32,15 +32,15 @@ PROMOTED = CONF / "params" / "calibrated.yaml"
 
 def _era_backtest(config: RunConfig, record: RecordConfig, settings: FitConfig):
     def fit_mode(scored):
-        return mode(Problem(config, record, settings.parameters, settings.prior_sd, settings.p_talks_at_start, scored))
+        return mode(Problem(config, record, settings.parameters, settings.prior_sd, scored))
 
-    return run_era_backtest(config, record, fit_mode, settings.p_talks_at_start)
+    return run_era_backtest(config, record, fit_mode)
 
 
 def _backtest(config: RunConfig, record: RecordConfig, settings: FitConfig):
     train = dataclasses.replace(config, scenario=dataclasses.replace(config.scenario, end=settings.train_end))
-    problem = Problem(train, truncate(record, settings.train_end), settings.parameters, settings.prior_sd, settings.p_talks_at_start)
-    return run_backtest(config, record, settings.train_end, mode(problem), settings.p_talks_at_start)
+    problem = Problem(train, truncate(record, settings.train_end), settings.parameters, settings.prior_sd)
+    return run_backtest(config, record, settings.train_end, mode(problem))
 
 
 def promote(run_dir: Path, target: Path = PROMOTED) -> Path:
@@ -69,10 +69,10 @@ def _calibrate(cfg) -> None:
         record = config.record
         if record is None:
             raise ConfigError("record", "missing required value (choose one: record=accessions_2020_2026)")
-        unknown = set(settings.parameters) - fittable(config.params)
+        unknown = set(settings.parameters) - fittable(config)
         if unknown:
-            raise ConfigError("fit.parameters", f"cannot fit {sorted(unknown)} (fittable: {sorted(fittable(config.params))})")
-        problem = Problem(config, record, settings.parameters, settings.prior_sd, settings.p_talks_at_start)
+            raise ConfigError("fit.parameters", f"cannot fit {sorted(unknown)} (fittable: {sorted(fittable(config))})")
+        problem = Problem(config, record, settings.parameters, settings.prior_sd)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)

@@ -39,11 +39,13 @@ def result_tables(folder: Path) -> dict[str, bytes]:
 
 def mesa_deciding(world, replicates: int, seed: int) -> Iterator[tuple[int, int, AccordModel, object]]:
     """Step Mesa models of `world`, one per replicate, and yield (replicate, month, model, country)
-    after each month for every country that was deciding (outside or in talks) at its start."""
+    after each month for every country that was deciding (outside or in talks, and a candidate)
+    at its start."""
     for replicate in range(replicates):
         model = AccordModel(world, rng=seed, replicate=replicate, collect=False)
         for t in range(world.n_months):
             deciding = [c for c in model.countries if c.status in (Status.OUTSIDE, Status.TALKS)]
             model.step()
             for country in deciding:
-                yield replicate, t, model, country
+                if country.is_candidate:  # read for this month by its step
+                    yield replicate, t, model, country

@@ -29,6 +29,9 @@ PARAMS = {
     "collapse_on_shock": 0.5,
     "region_weight": 1.0,
     "leader_multiplier": 2.0,
+    "court_rate": 0.5,
+    "court_persistence": 0.8,
+    "talks_at_record_start": 0.05,
 }
 
 MEDIATOR = {
@@ -131,6 +134,8 @@ def scenarios(draw, **kw) -> dict:
         "rate_sign": draw(st.floats(0.0, 0.5)),
         "rate_collapse": draw(st.floats(0.0, 0.5)),
         "leader_multiplier": draw(st.floats(1.0, 4.0)),
+        "court_rate": draw(st.floats(0.0, 3.0)),
+        "court_persistence": draw(st.floats(0.0, 0.99)),
     }
     shock = {
         "p_monthly": draw(st.floats(0.0, 0.3)),
@@ -151,7 +156,7 @@ def scenarios(draw, **kw) -> dict:
         roster,
         peers={"leader": draw(st.sampled_from([None, *ids])), "followers": ids[:1]},
         mediator={
-            "strategy": draw(st.sampled_from(["none", "priority", "persuadable", "scripted"])),
+            "strategy": draw(st.sampled_from(["none", "priority", "persuadable", "scripted", "courting"])),
             "max_targets": draw(st.integers(0, 3)),
             "priority": ids[::-1],
         },

@@ -57,7 +57,7 @@ CORPUS = [
     (["mediator.eras.trump_2.start=January"], {}, "mediator.eras.trump_2.start: expected a month as 'YYYY-MM', got 'January'"),
     # unknown choices and names
     (["engine=fast"], {}, "engine: expected one of ensemble, mesa, got 'fast'"),
-    (["mediator.strategy=bribe"], {}, "mediator.strategy: expected one of none, priority, persuadable, scripted, got 'bribe'"),
+    (["mediator.strategy=bribe"], {}, "mediator.strategy: expected one of none, priority, persuadable, scripted, courting, got 'bribe'"),
     (["roster.countries.oman.status=observer"], {}, "roster.countries.oman.status: expected one of outside, talks, member, got 'observer'"),
     (["roster.peers.leader=atlantis"], {}, "roster.peers.leader: unknown country id 'atlantis'"),
     (["roster.peers.followers=[atlantis]"], {}, "roster.peers.followers: unknown country id 'atlantis'"),

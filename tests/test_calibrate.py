@@ -46,8 +46,8 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
     }
     assert 15 <= len(joined) <= 65  # an informative record
     record = RecordConfig(name="synthetic", start="2020-01", end="2029-12", joined=joined)
-    wrong = with_params(config, {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08})
-    problem = Problem(wrong, record, list(TRUTH), prior_sd=1.0, p_talks=1e-6)
+    wrong = with_params(config, {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08, "talks_at_record_start": 1e-6})
+    problem = Problem(wrong, record, list(TRUTH), prior_sd=1.0)
     result = fit(problem)
     for name, true in TRUTH.items():
         assert result.low[name] <= true <= result.high[name], (name, result.low[name], true, result.high[name])

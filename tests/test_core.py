@@ -15,7 +15,10 @@ from sim.core.mediator import (
     NO_OFFER,
     Policy,
     Strategy,
+    best_offer,
     choose_offers,
+    court,
+    courting_start,
     fill_leverage,
     fill_offer_factors,
     fill_persuasion_gain,
@@ -154,7 +157,7 @@ def test_peer_pressure_is_a_boosted_share(status, leader, multiplier):
     leverage=hnp.arrays(np.float64, (5, 2), elements=st.floats(0, 1)),
     units=hnp.arrays(np.int64, 2, elements=st.integers(0, 3)),
     max_targets=st.integers(0, 6),
-    strategy=st.sampled_from(list(Strategy)),
+    strategy=st.sampled_from([s for s in Strategy if s != Strategy.COURTING]),  # courting: below
     engagement=st.floats(0, 2),
 )
 def test_offers_respect_eligibility_capacity_and_budget(
@@ -169,7 +172,7 @@ def test_offers_respect_eligibility_capacity_and_budget(
     offers = np.zeros(5, dtype=np.int64)
     rank = np.array([0, 1, 2, 5, 5])
     script = np.array([0, 1, -1, 0, 1])
-    policy = Policy(int(strategy), max_targets, rank, np.array([1.0, 0.5]))
+    policy = Policy(int(strategy), max_targets, rank, np.array([1.0, 0.5]), 0.0, 0.0)
     choose_offers(offers, policy, gain, leverage, status, units, script)
     courted = offers != NO_OFFER
     assert not np.any(courted & ~eligible)
@@ -189,6 +192,39 @@ def test_offers_respect_eligibility_capacity_and_budget(
     for offer in offers:
         spend(left, offer)
     assert np.all(left >= 0) and left.sum() == units.sum() - courted.sum()
+
+
+@settings(max_examples=200)
+@given(
+    status=hnp.arrays(np.int64, 5, elements=st.sampled_from(list(map(int, Status)))),
+    leverage=hnp.arrays(np.float64, (5, 2), elements=st.floats(0, 1)),
+    units=hnp.arrays(np.int64, 2, elements=st.integers(0, 3)),
+    last=hnp.arrays(np.int64, 5, elements=st.integers(-1, 1)),
+    chance=hnp.arrays(np.float64, 5, elements=st.floats(0, 0.999)),
+    rate=st.floats(0, 5),
+    persistence=st.floats(0, 0.99),
+)
+def test_a_courting_mediator_starts_and_continues_spells_within_the_budget(
+    status, leverage, units, last, chance, rate, persistence
+):
+    policy = Policy(int(Strategy.COURTING), 0, np.zeros(5, np.int64), np.ones(2), rate, persistence)
+    offers = last.copy()
+    court(offers, policy, leverage, status, units, chance, 1.0)
+    courted = offers != NO_OFFER
+    eligible = (status == Status.OUTSIDE) | (status == Status.TALKS)
+    assert not np.any(courted & ~eligible)
+    assert all((offers == k).sum() <= units[k] for k in range(2))
+    left = units.copy()
+    for i in range(5):
+        k = best_offer(leverage[i], left)
+        if not eligible[i] or k == NO_OFFER:
+            assert offers[i] == NO_OFFER
+            continue
+        threshold = persistence if last[i] != NO_OFFER else courting_start(leverage[i, k], 1.0, rate)
+        assert courted[i] == (chance[i] < threshold)  # a spell goes on, or starts, by its own chance
+        if courted[i]:
+            assert offers[i] == k and leverage[i, k] == leverage[i][left > 0].max()  # the best offer left
+            left[k] -= 1
 
 
 def test_a_grant_without_accession_spends_leverage_and_budget():

@@ -16,7 +16,15 @@ from sim.core.decision import Rates
 from sim.engine.kernel import traced_run
 from sim.engine.outcomes import NEVER
 from sim.engine.world import compile_world
-from sim.inference.likelihood import Record, _forward, load_record, log_likelihood, month_inputs
+from sim.inference.likelihood import (
+    MonthInputs,
+    Record,
+    _chain,
+    _forward,
+    load_record,
+    log_likelihood,
+    month_inputs,
+)
 
 from .conftest import ROOT
 
@@ -27,18 +35,31 @@ def record_config() -> RecordConfig:
     return build(RecordConfig, yaml.safe_load((ROOT / "conf/record/accessions_2020_2026.yaml").read_text()))
 
 
-def forward(readiness, joined, *, shock=None, in_talks=None, p_talks=0.0) -> float:
+def chain_of(readiness, *, shock=None, courted=None, start=0.0, persist=0.0, known=None):
+    """The filter's inputs for one country: responses without (and, if given, with) courting."""
     r = np.array(readiness, dtype=float)[:, None]
-    shock = np.zeros_like(r, dtype=bool) if shock is None else np.array(shock)[:, None]
-    known = np.zeros_like(r, dtype=np.int64) if in_talks is None else np.array(in_talks, dtype=np.int64)[:, None]
-    scored = np.ones(len(r), dtype=bool)
-    return float(_forward(r, shock, np.array([joined]), known, RATES, p_talks, scored, np.zeros(1))[0])
+    inputs = MonthInputs(
+        readiness=r,
+        shocked=np.zeros_like(r, dtype=bool) if shock is None else np.array(shock)[:, None],
+        offers=np.full(r.shape, -1) if known is None else np.where(np.array(known)[:, None], 0, -1),
+        courting=np.full(r.shape, start),
+        courted_readiness=np.full(r.shape, np.nan) if courted is None else np.array(courted, dtype=float)[:, None],
+    )
+    return _chain(inputs, RATES, persist)
+
+
+def forward(readiness, joined, *, shock=None, in_talks=None, p_talks=0.0, **courting) -> float:
+    chain = chain_of(readiness, shock=shock, **courting)
+    n = len(readiness)
+    known = np.zeros((n, 1), dtype=np.int64) if in_talks is None else np.array(in_talks, dtype=np.int64)[:, None]
+    out = np.full((n, 1), np.nan)
+    return float(_forward(chain, np.array([joined]), known, p_talks, np.ones(n, dtype=bool), np.zeros(1), out)[0])
 
 
 def filtered_talks(readiness, joined, p_talks=0.0) -> float:
-    r = np.array(readiness, dtype=float)[:, None]
-    talks_end, nothing = np.zeros(1), np.zeros_like(r, dtype=bool)
-    _forward(r, nothing, np.array([joined]), nothing, RATES, p_talks, np.ones(len(r), dtype=bool), talks_end)
+    n, talks_end = len(readiness), np.zeros(1)
+    seen = np.zeros((n, 1), dtype=np.int64)
+    _forward(chain_of(readiness), np.array([joined]), seen, p_talks, np.ones(n, dtype=bool), talks_end, np.zeros((n, 1)))
     return float(talks_end[0])
 
 
@@ -67,6 +88,50 @@ def test_a_hand_computed_record():
     assert forward([0.5], 0, p_talks=0.4) == pytest.approx(math.log(0.1), abs=1e-12)
 
 
+def test_a_hand_computed_record_with_latent_and_known_courting():
+    # In talks at the start; sign 0.5 * r: 0.25 if courted (r = 0.5), 0.1 if not (r = 0.2); a
+    # spell starts with 0.5. Joining in month 0, courting unknown: 0.5 * 0.25 + 0.5 * 0.1.
+    spell = {"courted": [0.5, 0.5], "start": 0.5, "persist": 0.9}
+    assert forward([0.2], 0, p_talks=1.0, **spell | {"courted": [0.5]}) == pytest.approx(math.log(0.175), abs=1e-12)
+    # A known offer in month 0: the mediator courted (0.5), and then signing 0.25.
+    known = spell | {"courted": [0.5], "known": [True]}
+    assert forward([0.2], 0, p_talks=1.0, **known) == pytest.approx(math.log(0.125), abs=1e-12)
+    # Joining in month 1: after month 0 talks go on with 0.65 (courted; walk 0.2 * 0.5 = 0.1) or
+    # 0.74 (not; walk 0.2 * 0.8 = 0.16): 0.325 and 0.37. The spell goes on (0.9) or starts (0.5):
+    # courted talks 0.37 * 0.5 + 0.325 * 0.9 = 0.4775, not 0.37 * 0.5 + 0.325 * 0.1 = 0.2175.
+    assert forward([0.2, 0.2], 1, p_talks=1.0, **spell) == pytest.approx(
+        math.log(0.4775 * 0.25 + 0.2175 * 0.1), abs=1e-12
+    )
+
+
+def test_the_likelihood_sees_a_courting_mediators_months_as_the_kernel_drew_them():
+    # A courting mediator draws its spells in the kernel; following the same joins, the
+    # likelihood's inputs are, for every deciding country-month, the response without courting
+    # where the kernel did not court and the response with the best offer where it did, with the
+    # same chance of a spell starting. (Budgets large enough never to run out, no known offers:
+    # the kernel pays only courted joiners, the likelihood takes every joiner as courted.)
+    types_ = compose_config([]).mediator.inducements
+    config = compose_config([
+        "+experiment=history", "mediator.strategy=courting", "params.court_rate=3", "params.court_persistence=0.7",
+        *(f"mediator.inducements.{t}.units=99" for t in types_),
+        *(f"++record.offers.{name}.known=with_accession" for name in compose_config([]).record.offers),
+    ])  # fmt: skip
+    world = compile_world(config)
+    outcomes, trace = traced_run(world, np.zeros(40, dtype=np.int64), np.arange(40), seed=5)
+    courted_months = 0
+    for r in range(40):
+        record = Record(outcomes.join_month[r].astype(np.int64), np.zeros((world.n_months, len(world.ids)), dtype=int))
+        inputs = month_inputs(world, record)
+        seen = ~np.isnan(trace.readiness[r])
+        courted = seen & (trace.offers[r] >= 0)
+        assert np.array_equal(inputs.readiness[seen & ~courted], trace.readiness[r][seen & ~courted])
+        assert np.array_equal(inputs.courted_readiness[courted], trace.readiness[r][courted])
+        assert np.array_equal(inputs.courting[seen], trace.courting[r][seen], equal_nan=True)
+        assert (inputs.offers[seen] == -1).all()  # nothing known: every spell is latent
+        courted_months += courted.sum()
+    assert courted_months > 200
+
+
 def test_the_likelihood_sees_exactly_the_months_the_kernel_simulated():
     # Each simulated replicate of the history is a record: its join months. Following that record,
     # the likelihood's month inputs (response r, talks-collapsing shocks, offers) must equal, bit
@@ -77,8 +142,8 @@ def test_the_likelihood_sees_exactly_the_months_the_kernel_simulated():
     compared = joins = 0
     for r in range(60):
         joined = outcomes.join_month[r].astype(np.int64)
-        record = Record(joined, np.zeros((world.n_months, len(world.ids)), dtype=bool))
-        readiness, shocked, offers = month_inputs(world, record)
+        record = Record(joined, np.zeros((world.n_months, len(world.ids)), dtype=int))
+        readiness, shocked, offers, _, _ = month_inputs(world, record)
         seen = ~np.isnan(trace.readiness[r])  # the kernel skips members: nothing to compare there
         assert np.array_equal(readiness[seen], trace.readiness[r][seen])
         assert np.array_equal(shocked[seen], trace.shocked[r][seen])

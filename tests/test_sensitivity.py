@@ -46,7 +46,7 @@ def test_unpaired_streams_let_noise_pass_for_sensitivity(paired):
 
 def test_parameters_that_matter_rank_above_the_dummy(paired):
     st = indices(paired, "ST")
-    assert st[("Uzbekistan", "engagement")] > 0.2  # courted by the mediator in the default
+    assert st[("new members", "engagement")] > 0.2  # how often the mediator courts carries the count
     assert st[("Azerbaijan", "threshold")] > 0.1
     for output in ("Azerbaijan", "Uzbekistan", "new members"):
         assert st[(output, "threshold")] > st[(output, DUMMY)] + 0.05
@@ -100,7 +100,7 @@ def test_the_command_writes_indices_samples_and_plots(tmp_path):
     assert len(samples) == 8 * (5 + 2) and {"engagement", DUMMY, "Uzbekistan"} <= set(samples.columns)
     conditions = pd.read_csv(folder / "conditions.csv")
     reached = samples["Uzbekistan"] >= 0.8
-    assert conditions["share_reaching"].iloc[0] == pytest.approx(reached.mean())
+    assert conditions["share_reaching"].iloc[0] == pytest.approx(reached.mean(), abs=1e-4)  # written to 4 places
     for name in ("sensitivity.png", "sensitivity_uzbekistan.png", "sensitivity_new_members.png"):
         assert (folder / name).read_bytes()[:4] == b"\x89PNG"
 

@@ -22,7 +22,8 @@ STATUSES = ("outside", "talks", "member")
 KINDS = ("new_relations", "symbolic", "unrecognised")
 """What a country's accession would be: new relations with Israel; a symbolic accession by a state
 that already has relations (Kazakhstan, 2025); an entity few states recognise (Somaliland)."""
-STRATEGIES = ("none", "priority", "persuadable", "scripted")
+STRATEGIES = ("none", "priority", "persuadable", "scripted", "courting")
+OFFER_KNOWN = ("before", "with_accession")  # when an offer on the record became known
 ENGINES = ("ensemble", "mesa")
 SENSITIVITY_METHODS = ("sobol", "morris")
 SHIFT = between(-1.0, 1.0)
@@ -94,6 +95,7 @@ class ScriptedOffer:
     type: str
     start: str = field(metadata=MONTH)
     end: str = field(metadata=MONTH)
+    known: str = field(default="before", metadata=one_of(*OFFER_KNOWN))  # announced with the accession, or known before (or without) it
     source: str = ""
 
 
@@ -174,6 +176,10 @@ class Params:
     collapse_on_shock: float = field(metadata=UNIT)
     region_weight: float = field(metadata=between(0.0, 10.0))
     leader_multiplier: float = field(metadata=between(0.0, 100.0))
+    court_rate: float = field(metadata=between(0.0, 10.0))  # a `courting` mediator: how readily a spell starts
+    court_persistence: float = field(metadata=between(0.0, 0.99))  # ... and the chance a spell goes on a month
+    talks_at_record_start: float = field(metadata=UNIT)  # share of countries outside in (latent) talks when the record starts
+    era_engagement: dict[str, float] = field(default_factory=dict)  # fitted levels by era: replace mediator.eras.<era>.engagement
 
 
 @dataclass(frozen=True)
@@ -283,6 +289,7 @@ def with_values(config: RunConfig, values: Mapping[str, Any], origin: str | None
 def params_values(params: Params) -> dict[str, float]:
     """Every number of a params option by its name under `params`: 'weights.peer', 'threshold'."""
     values = {f"weights.{k}": v for k, v in dataclasses.asdict(params.weights).items()}
+    values |= {f"era_engagement.{k}": v for k, v in params.era_engagement.items()}
     return values | {k: v for k, v in dataclasses.asdict(params).items() if isinstance(v, float)}
 
 
@@ -314,6 +321,10 @@ def check_config(cfg: RunConfig) -> None:
         _check_members(f"mediator.withheld.{cid}", withheld, types_, "inducement type")
     for name, era in cfg.mediator.eras.items():
         parse_month(era.start)
+    _check_members("params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era")
+    for name, level in cfg.params.era_engagement.items():
+        if not 0.0 <= level <= 1.0:
+            raise ConfigError(f"params.era_engagement.{name}", f"expected a number in [0.0, 1.0], got {level!r}")
     regions = {c.region for c in countries.values()}
     for kind, events in (("dated", cfg.events.dated), ("random", cfg.events.random)):
         for name, event in events.items():

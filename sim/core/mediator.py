@@ -9,6 +9,17 @@ unit is spent only when a courted country signs. An inducement granted without a
 Nov 2025 Saudi defence pact and F-35s) zeroes the mediator's leverage of that type over that
 country: what has been given cannot be offered again. What an offer is worth to a country may
 change by date (sim.config.dated): leverage is refilled each month from those values.
+
+The `courting` strategy is the mediator as it behaved on the record, a process whose rates are
+fitted (sim.inference.fit). Each month, for each country it could court, a spell of courting
+starts with probability
+
+    a_i = 1 - exp(-court_rate * engagement * w_i),   w_i = worth of its best offer to country i
+
+and a spell under way goes on with probability `court_persistence` (so it lasts 1 / (1 - p)
+months on average), offering the best type (the most valued type with units left). Courting
+more often where it has more to offer is its persuadability score. A spell ends when the
+country joins or has nothing left to be offered.
 """
 
 from __future__ import annotations
@@ -23,7 +34,7 @@ from numba import njit
 from sim.core.decision import OUTSIDE, TALKS, Rates, favourable_hazard
 
 NO_OFFER = -1
-NONE, PRIORITY, PERSUADABLE, SCRIPTED = 0, 1, 2, 3
+NONE, PRIORITY, PERSUADABLE, SCRIPTED, COURTING = 0, 1, 2, 3, 4
 
 
 class Strategy(IntEnum):
@@ -33,16 +44,20 @@ class Strategy(IntEnum):
     PRIORITY = PRIORITY  # a fixed priority list, best-valued inducement first
     PERSUADABLE = PERSUADABLE  # largest rise in the next-step hazard per unit cost
     SCRIPTED = SCRIPTED  # the offers of the record (record.offers), e.g. the 2020 side deals
+    COURTING = COURTING  # a random courting process fitted to the record (court_rate)
 
 
 class Policy(NamedTuple):
     """How the mediator courts: its strategy, how many countries a month, its priority list
-    (each country's position, C when unlisted), and what each inducement type costs it."""
+    (each country's position, C when unlisted), what each inducement type costs it, and a
+    courting mediator's rates (module docstring)."""
 
     strategy: int
     max_targets: int
     priority_rank: np.ndarray  # (C,)
     cost: np.ndarray  # (K,)
+    court_rate: float
+    court_persistence: float
 
 
 @njit(cache=True, error_model="numpy")
@@ -142,6 +157,45 @@ def choose_offers(
             return
         offers[best_country] = best_type
         left[best_type] -= 1
+
+
+@njit(cache=True, error_model="numpy")
+def best_offer(leverage: np.ndarray, units: np.ndarray) -> int:
+    """The most valued type (earliest on ties) with units left, for one country's leverage row
+    (K,), or NO_OFFER if it has none."""
+    best, best_type = 0.0, NO_OFFER
+    for k in range(len(leverage)):
+        if units[k] > 0 and leverage[k] > best:
+            best, best_type = leverage[k], k
+    return best_type
+
+
+@njit(cache=True, error_model="numpy")
+def courting_start(worth: float, engagement: float, court_rate: float) -> float:
+    """A courting mediator's chance of starting to court a country this month, whose best offer
+    is worth `worth` (module docstring)."""
+    return 1.0 - math.exp(-court_rate * max(engagement, 0.0) * worth)
+
+
+@njit(cache=True, error_model="numpy")
+def court(offers, policy: Policy, leverage, status, units, chance, engagement: float) -> None:
+    """A courting mediator's offers (C,), updated from last month's in place: a country that can
+    be courted gets its best offer when chance[i] (a uniform draw) is below the chance that its
+    spell goes on (courted last month) or starts (not). Countries are taken in order, so a type
+    whose units run out goes to the earlier country."""
+    left = units.copy()
+    for i in range(len(offers)):
+        was_courted = offers[i] != NO_OFFER
+        offers[i] = NO_OFFER
+        if not is_eligible(status[i]):
+            continue
+        k = best_offer(leverage[i], left)
+        if k == NO_OFFER:
+            continue
+        start = courting_start(leverage[i, k], engagement, policy.court_rate)
+        if chance[i] < (policy.court_persistence if was_courted else start):
+            offers[i] = k
+            left[k] -= 1
 
 
 @njit(cache=True, error_model="numpy")

@@ -26,6 +26,7 @@ SHOCK_COLLAPSE = 2  # whether a salience shock collapses a country's talks
 SHOCK_ONSET = 3  # whether a random shock starts this month
 INPUT = 4  # the value of an uncertain input (sim.config.uncertainty)
 START = 5  # whether a country outside at the start is in (latent) talks
+COURT = 6  # whether a `courting` mediator courts a country this month
 
 
 class Purpose(IntEnum):
@@ -36,6 +37,7 @@ class Purpose(IntEnum):
     SHOCK_ONSET = SHOCK_ONSET
     INPUT = INPUT
     START = START
+    COURT = COURT
 
 
 @njit(cache=True, error_model="numpy")

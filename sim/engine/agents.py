@@ -106,7 +106,10 @@ class Mediator(mesa.Agent):
         self._gain = np.zeros((n_country, n_type))
         self._factor = np.ones((n_country, n_type))
         shared = model.world.shared
-        self.policy = mediator.Policy(shared.strategy, shared.max_targets, shared.priority_rank, model.numbers.cost)
+        n = model.numbers
+        self.policy = mediator.Policy(
+            shared.strategy, shared.max_targets, shared.priority_rank, n.cost, n.court_rate, n.court_persistence
+        )
 
     def step(self) -> None:
         """Court the countries my strategy picks, each with the inducement that moves it most."""
@@ -118,10 +121,14 @@ class Mediator(mesa.Agent):
         strength = n.weights[s, :, INDUCEMENT, None] * m.engagement * self.leverage
         mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
         mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold[s], self._factor, m.rates)
-        mediator.choose_offers(
-            self.offers, self.policy, self._gain, self.leverage, status, self.units,
-            shared.script[m.month_index],
-        )
+        if self.policy.strategy == mediator.COURTING:  # each country courted by a draw of its own stream
+            chance = np.array([streams.uniform(c.stream, m.month, streams.COURT) for c in m.countries])
+            mediator.court(self.offers, self.policy, self.leverage, status, self.units, chance, m.engagement)
+        else:
+            mediator.choose_offers(
+                self.offers, self.policy, self._gain, self.leverage, status, self.units,
+                shared.script[m.month_index],
+            )
         for country, offer in zip(m.countries, self.offers):
             country.offer = mediator.offer_worth(offer, self.leverage[country.index], m.engagement)
 

@@ -59,6 +59,8 @@ class Numbers(NamedTuple):
     ties: F8  # (P, C, C)
     tie_totals: F8  # (P, C) total tie weight of each country
     leader_multiplier: F8  # (P,)
+    court_rate: F8  # (P,) how readily a courting mediator starts a spell (sim.core.mediator)
+    court_persistence: F8  # (P,) the chance a spell goes on a month
     value: F8  # (P, S, C, K) worth of each offer by period; 0 where granted (by the roster) or withheld
     units0: I8  # (P, K) units left at the start
     cost: F8  # (P, K)
@@ -99,6 +101,8 @@ class Recorders(NamedTuple):
     readiness: F8  # (R, T, C) trace: each deciding country's response r, NaN otherwise
     shocked: B1  # (R, T, C) trace: hit by a talks-collapsing shock
     offers: I8  # (R, T, C) trace: the type offered, or -1
+    courting: F8  # (R, T, C) trace: a courting mediator's chance of starting a spell, NaN otherwise
+    courted_readiness: F8  # (R, T, C) trace: the response if courted with the best offer, NaN if none
 
 
 def fixed(inputs: NamedTuple) -> NamedTuple:

@@ -59,7 +59,7 @@ def new_recorders(
     return fixed(Recorders(
         np.zeros((n_blocks, *shape, N_EXPLAINED)), np.zeros((n_blocks, *shape)),
         np.zeros((n_blocks, shape[1], N_EXPLAINED)), np.full(traced, np.nan),
-        np.zeros(traced), np.full(traced, -1),
+        np.zeros(traced), np.full(traced, -1), np.full(traced, np.nan), np.full(traced, np.nan),
     ))  # fmt: skip
 
 

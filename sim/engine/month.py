@@ -10,7 +10,11 @@ same start-of-month state and all commit. It runs in one of two modes:
 - following a record: statuses follow the record's join months, random shocks never start (the
   record's dated events replace them), and only the inputs of each month are kept (readiness,
   shocks, offers; sim.inference.likelihood). Talks are latent there: a country in talks at the
-  start counts as outside.
+  start counts as outside. A courting mediator's offers known before an accession are taken as
+  given; in every other month its courting is latent too: the trace keeps the response without
+  an offer, the response if courted with the best offer and the chance a spell starts, and the
+  likelihood's filter integrates the spells out. A country that joins while its courting is
+  latent is taken to have been paid its best offer.
 
 So the record is scored on exactly the month the simulations run. The loop takes its arrays out
 of the input tuples once per replicate, not once per month: each access to a tuple's array
@@ -67,6 +71,7 @@ def follow_record(shared, numbers, d: int, joined: np.ndarray) -> Recorders:
         np.zeros((1, 0, 0, N_EXPLAINED), np.int64), np.zeros((1, 0, 0), np.int64),
         np.zeros((1, 0, N_EXPLAINED), np.int64), np.full((1, n_months, n_country), np.nan),
         np.zeros((1, n_months, n_country), np.bool_), np.full((1, n_months, n_country), -1),
+        np.full((1, n_months, n_country), np.nan), np.full((1, n_months, n_country), np.nan),
     )  # fmt: skip
     out = Milestones(unused, unused.copy(), unused.copy())
     run_replicate(shared, numbers, rows, 0, out, recorders, 0, joined)
@@ -105,12 +110,19 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
         np.zeros((n_country, n_type), dtype=np.bool_),
     )  # fmt: skip
     salience, threat, hit, granted = happened.salience, happened.threat, happened.hit, happened.granted
-    policy = mediator.Policy(shared.strategy, shared.max_targets, shared.priority_rank, cost)
+    courting = shared.strategy == mediator.COURTING
+    latent_courting = courting and following  # known offers from the script, the rest integrated out
+    strategy = mediator.SCRIPTED if latent_courting else shared.strategy
+    policy = mediator.Policy(
+        strategy, shared.max_targets, shared.priority_rank, cost, numbers.court_rate[d], numbers.court_persistence[d]
+    )
+    chance = np.ones(n_country)
+    paid = np.full(n_country, mediator.NO_OFFER)  # the type paid out if the country signs this month
     terms, utility = np.zeros((n_country, len(TERMS))), np.zeros(n_country)
     strength, factor = np.zeros((n_country, n_type)), np.ones((n_country, n_type))
     gain = np.zeros((n_country, n_type))
     factor_engagement = np.nan  # the engagement the offer factors were computed for
-    offers = np.zeros(n_country, dtype=np.int64)
+    offers = np.full(n_country, mediator.NO_OFFER)
     explained = np.zeros((n_country, N_EXPLAINED), dtype=np.int64)
     row = np.zeros(len(CONTRIBUTIONS))
     for i in range(n_country):
@@ -149,7 +161,13 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 mediator.fill_offer_factors(factor, strength, rates.noise)
                 factor_engagement = engagement
             mediator.fill_persuasion_gain(gain, status, utility, threshold_by_period[s], factor, rates)
-        mediator.choose_offers(offers, policy, gain, leverage, status, units, shared.script[t])
+        if courting and not following:
+            for i in range(n_country):
+                if status[i] <= TALKS:
+                    chance[i] = streams.uniform(country_stream[i], month, streams.COURT)
+            mediator.court(offers, policy, leverage, status, units, chance, engagement)
+        else:
+            mediator.choose_offers(offers, policy, gain, leverage, status, units, shared.script[t])
         # 4. every country decides, then all commit
         for i in range(n_country):
             settled = status[i] == EXITED or (status[i] == MEMBER and not rates.exit_enabled)
@@ -166,9 +184,24 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 recorders.by_month[block, t, i] += explained[i]
                 recorders.deciding[block, t, i] += 1
             readiness = response(u, threshold, rates.noise) if candidate else 0.0
+            paid[i] = offers[i]
             if trace:
                 recorders.readiness[r, t, i] = readiness
                 recorders.shocked[r, t, i], recorders.offers[r, t, i] = hit[i], offers[i]
+            if trace and courting and status[i] <= TALKS:  # what the likelihood's filter needs
+                best = mediator.best_offer(leverage[i], units)
+                if best != mediator.NO_OFFER:
+                    recorders.courting[r, t, i] = mediator.courting_start(leverage[i, best], engagement, policy.court_rate)
+                    terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * mediator.offer_worth(best, leverage[i], engagement)
+                    courted = accession_utility(terms[i])  # as the month computes it when courted: bit for bit
+                    terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
+                    recorders.courted_readiness[r, t, i] = response(courted, threshold, rates.noise) if candidate else 0.0
+                else:
+                    recorders.courting[r, t, i] = 0.0
+                if following and offers[i] != mediator.NO_OFFER:  # a known offer: the spell is seen
+                    recorders.courted_readiness[r, t, i] = readiness
+            if latent_courting and offers[i] == mediator.NO_OFFER:
+                paid[i] = mediator.best_offer(leverage[i], units)
             if following:
                 new[i] = MEMBER if joined[i] == t else status[i]
                 continue
@@ -183,7 +216,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                     talks_month[i] = t
                 elif new[i] == MEMBER:
                     join_month[i] = t
-                    mediator.spend(units, offers[i])
+                    mediator.spend(units, paid[i])
                     if explain:
                         recorders.at_join[block, i] += explained[i]
                 elif new[i] == EXITED:

@@ -126,6 +126,8 @@ def compile_world(cfg: RunConfig) -> World:
         "ties": ties,
         "tie_totals": tie_totals(ties),
         "leader_multiplier": p.leader_multiplier,
+        "court_rate": p.court_rate,
+        "court_persistence": p.court_persistence,
         "value": _offer_values(cfg, types_, periods),
         "units0": units0,
         "cost": [med.inducements[t].cost for t in types_],
@@ -228,9 +230,15 @@ def _priority_rank(priority: list[str], index: dict[str, int]) -> np.ndarray:
 
 
 def _script(cfg: RunConfig, index: dict[str, int], types_: list[str], start: int, n_months: int) -> np.ndarray:
-    """Month x country table of the offers on the record (-1: none), for a scripted mediator."""
+    """Month x country table of the offers on the record (-1: none): all of them for a scripted
+    mediator; for a courting one, those known before (or without) an accession, which the
+    likelihood takes as observed courting (an offer announced with its accession is part of the
+    accession, and its courting is integrated out like any other unseen month's)."""
     script = np.full((n_months, len(index)), -1, dtype=np.int64)
+    courting = cfg.mediator.strategy == "courting"
     for offer in (cfg.record.offers.values() if cfg.record else ()):
+        if courting and offer.known != "before":
+            continue
         first = max(parse_month(offer.start) - start, 0)
         last = min(parse_month(offer.end) - start, n_months - 1)
         if first <= last:
@@ -239,9 +247,10 @@ def _script(cfg: RunConfig, index: dict[str, int], types_: list[str], start: int
 
 
 def _engagement(cfg: RunConfig, start: int, n_months: int) -> np.ndarray:
-    eras = sorted(cfg.mediator.eras.values(), key=lambda e: parse_month(e.start))
-    starts = np.array([parse_month(e.start) for e in eras] + [np.iinfo(np.int64).max])
-    levels = np.array([e.engagement for e in eras] + [0.0])
+    """The mediator's level each month: its era's (fitted where params.era_engagement says), times its scale."""
+    eras = sorted(cfg.mediator.eras.items(), key=lambda item: parse_month(item[1].start))
+    starts = np.array([parse_month(e.start) for _, e in eras] + [np.iinfo(np.int64).max])
+    levels = np.array([cfg.params.era_engagement.get(name, e.engagement) for name, e in eras] + [0.0])
     months = start + np.arange(n_months)
     era = np.searchsorted(starts, months, side="right") - 1  # -1 before the first era
     return np.where(era >= 0, levels[era], 0.0) * cfg.mediator.engagement

@@ -42,12 +42,12 @@ def truncate(record: RecordConfig, end: str) -> RecordConfig:
     return dataclasses.replace(record, end=end, joined=joined, in_talks=talks, out_of_talks=ended)
 
 
-def run_backtest(config, record: RecordConfig, train_end: str, fitted_values: dict, p_talks: float) -> Backtest:
+def run_backtest(config, record: RecordConfig, train_end: str, fitted_values: dict) -> Backtest:
     """Score the months after `train_end` with values fitted on the months up to it."""
     world = compile_world(config)
     split = parse_month(train_end) - world.start + 1
     train = np.arange(world.n_months) < split
-    predictions = _predictions(config, record, fitted_values, p_talks, train=train, test=~train)
+    predictions = _predictions(config, record, fitted_values, train=train, test=~train)
     return Backtest(score(predictions), predictions, train_end)
 
 
@@ -64,7 +64,7 @@ def eras_of(config) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def run_era_backtest(config, record: RecordConfig, fit_mode, p_talks: float) -> pd.DataFrame:
+def run_era_backtest(config, record: RecordConfig, fit_mode) -> pd.DataFrame:
     """Leave one era out: fit on the other eras (`fit_mode(scored)` returns fitted values), score
     the era left out. One block of scores per era."""
     world = compile_world(config)
@@ -73,17 +73,18 @@ def run_era_backtest(config, record: RecordConfig, fit_mode, p_talks: float) -> 
         months = np.arange(world.n_months)
         held_out = (months >= first) & (months <= last)
         values = fit_mode(~held_out)
-        predictions = _predictions(config, record, values, p_talks, train=~held_out, test=held_out)
+        predictions = _predictions(config, record, values, train=~held_out, test=held_out)
         blocks.append(score(predictions).assign(era=name))
     return pd.concat(blocks, ignore_index=True)
 
 
-def _predictions(config, record, values: dict, p_talks: float, *, train, test) -> pd.DataFrame:
+def _predictions(config, record, values: dict, *, train, test) -> pd.DataFrame:
     """One-step predictions of the model (with `values`) and of the baselines (fitted on the
     `train` months) for the country-months at risk in the `test` months."""
-    world = compile_world(with_params(config, {k: v for k, v in values.items() if k != "p_talks_at_start"}))
+    config = with_params(config, values)
+    world = compile_world(config)
     rec = load_record(record, world)
-    model = one_step_predictions(world, rec, values.get("p_talks_at_start", p_talks))
+    model = one_step_predictions(world, rec, config.params.talks_at_record_start)
     months = np.arange(world.n_months)[:, None]
     at_risk = months <= rec.joined[None, :]  # up to and including the month it joined
     joined_now = months == rec.joined[None, :]

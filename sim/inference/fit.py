@@ -3,7 +3,8 @@
 The command is `python -m sim.calibrate [overrides]` (Hydra; conf/calibrate.yaml).
 The log-posterior is the exact event-history log-likelihood of the record (sim.inference.likelihood) plus
 weak priors: each fitted parameter is normal on a transformed scale (log for weights and the
-leader multiplier, logit for rates and the start-of-record talks share, none for the threshold)
+leader multiplier and the courting rate, logit for rates and the start-of-record talks share,
+none for the threshold)
 centred on its judgement value (conf/params/judgement.yaml). scipy's L-BFGS-B finds the mode.
 Each parameter's 95% interval comes from its profile: the mode with that parameter held at grid
 values and the others re-fitted, cut where the log-posterior falls by 1.92 (chi-square, 1 df).
@@ -26,11 +27,11 @@ from sim.config.validate import MONTH, between
 from sim.engine.world import compile_world
 from sim.inference.likelihood import load_record, log_likelihood
 
-P_TALKS_AT_START = 0.05  # JUDGEMENT: prior centre of the share of countries in talks at the record's start
 CHI2_95_HALF = 1.920729410347062  # chi-square(1) 95% quantile / 2
 FLAT = 0.5  # log-likelihood change across a profile below which a parameter is not identified
 LOG, LOGIT, IDENTITY = "log", "logit", "identity"
-SCALES = {"threshold": IDENTITY, "leader_multiplier": LOG, "p_talks_at_start": LOGIT}
+SCALES = {"threshold": IDENTITY, "leader_multiplier": LOG, "court_rate": LOG, "court_persistence": LOGIT,
+          "talks_at_record_start": LOGIT}
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class Fit:
 def scale_of(name: str) -> str:
     if name in SCALES:
         return SCALES[name]
+    if name.startswith("era_engagement."):
+        return LOG  # a level in (0, 1]
     return LOG if name.startswith("weights.") else LOGIT  # rates are probabilities
 
 
@@ -77,14 +80,14 @@ class Problem:
 
     def __init__(
         self, config: RunConfig, record: RecordConfig, names: list[str], prior_sd: float,
-        p_talks: float, scored: np.ndarray | None = None,
+        scored: np.ndarray | None = None,
     ):  # fmt: skip
+        config = _with_era_levels(config)
         self.config, self.names, self.prior_sd, self.scored = config, names, prior_sd, scored
         self.record = load_record(record, compile_world(config))
-        start = {**params_values(config.params), "p_talks_at_start": p_talks}
+        start = params_values(config.params)
         self.prior_mean = np.array([to_free(n, start[n]) for n in names])
         self.bounds = [_free_bounds(n, m, prior_sd) for n, m in zip(names, self.prior_mean)]
-        self.fixed_p_talks = p_talks
 
     def values(self, z: np.ndarray) -> dict[str, float]:
         return {n: from_free(n, v) for n, v in zip(self.names, z)}
@@ -92,11 +95,11 @@ class Problem:
     def log_likelihood(self, z: np.ndarray) -> float:
         values = self.values(z)
         try:
-            world = compile_world(with_params(self.config, values))
+            config = with_params(self.config, values)
         except ConfigError:  # outside the parameters' support, e.g. rate_sign + rate_collapse > 1
             return -1e12
-        p_talks = values.get("p_talks_at_start", self.fixed_p_talks)
-        total = float(log_likelihood(world, self.record, p_talks, self.scored).sum())
+        p_talks = config.params.talks_at_record_start
+        total = float(log_likelihood(compile_world(config), self.record, p_talks, self.scored).sum())
         return total if math.isfinite(total) else -1e12
 
     def log_prior(self, z: np.ndarray) -> float:
@@ -108,9 +111,16 @@ class Problem:
 
 def with_params(config: RunConfig, values: dict[str, float]) -> RunConfig:
     """`config` with the named parameters replaced ('weights.peer', 'threshold', ...), validated
-    like any config; `p_talks_at_start` is the likelihood's, not the config's."""
-    changed = {f"params.{k}": v for k, v in values.items() if k != "p_talks_at_start"}
-    return with_values(config, changed, origin="fitted parameters")
+    like any config."""
+    changed = {f"params.{k}": v for k, v in values.items()}
+    return with_values(_with_era_levels(config), changed, origin="fitted parameters")
+
+
+def _with_era_levels(config: RunConfig) -> RunConfig:
+    """`config` whose params name every era's engagement (the mediator's judgement level where
+    params do not fit it), so that any era's level can be fitted."""
+    levels = {name: era.engagement for name, era in config.mediator.eras.items()} | config.params.era_engagement
+    return dataclasses.replace(config, params=dataclasses.replace(config.params, era_engagement=levels))
 
 
 def _free_bounds(name: str, centre: float, prior_sd: float) -> tuple[float, float]:
@@ -123,8 +133,8 @@ def _free_bounds(name: str, centre: float, prior_sd: float) -> tuple[float, floa
 
 
 def _allowed(name: str) -> tuple[float | None, float | None]:
-    if name == "p_talks_at_start":
-        return None, None
+    if name.startswith("era_engagement."):
+        return 0.0, 1.0
     owner = Weights if name.startswith("weights.") else Params
     field = owner.__dataclass_fields__[name.removeprefix("weights.")]
     return field.metadata.get("range", (None, None))
@@ -203,13 +213,11 @@ def _maximise(problem: Problem, z0: np.ndarray, fixed: tuple[int, float] | None)
 class FitConfig:
     parameters: list[str]
     prior_sd: float = dataclasses.field(default=1.0, metadata=between(0.01, 10.0))
-    p_talks_at_start: float = dataclasses.field(default=P_TALKS_AT_START, metadata=between(1e-6, 1 - 1e-6))
     train_end: str = dataclasses.field(default="2022-12", metadata=MONTH)  # backtest split
 
 
-def fittable(params: Params) -> set[str]:
-    return set(params_values(params)) - {"noise", "rate_exit", "collapse_on_shock", "region_weight"} | {
-        "p_talks_at_start"
-    }
+def fittable(config: RunConfig) -> set[str]:
+    values = params_values(_with_era_levels(config).params)
+    return set(values) - {"noise", "rate_exit", "collapse_on_shock", "region_weight"}
 
 

@@ -2,13 +2,17 @@
 
 Conditional on the observed history, every input of a country's monthly hazards is known: peer
 pressure comes from the observed members, events are the dated record (random shocks are replaced
-by it), and the mediator's offers are the record's (a `scripted` mediator). What stays unobserved
+by it), and the mediator's offers are the record's (a `scripted` mediator). With a `courting`
+mediator, the offers known before (or without) an accession are observed courting, each such
+month contributing the probability c that the mediator courted then; in every other month the
+courting is unobserved and integrated out (sim.engine.month). What stays unobserved besides
 is whether a country outside the accord was in talks: a two-state hidden Markov chain (outside,
 talks) per country, which the forward algorithm integrates out exactly. Months in which talks are
 on the record pin the chain to `talks`; the month a country joined contributes the probability of
 signing from talks. At the start each country is in talks with probability `p_talks_at_start`.
 
-    L_i = sum over latent paths of  prod_t P(state_t | state_t-1; hazards_i(t)) * [path fits record]
+    L_i = prod_{t: known offer} c_i(t) * sum over latent paths of
+          prod_t P(state_t | state_t-1; hazards_i(t)) * [path fits record]
 
 The hazards are exactly those of `sim.core.decision.next_status`, computed by the same compiled
 functions as the engines (Berry & Berry 1990's event-history form, with latent talks).
@@ -17,6 +21,7 @@ functions as the engines (Berry & Berry 1990's event-history form, with latent t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -59,22 +64,29 @@ def load_record(record: RecordConfig, world: World) -> Record:
     return Record(joined, talks_seen)
 
 
-def readiness_on_record(world: World, record: Record, point: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Each country's monthly response r (T, C) and talks-collapsing shock (T, C) on the record."""
-    readiness, shocked, _ = month_inputs(world, record, point)
-    return readiness, shocked
+class MonthInputs(NamedTuple):
+    """The record's months as the model sees them (T, C each): the response r without a latent
+    offer (with the known offer, if any), whether a talks-collapsing shock hit, the type offered
+    (-1 for none); for a courting mediator, the chance a spell starts and the response if courted
+    (NaN where none could be: then the chain never courts)."""
+
+    readiness: np.ndarray
+    shocked: np.ndarray
+    offers: np.ndarray
+    courting: np.ndarray
+    courted_readiness: np.ndarray
 
 
-def month_inputs(world: World, record: Record, point: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The record's months as the model sees them, for design point `point`: each country's
-    response r (T, C), whether a talks-collapsing shock hit it (T, C), and the type offered to it
-    (T, C; -1 for none)."""
+def month_inputs(world: World, record: Record, point: int = 0) -> MonthInputs:
+    """The record's months as the model sees them, for design point `point`."""
     if (world.shared.event_onset < 0).any():
         raise ConfigError("events.random", "the likelihood replaces random shocks by the record: expected none")
-    if world.shared.strategy not in (mediator.NONE, mediator.SCRIPTED):
-        raise ConfigError("mediator.strategy", "the likelihood needs the record's offers: expected scripted or none")
+    if world.shared.strategy not in (mediator.NONE, mediator.SCRIPTED, mediator.COURTING):
+        raise ConfigError("mediator.strategy", "the likelihood needs the record's offers: expected scripted, courting or none")
     traced = follow_record(world.shared, world.numbers, point, record.joined)
-    return traced.readiness[0], traced.shocked[0], traced.offers[0]
+    return MonthInputs(
+        traced.readiness[0], traced.shocked[0], traced.offers[0], traced.courting[0], traced.courted_readiness[0]
+    )
 
 
 def log_likelihood(
@@ -96,75 +108,94 @@ def talks_probability(world: World, record: Record, p_talks_at_start: float) -> 
     return _filter(world, record, p_talks_at_start, None)[1]
 
 
-def _filter(world: World, record: Record, p_talks_at_start: float, scored) -> tuple[np.ndarray, np.ndarray]:
-    readiness, shock = readiness_on_record(world, record)
-    scored = np.ones(world.n_months, dtype=np.bool_) if scored is None else np.asarray(scored, dtype=np.bool_)
-    talks_end = np.zeros(len(world.ids))
-    rates = world.rates()
-    log_lik = _forward(readiness, shock, record.joined, record.talks_seen, rates, p_talks_at_start, scored, talks_end)
-    return log_lik, talks_end
-
-
-@njit(cache=True, error_model="numpy")
-def _steps(r: float, shocked: bool, rates: Rates) -> tuple[float, float, float, float]:
-    """One month's transition probabilities: outside->talks, talks->member, talks->outside,
-    talks->talks (as in sim.core.decision.next_status)."""
-    q = rates.collapse_on_shock if shocked else 0.0
-    sign = (1.0 - q) * rates.sign * r
-    walk = q + (1.0 - q) * rates.collapse * (1.0 - r)
-    return rates.open * r, sign, walk, 1.0 - sign - walk
-
-
 def one_step_predictions(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
     """(T, C) probability of joining in each month given the record up to the month before
     (NaN once a country has joined): the forward filter's one-step-ahead predictions."""
-    readiness, shock = readiness_on_record(world, record)
-    return _predict(readiness, shock, record.joined, record.talks_seen, world.rates(), p_talks_at_start)
+    return _filter(world, record, p_talks_at_start, None)[2]
+
+
+def _filter(world: World, record: Record, p_talks_at_start: float, scored) -> tuple[np.ndarray, ...]:
+    inputs = month_inputs(world, record)
+    scored = np.ones(world.n_months, dtype=np.bool_) if scored is None else np.asarray(scored, dtype=np.bool_)
+    talks_end = np.zeros(len(world.ids))
+    predicted = np.full(inputs.readiness.shape, np.nan)
+    chain = _chain(inputs, world.rates(), world.numbers.court_persistence[0])
+    log_lik = _forward(chain, record.joined, record.talks_seen, p_talks_at_start, scored, talks_end, predicted)
+    return log_lik, talks_end, predicted
+
+
+class Chain(NamedTuple):
+    """Per country-month (T, C): the transition probabilities without courting and with it
+    (outside->talks, talks->member, talks->outside), the chance a courting spell starts and goes
+    on, and whether the record shows the mediator courting (a known offer)."""
+
+    opens: np.ndarray  # (2, T, C): index 0 not courted, 1 courted
+    sign: np.ndarray
+    walk: np.ndarray
+    start: np.ndarray
+    persist: np.ndarray
+    seen_courted: np.ndarray
+
+
+def _chain(inputs: MonthInputs, rates: Rates, persistence: float) -> Chain:
+    """The filter's inputs, as in sim.core.decision.next_status: a talks-collapsing shock ends
+    talks with probability q, else they collapse at rate_collapse * (1 - r)."""
+    courtable = np.isfinite(inputs.courted_readiness)
+    r = np.stack([inputs.readiness, np.where(courtable, inputs.courted_readiness, inputs.readiness)])
+    q = np.where(inputs.shocked, rates.collapse_on_shock, 0.0)[None]
+    return Chain(
+        opens=rates.open * r, sign=(1.0 - q) * rates.sign * r, walk=q + (1.0 - q) * rates.collapse * (1.0 - r),
+        start=np.where(courtable, np.nan_to_num(inputs.courting), 0.0),
+        persist=np.where(courtable, persistence, 0.0),
+        seen_courted=courtable & (inputs.offers >= 0) & np.isfinite(inputs.courting),
+    )  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
-def _predict(readiness, shock, joined, talks_seen, rates, p_talks) -> np.ndarray:
-    n_months, n_country = readiness.shape
-    out = np.full((n_months, n_country), np.nan)
-    for i in range(n_country):
-        outside, talks = 1.0 - p_talks, p_talks
-        for t in range(n_months):
-            opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
-            out[t, i] = talks * sign
-            if t == joined[i]:
-                break
-            outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
-            outside, talks = _seen(outside, talks, talks_seen[t, i])
-            total = outside + talks
-            outside, talks = (outside / total, talks / total) if total > 0 else (1.0, 0.0)
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def _seen(outside: float, talks: float, seen: int) -> tuple[float, float]:
-    """What the record says of talks this month keeps only the paths that fit it."""
+def _seen(state: np.ndarray, seen: int) -> None:
+    """What the record says of talks this month keeps only the paths that fit it: state is
+    (outside, talks) x (not courted, courted)."""
     if seen > 0:
-        return 0.0, talks
-    if seen < 0:
-        return outside, 0.0
-    return outside, talks
+        state[0, :] = 0.0
+    elif seen < 0:
+        state[1, :] = 0.0
 
 
 @njit(cache=True, error_model="numpy")
-def _forward(readiness, shock, joined, talks_seen, rates, p_talks, scored, talks_end) -> np.ndarray:
+def _forward(chain, joined, talks_seen, p_talks, scored, talks_end, predicted) -> np.ndarray:
     """Per country, the log-probability of its record: the forward algorithm over (outside,
-    talks), rescaled each scored month (long records would underflow); unscored months pass
-    unobserved, with joining marginalised. Into `talks_end` (C,): the filtered probability of
-    being in talks after the last month, given the record (NaN once a country has joined)."""
-    n_months, n_country = readiness.shape
+    talks) x (not courted, courted), rescaled each scored month (long records would underflow);
+    unscored months pass unobserved, with joining marginalised. Each month the mediator's spell
+    moves first (starts, goes on or ends), then the country's status given it. Into `talks_end`
+    (C,): the filtered probability of being in talks after the last month (NaN once a country
+    has joined); into `predicted` (T, C): the probability of joining each month given the
+    record before it."""
+    n_months, n_country = talks_seen.shape
     out = np.zeros(n_country)
+    state, moved = np.zeros((2, 2)), np.zeros((2, 2))
     for i in range(n_country):
-        outside, talks, member, log_scale = 1.0 - p_talks, p_talks, 0.0, 0.0
+        state[:] = 0.0
+        state[0, 0], state[1, 0] = 1.0 - p_talks, p_talks
+        member, log_scale = 0.0, 0.0
         talks_end[i] = np.nan
         for t in range(n_months):
-            opens, sign, walk, stay = _steps(readiness[t, i], shock[t, i], rates)
-            signed = talks * sign
-            outside, talks = outside * (1.0 - opens) + talks * walk, outside * opens + talks * stay
+            start, persist = chain.start[t, i], chain.persist[t, i]
+            for s in range(2):  # the spell moves
+                off, on = state[s, 0], state[s, 1]
+                state[s, 0] = off * (1.0 - start) + on * (1.0 - persist)
+                state[s, 1] = off * start + on * persist
+            if chain.seen_courted[t, i] and scored[t]:
+                state[:, 0] = 0.0  # a known offer: the mediator was courting
+            signed = 0.0
+            for k in range(2):  # the status moves, given the spell
+                opens, sign, walk = chain.opens[k, t, i], chain.sign[k, t, i], chain.walk[k, t, i]
+                outside, talks = state[0, k], state[1, k]
+                signed += talks * sign
+                moved[0, k] = outside * (1.0 - opens) + talks * walk
+                moved[1, k] = outside * opens + talks * (1.0 - sign - walk)
+            total_before = state.sum()
+            predicted[t, i] = signed / total_before if total_before > 0 else np.nan
+            state[:] = moved
             member += signed
             if not scored[t]:
                 continue
@@ -174,15 +205,15 @@ def _forward(readiness, shock, joined, talks_seen, rates, p_talks, scored, talks
                 factor = member
             else:
                 member = 0.0
-                outside, talks = _seen(outside, talks, talks_seen[t, i])
-                factor = outside + talks
+                _seen(state, talks_seen[t, i])
+                factor = state.sum()
             if t >= joined[i] or factor <= 0.0:
                 log_scale += np.log(factor) if factor > 0.0 else -np.inf
                 break
             log_scale += np.log(factor)
-            outside, talks = outside / factor, talks / factor
+            state /= factor
             if t == n_months - 1:
-                talks_end[i] = talks / (outside + talks + member)
+                talks_end[i] = state[1].sum() / (state.sum() + member)
         out[i] = log_scale
     return out
 

@@ -23,16 +23,16 @@ from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
 from sim.engine.world import World, compile_world
 from sim.inference.backtest import truncate
-from sim.inference.fit import P_TALKS_AT_START
 from sim.inference.likelihood import load_record, talks_probability
 
 
 def record_world(config: RunConfig) -> World:
-    """The world of the record's window: its months, its offers (a scripted mediator) and its
-    events, no random shocks and no events of the outlook."""
+    """The world of the record's window as the calibration sees it: its months, its events (no
+    random shocks, no events of the outlook) and its mediator as a courting process (its offers
+    known before an accession observed, the rest integrated out)."""
     record = config.record
     scenario = dataclasses.replace(config.scenario, start=record.start, end=record.end)
-    mediator = dataclasses.replace(config.mediator, strategy="scripted")
+    mediator = dataclasses.replace(config.mediator, strategy="courting")
     past = dataclasses.replace(config, scenario=scenario, mediator=mediator, events=Events(name="none"))
     check_config(past)  # the one validation every changed config goes through
     return compile_world(past)
@@ -42,7 +42,7 @@ def latent_talks(config: RunConfig, world: World) -> np.ndarray:
     """(C,) each country's probability of being in talks at `world`'s start: the filtered
     probability for countries outside, 0 for the others."""
     past = record_world(config)
-    p_talks = talks_probability(past, load_record(config.record, past), P_TALKS_AT_START)
+    p_talks = talks_probability(past, load_record(config.record, past), config.params.talks_at_record_start)
     return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
 
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def params_yaml(base: Params, fit_: Fit, source: str) -> str:
     """The fitted parameters as a `params` config option."""
-    values = params_values(base) | {n: v for n, v in fit_.estimate.items() if n != "p_talks_at_start"}
+    values = params_values(base) | fit_.estimate
     lines = [
         "# Params option `calibrated`: written by `python -m sim.calibrate`, not by hand.",
         f"# Fitted to {source} (maximum a posteriori; weak priors centred on params/judgement).",
@@ -25,9 +25,14 @@ def params_yaml(base: Params, fit_: Fit, source: str) -> str:
         mark = _mark(fit_, f"weights.{key}")
         lines.append(f"  {key}: {values[f'weights.{key}']:.4g}{mark}")
     for key in Params.__dataclass_fields__:
-        if key in ("name", "weights"):
+        if key in ("name", "weights", "era_engagement"):
             continue
         lines.append(f"{key}: {values[key]:.4g}{_mark(fit_, key)}")
+    eras = [k.removeprefix("era_engagement.") for k in values if k.startswith("era_engagement.")]
+    lines.append("era_engagement:" + ("" if eras else " {}    # the mediator's judgement levels"))
+    for era in eras:
+        key = f"era_engagement.{era}"
+        lines.append(f"  {era}: {values[key]:.4g}{_mark(fit_, key)}")
     return "\n".join(lines) + "\n"
 
 

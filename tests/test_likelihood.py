@@ -150,7 +150,7 @@ def test_the_likelihood_sees_exactly_the_months_the_kernel_simulated():
         assert np.array_equal(offers[seen], trace.offers[r][seen])
         compared += seen.sum()
         joins += (joined != NEVER).sum()
-    assert compared > 60 * world.n_months * 20 and joins > 100  # peers' joins feed back into r
+    assert compared > 60 * world.n_months * 20 and joins > 30  # peers' joins feed back into r
     assert (trace.offers >= 0).sum() > 0 and trace.shocked.any()  # offers and shocks were compared
 
 

@@ -58,6 +58,8 @@ CORPUS = [
     # unknown choices and names
     (["engine=fast"], {}, "engine: expected one of ensemble, mesa, got 'fast'"),
     (["mediator.strategy=bribe"], {}, "mediator.strategy: expected one of none, priority, persuadable, scripted, courting, got 'bribe'"),
+    (["count_stage=ratified"], {}, "count_stage: expected one of announced, signed, got 'ratified'"),
+    (["count_kinds=[friendly]"], {}, "count_kinds: unknown kind of accession 'friendly'"),
     (["roster.countries.oman.status=observer"], {}, "roster.countries.oman.status: expected one of outside, talks, member, got 'observer'"),
     (["roster.peers.leader=atlantis"], {}, "roster.peers.leader: unknown country id 'atlantis'"),
     (["roster.peers.followers=[atlantis]"], {}, "roster.peers.followers: unknown country id 'atlantis'"),

@@ -175,3 +175,18 @@ def test_a_users_record_entry_sets_the_outlooks_statuses(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     ended = pd.read_csv(tmp_path / "ended" / "summary.csv").set_index("country")
     assert ended.loc["Qatar", "p_talks_at_start"] == 0 and ended.loc["Kuwait", "p_talks_at_start"] > 0
+
+
+def test_counting_by_signing_shifts_each_accession_by_the_lag_and_drops_unsigned_members():
+    announced = run(["replicates=800", "seed=3", "plots=false"])
+    signed = run(["replicates=800", "seed=3", "plots=false", "count_stage=signed", "signing_lag=2"])
+    a = announced.tables.joining_probabilities.pivot(index="month", columns="country", values="p_joined")
+    s = signed.tables.joining_probabilities.pivot(index="month", columns="country", values="p_joined")
+    # Kazakhstan announced in 2025-11 with no signing on the record: not a member by signing
+    assert (a["Kazakhstan"] == 1).all() and (s["Kazakhstan"] == 0).all()
+    assert (s["Sudan"] == 1).all()  # signed 2021-01
+    # every accession in the run counts two months after its announcement
+    others = [c for c in a.columns if c != "Kazakhstan"]
+    assert np.array_equal(s[others].to_numpy()[2:], a[others].to_numpy()[:-2])
+    assert (s.iloc[:2][others] <= a.iloc[:2][others]).all().all()
+    assert a["Azerbaijan"].iloc[-1] > s["Azerbaijan"].iloc[-1] > 0.5

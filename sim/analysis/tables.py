@@ -82,7 +82,10 @@ def tabulate(
     draw_groups: int | None = None, why_countries: int = 10,
 ) -> Tables:  # fmt: skip
     """All report tables for one run; with the kernel's contribution `sums`, the explanations;
-    with `draw_groups` (replicates per draw of uncertain inputs), the split of the spread."""
+    with `draw_groups` (replicates per draw of uncertain inputs), the split of the spread. With
+    `count_stage: signed`, joining means signing (sim.engine.outcomes.Outcomes.signed)."""
+    if world.count_stage == "signed":
+        outcomes = outcomes.signed(world.signing_lag, world.unsigned, world.n_months)
     n = outcomes.replicates
     counts = member_share_counts(outcomes, world.n_months)
     low, high = wilson_interval(counts, n)
@@ -120,11 +123,11 @@ def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFr
     n, n_groups = outcomes.replicates, -(-outcomes.replicates // group_size)
     sums = np.zeros((n_groups, len(world.names) + 1))
     squares = np.zeros_like(sums)
-    at_start = ((world.status0 == Status.MEMBER) & world.counted).sum()
     first = 0
     size = max(TABLE_CHUNK - TABLE_CHUNK % group_size, group_size)  # whole groups per slice
     for part in outcomes.chunks(size):
         member = part.is_member(world.n_months - 1)
+        at_start = ((part.join_month == BEFORE) & world.counted).sum(axis=1)  # by the counting rule
         values = np.column_stack([member, member[:, world.counted].sum(axis=1) - at_start]).astype(np.float64)
         group = np.arange(first, first + part.replicates) // group_size
         starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])  # groups are consecutive

@@ -23,7 +23,8 @@ KINDS = ("new_relations", "symbolic", "unrecognised")
 """What a country's accession would be: new relations with Israel; a symbolic accession by a state
 that already has relations (Kazakhstan, 2025); an entity few states recognise (Somaliland)."""
 STRATEGIES = ("none", "priority", "persuadable", "scripted", "courting")
-OFFER_KNOWN = ("before", "with_accession")  # when an offer on the record became known
+OFFER_KNOWN = ("before", "with_accession")
+STAGES = ("announced", "signed")  # how far an accession got: the record keeps both months  # when an offer on the record became known
 ENGINES = ("ensemble", "mesa")
 SENSITIVITY_METHODS = ("sobol", "morris")
 SHIFT = between(-1.0, 1.0)
@@ -253,6 +254,8 @@ class RunConfig:
     plot_countries: int = field(default=10, metadata=between(1, 100))
     plots: bool = True
     count_kinds: list[str] = field(default_factory=lambda: list(KINDS))  # kinds of accession counted as new members
+    count_stage: str = field(default="announced", metadata=one_of(*STAGES))  # the stage counted as joining
+    signing_lag: int = field(default=1, metadata=between(0, 120))  # months from announcement to signing (count_stage: signed)
     resume: bool = True  # skip a job whose folder holds results of the same config
     debug: bool = False
     sensitivity: Sensitivity | None = None  # read by python -m sim.sensitivity only

@@ -45,6 +45,18 @@ class Outcomes:
         at_start = ((self.join_month == BEFORE) & (True if counted is None else counted)).sum(axis=1)
         return at_start[:, None] + np.cumsum(change.reshape(n_rep, n_months), axis=1)
 
+    def signed(self, lag: int, unsigned: np.ndarray, n_months: int) -> Outcomes:
+        """These outcomes counted by signing instead of announcement: an accession in the run
+        counts `lag` months after it is announced (not at all if that is past the horizon), and
+        a member at the start counts only if its signing is on the record (`unsigned` (C,) bool
+        marks those whose is not)."""
+        join = self.join_month.astype(np.int32)
+        announced = (join >= 0) & (join != NEVER)
+        join = np.where(announced, join + lag, join)
+        join = np.where((join >= n_months) & announced, NEVER, join)
+        join = np.where((join == BEFORE) & unsigned, NEVER, join)
+        return Outcomes(self.talks_month, join.astype(np.int16), self.exit_month)
+
     def chunks(self, size: int = TABLE_CHUNK):
         """The replicates in consecutive slices (views), so tables are built in bounded memory."""
         for s in range(0, self.replicates, size):

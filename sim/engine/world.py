@@ -44,6 +44,9 @@ class World:
     event_keys: np.ndarray  # (E,) uint64 stream keys
     shared: Shared
     numbers: Numbers  # leading axis: design points
+    count_stage: str = "announced"  # what counts as joining in the tables: announced or signed
+    signing_lag: int = 1  # months from announcement to signing, for accessions in the run (count_stage signed)
+    unsigned: np.ndarray | None = None  # (C,) bool: a member at the start whose signing is not on the record
 
     @property
     def months(self) -> np.ndarray:
@@ -156,7 +159,16 @@ def compile_world(cfg: RunConfig) -> World:
         event_keys=streams.name_keys(event_names),
         shared=fixed(shared),
         numbers=fixed(numbers),
+        count_stage=cfg.count_stage,
+        signing_lag=cfg.signing_lag,
+        unsigned=_unsigned(cfg, shared.status0),
     )
+
+
+def _unsigned(cfg: RunConfig, status0: list[int]) -> np.ndarray:
+    """(C,) members at the start whose signing is not on the record (all, without a record)."""
+    signed = cfg.record.signed if cfg.record else {}
+    return np.array([s == Status.MEMBER and cid not in signed for cid, s in zip(cfg.roster.countries, status0)])
 
 
 def _statuses(cfg: RunConfig, start: int) -> list[int]:

@@ -2,7 +2,8 @@
 backtest them (sim.inference.backtest), and write the report and a `calibrated` params file into
 the run folder. The defaults change only when asked:
 
-    python -m sim.calibrate promote=RUN_DIR     installs RUN_DIR/calibrated.yaml as conf/params/calibrated.yaml
+    python -m sim.calibrate promote=RUN_DIR     installs RUN_DIR/calibrated.yaml as conf/params/calibrated.yaml,
+                                                and its posterior draws as params=posterior
 """
 
 from __future__ import annotations
@@ -18,16 +19,28 @@ from hydra.core.hydra_config import HydraConfig
 from sim.api import config_from_dict, plain_config
 from sim.cli import EXIT_BAD_INPUT, run_checked
 from sim.config.errors import ConfigError
-from sim.config.schema import Params, RecordConfig, RunConfig
+from sim.config.schema import Events, Params, RecordConfig, RunConfig
 from sim.config.sources import CONF
 from sim.config.validate import build
 from sim.inference.backtest import run_backtest, run_era_backtest, truncate
+from sim.inference.check import predictive_check
 from sim.inference.fit import FitConfig, Problem, fit, fittable, mode
-from sim.output.calibration import backtest_section, era_section, params_yaml, report
-from sim.output.plots import plot_profiles, plot_reliability
+from sim.inference.posterior import SamplerConfig, sample
+from sim.inference.questions import Questions, score_questions
+from sim.output.calibration import (
+    backtest_section,
+    era_section,
+    params_yaml,
+    posterior_section,
+    predictive_section,
+    questions_section,
+    report,
+)
+from sim.output.plots import plot_posterior, plot_predictive_check, plot_profiles, plot_reliability
 from sim.output.store import atomic_write
 
 PROMOTED = CONF / "params" / "calibrated.yaml"
+DRAWS = "posterior_draws.parquet"
 
 
 def _era_backtest(config: RunConfig, record: RecordConfig, settings: FitConfig):
@@ -56,6 +69,13 @@ def promote(run_dir: Path, target: Path = PROMOTED) -> Path:
         raise ConfigError("promote", f"{source} is not YAML: {str(err).splitlines()[0]}") from None
     except ConfigError as err:
         raise err.in_file(str(source)) from None
+    draws = Path(run_dir) / DRAWS
+    if draws.is_file():  # the posterior option: the mode's numbers, and the draws
+        atomic_write(target.parent / DRAWS, lambda p: p.write_bytes(draws.read_bytes()))
+        posterior = text.replace("name: calibrated", "name: posterior", 1).replace(
+            "# Params option `calibrated`", "# Params option `posterior` (each group of replicates runs one draw; the numbers below are the mode)", 1
+        ) + f"draws: {DRAWS}\n"
+        atomic_write(target.parent / "posterior.yaml", lambda p: p.write_text(posterior))
     return atomic_write(target, lambda p: p.write_text(text))
 
 
@@ -65,6 +85,9 @@ def _calibrate(cfg) -> None:
     data = plain_config(cfg)
     try:
         settings = build(FitConfig, data.pop("fit"), "fit")
+        sampler = build(SamplerConfig, data.pop("posterior"), "posterior")
+        questions = build(Questions, data.pop("questions"), "questions")
+        question_events = build(Events, data.pop("question_events"), "question_events")
         config = config_from_dict(data, list(hc.overrides.task), hc.runtime)
         record = config.record
         if record is None:
@@ -77,8 +100,17 @@ def _calibrate(cfg) -> None:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     result = fit(problem)
+    post = sample(problem, result.estimate, sampler)
+    shorter = dataclasses.replace(sampler, steps=sampler.steps // 3, burn=sampler.burn // 3)  # a check, not the answer
+    wide = sample(Problem(config, record, settings.parameters, 2 * settings.prior_sd), result.estimate, shorter)
     bt = _backtest(config, record, settings)
     eras = _era_backtest(config, record, settings)
+    check = predictive_check(config, post.draws)
+    atomic_write(out / "predictive_check.csv", lambda p: check.drop(columns="counts").to_csv(p, index=False))
+    figure = plot_predictive_check(check)
+    atomic_write(out / "predictive_check.png", lambda p: figure.savefig(p, dpi=130, format="png"))
+    crowds = score_questions(config, question_events, questions, settings.parameters, settings.prior_sd)
+    atomic_write(out / "questions.csv", lambda p: crowds.to_csv(p, index=False))
     text = params_yaml(config.params, result, f"record {record.name}")
     atomic_write(out / "calibrated.yaml", lambda p: p.write_text(text))
     figure = plot_profiles(result.profiles, result.estimate, result.low, result.high)
@@ -88,7 +120,15 @@ def _calibrate(cfg) -> None:
     atomic_write(out / "backtest_eras.csv", lambda p: eras.to_csv(p, index=False))
     figure = plot_reliability(bt.predictions)
     atomic_write(out / "reliability.png", lambda p: figure.savefig(p, dpi=130, format="png"))
-    full_report = "\n".join([report(result, record), backtest_section(bt), era_section(eras)])
+    atomic_write(out / "posterior_draws.parquet", lambda p: post.draws.to_parquet(p, index=False))
+    atomic_write(out / "posterior.csv", lambda p: post.summary().to_csv(p, index=False))
+    for name, figure in plot_posterior(post.draws, post.names).items():
+        atomic_write(out / name, lambda p, f=figure: f.savefig(p, dpi=90, format="png"))
+    sections = [
+        report(result, record), posterior_section(post, wide), predictive_section(check), backtest_section(bt),
+        era_section(eras), questions_section(crowds),
+    ]
+    full_report = "\n".join(sections)
     atomic_write(out / "calibration.md", lambda p: p.write_text(full_report))
     print(full_report)
     print(f"results in {out}; to make these the default parameters: python -m sim.calibrate promote={out}")

@@ -44,9 +44,7 @@ class RunResult:
 def execute(config: RunConfig) -> RunResult:
     """Simulate `config` (drawing its uncertain inputs, if any) and tabulate the result."""
     world = start_from_record(config, compile_world(config))
-    designs, points = input_design(config, world)
-    if designs is not world:  # drawn inputs: each draw starts from the talks at the inputs' centres
-        designs = start_from_record(config, designs)
+    designs, points = input_design(config, world, prepare=start_from_record)  # each draw from its own start
     outcomes, sums = simulate_explained(
         designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
         points=points, explain=config.explain, chunk=config.chunk,
@@ -54,6 +52,7 @@ def execute(config: RunConfig) -> RunResult:
     tables = tabulate(
         outcomes, world, sums=sums, why_countries=config.plot_countries,
         draw_groups=config.replicates_per_draw if designs.size > 1 else None,
+        draws_differ=any(not (a == a[:1]).all() for a in designs.numbers),
     )  # fmt: skip
     return RunResult(config, world, outcomes, tables)
 

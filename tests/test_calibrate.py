@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from sim.calibrate import promote
-from sim.config.schema import Params, RecordConfig
+from sim.config.schema import Params, RecordConfig, params_values
 from sim.config.validate import build as build_schema
 from sim.core.calendar import format_month, parse_month
 from sim.engine.outcomes import NEVER
@@ -60,7 +60,8 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
 @pytest.mark.slow
 def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     defaults = (ROOT / "conf" / "params" / "calibrated.yaml").read_bytes()
-    done = cli(f"hydra.run.dir={tmp_path}", module="sim.calibrate")
+    short = ["posterior.walkers=40", "posterior.steps=30", "posterior.burn=10"]  # the pipeline, not convergence
+    done = cli(f"hydra.run.dir={tmp_path}", *short, module="sim.calibrate")
     assert done.returncode == 0, done.stderr[-2000:]
     params = build_schema(Params, yaml.safe_load((tmp_path / "calibrated.yaml").read_text()))
     assert params.name == "calibrated"
@@ -81,8 +82,17 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     bad = cli("fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b", module="sim.calibrate")
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: fit.parameters: cannot fit ['weights.charm']")
-    target = tmp_path / "installed.yaml"
+    draws = pd.read_parquet(tmp_path / "posterior_draws.parquet")
+    assert len(draws) == 40 * 20 and set(params_values(params)) >= set(draws.columns) - {"walker", "step"}
+    assert "## Posterior" in report and "R-hat" in report and "priors twice as wide" in report
+    for name in ("posterior_trace.png", "posterior_pairs.png"):
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+    (tmp_path / "installed").mkdir()
+    target = tmp_path / "installed" / "calibrated.yaml"
     assert promote(tmp_path, target).read_bytes() == (tmp_path / "calibrated.yaml").read_bytes()
+    posterior = build_schema(Params, yaml.safe_load((target.parent / "posterior.yaml").read_text()))
+    assert posterior.name == "posterior" and posterior.draws == "posterior_draws.parquet"
+    assert (target.parent / "posterior_draws.parquet").read_bytes() == (tmp_path / "posterior_draws.parquet").read_bytes()
 
 
 def test_promote_refuses_a_folder_without_a_valid_params_file(tmp_path):

@@ -31,7 +31,7 @@ def test_default_run_writes_tables_and_plots(default_run):
     summary = pd.read_csv(folder / "summary.csv")
     assert list(summary.columns) == [
         "country", "status_at_start", "kind", "p_talks_at_start", "p_joined_by_horizon", "ci_low", "ci_high",
-        "median_join_month",
+        "median_join_month", "share_from_inputs",  # the posterior's draws: how much of the spread is theirs
     ]
     assert len(summary) >= 30
     assert set(summary.loc[summary["status_at_start"] == "member", "p_joined_by_horizon"]) == {1.0}

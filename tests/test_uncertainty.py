@@ -15,12 +15,13 @@ from sim.config.validate import with_value
 
 from .conftest import cli
 
+AT_MODE = "params=calibrated"  # these tests are about inputs drawn on their own, not the posterior's
 OMAN = "roster.countries.oman"  # a plain (not dated) value: an override replaces it whole
 
 
 def test_a_degenerate_range_gives_exactly_the_fixed_value_result():
-    fixed = run(["replicates=600", "seed=4"])
-    ranged = run(["replicates=600", "seed=4", f"{OMAN}.iran_threat={{low: 0.3, high: 0.3}}",
+    fixed = run([AT_MODE, "replicates=600", "seed=4"])
+    ranged = run([AT_MODE, "replicates=600", "seed=4", f"{OMAN}.iran_threat={{low: 0.3, high: 0.3}}",
                   "params.threshold={mean: 1.252, sd: 0}"])  # the calibrated value  # fmt: skip
     assert fixed.config.roster.countries["oman"].iran_threat == 0.3
     assert set(uncertain_inputs(ranged.config)) == {f"{OMAN}.iran_threat", "params.threshold"}
@@ -33,7 +34,7 @@ def test_a_degenerate_range_gives_exactly_the_fixed_value_result():
 
 
 def test_a_wide_input_range_carries_much_of_the_spread():
-    result = run(["replicates=4000", "seed=4", "replicates_per_draw=20",
+    result = run([AT_MODE, "replicates=4000", "seed=4", "replicates_per_draw=20",
                   "+roster.countries.azerbaijan.threshold={low: 0.0, high: 3.0}"])  # fmt: skip
     spread = result.tables.spread.set_index("output")
     assert spread.loc["Azerbaijan", "share_from_inputs"] > 0.5
@@ -42,8 +43,8 @@ def test_a_wide_input_range_carries_much_of_the_spread():
 
 
 def test_draws_follow_the_input_and_are_shared_between_scenarios():
-    a = run(["replicates=200", "seed=4", f"{OMAN}.iran_threat={{low: 0.2, high: 0.9}}"])
-    b = run(["replicates=200", "seed=4", f"{OMAN}.iran_threat={{low: 0.2, high: 0.9}}",
+    a = run([AT_MODE, "replicates=200", "seed=4", f"{OMAN}.iran_threat={{low: 0.2, high: 0.9}}"])
+    b = run([AT_MODE, "replicates=200", "seed=4", f"{OMAN}.iran_threat={{low: 0.2, high: 0.9}}",
              "mediator.engagement=0.5"])  # fmt: skip
     assert not np.array_equal(a.outcomes.join_month, b.outcomes.join_month)
     # paired: the same draws of the input, so equal replicates wherever the mediator is idle

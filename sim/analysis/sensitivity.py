@@ -19,6 +19,7 @@ the samples that reach it share).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -102,11 +103,14 @@ def check(config: RunConfig) -> None:
 
 
 def run_study(config: RunConfig) -> Study:
-    """Sample, evaluate every sample with the ensemble kernel, and analyse with SALib."""
+    """Sample, evaluate every sample with the ensemble kernel, and analyse with SALib. A study
+    varies its factors around fixed values: with `params=posterior`, the posterior mode."""
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import morris as morris_sample
     from SALib.sample import sobol as sobol_sample
+
+    config = dataclasses.replace(config, params=dataclasses.replace(config.params, draws=None))
 
     spec = config.sensitivity
     prob = problem(spec)

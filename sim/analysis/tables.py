@@ -79,16 +79,20 @@ def histogram_quantile(hist: np.ndarray, q: float) -> np.ndarray:
 
 def tabulate(
     outcomes: Outcomes, world: World, *, sums: ContributionSums | None = None,
-    draw_groups: int | None = None, why_countries: int = 10,
+    draw_groups: int | None = None, why_countries: int = 10, draws_differ: bool = True,
 ) -> Tables:  # fmt: skip
     """All report tables for one run; with the kernel's contribution `sums`, the explanations;
-    with `draw_groups` (replicates per draw of uncertain inputs), the split of the spread. With
+    with `draw_groups` (replicates per draw of uncertain inputs), the split of the spread and, if
+    the draws differ at all (`draws_differ`), intervals that cover their spread. With
     `count_stage: signed`, joining means signing (sim.engine.outcomes.Outcomes.signed)."""
     if world.count_stage == "signed":
         outcomes = outcomes.signed(world.signing_lag, world.unsigned, world.n_months)
     n = outcomes.replicates
     counts = member_share_counts(outcomes, world.n_months)
     low, high = wilson_interval(counts, n)
+    if draw_groups is not None and draws_differ:  # intervals cover the inputs' (parameters') spread too
+        spread_low, spread_high = across_draws(outcomes, world.n_months, draw_groups)
+        low, high = np.minimum(low, spread_low), np.maximum(high, spread_high)
     months = [format_month(m) for m in world.months]
     probabilities = pd.DataFrame(
         {
@@ -100,7 +104,7 @@ def tabulate(
         }
     )
     in_talks = sum(((p.talks_month == BEFORE) & (p.join_month != BEFORE)).sum(axis=0) for p in outcomes.chunks())
-    summary = _summary(counts, n, world, months, in_talks / n)
+    summary = _summary(counts, n, world, months, in_talks / n, (low[-1], high[-1]))
     spread = None
     if draw_groups is not None:
         spread = spread_table(outcomes, world, draw_groups)
@@ -115,6 +119,30 @@ def tabulate(
         contributions=contributions_table(sums, world, n),
         why=why_table(sums, world, joined, summary, why_countries),
     )
+
+
+def across_draws(outcomes: Outcomes, n_months: int, group_size: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """(n_months, C) each: the central `level` range of each country's probability of being a
+    member across the draws of uncertain inputs or parameters. Each draw's share p_g of `group_size`
+    replicates carries chance noise of variance p(1 - p) / size besides the draws' own spread, so
+    the shares are first shrunk towards their mean by sqrt(between / total) (method of moments,
+    as in share_from_inputs); without spread between draws the range is the mean itself."""
+    complete = outcomes.replicates // group_size
+    if complete < 2 or group_size < 2:
+        mean = member_share_counts(outcomes, n_months) / outcomes.replicates
+        return mean, mean
+    shares = np.stack([
+        member_share_counts(Outcomes(*(a[g * group_size : (g + 1) * group_size] for a in (
+            outcomes.talks_month, outcomes.join_month, outcomes.exit_month))), n_months) / group_size
+        for g in range(complete)
+    ])  # (groups, n_months, C)  # fmt: skip
+    mean, total = shares.mean(axis=0), shares.var(axis=0, ddof=1)
+    chance = (shares * (1 - shares)).mean(axis=0) / (group_size - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shrink = np.where(total > 0, np.sqrt(np.maximum(total - chance, 0.0) / total), 0.0)
+    shrunk = mean + shrink * (shares - mean)
+    tail = (1 - level) / 2
+    return np.quantile(shrunk, tail, axis=0), np.quantile(shrunk, 1 - tail, axis=0)
 
 
 def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFrame:
@@ -148,9 +176,9 @@ def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFr
     )
 
 
-def _summary(counts: np.ndarray, n: int, world: World, months: list[str], p_talks: np.ndarray) -> pd.DataFrame:
+def _summary(counts, n: int, world: World, months: list[str], p_talks, interval) -> pd.DataFrame:
     final = counts[-1]
-    low, high = wilson_interval(final, n)
+    low, high = interval
     half = counts >= n / 2
     first_half = np.where(half.any(axis=0), half.argmax(axis=0), -1)
     outside = world.status0 != Status.MEMBER

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.config.dated import Dated
+from sim.config.draws import check_draws
 from sim.config.errors import ConfigError
 from sim.config.validate import DATED, MONTH, UNIT, between, build, one_of, with_value
 from sim.core.calendar import format_month, parse_month
@@ -181,6 +182,7 @@ class Params:
     court_persistence: float = field(metadata=between(0.0, 0.99))  # ... and the chance a spell goes on a month
     talks_at_record_start: float = field(metadata=UNIT)  # share of countries outside in (latent) talks when the record starts
     era_engagement: dict[str, float] = field(default_factory=dict)  # fitted levels by era: replace mediator.eras.<era>.engagement
+    draws: str | None = None  # posterior draws (Parquet, from sim.calibrate), relative to conf/params: one per group of replicates
 
 
 @dataclass(frozen=True)
@@ -325,6 +327,8 @@ def check_config(cfg: RunConfig) -> None:
     for name, era in cfg.mediator.eras.items():
         parse_month(era.start)
     _check_members("params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era")
+    if cfg.params.draws is not None:
+        check_draws(cfg.params.draws)
     for name, level in cfg.params.era_engagement.items():
         if not 0.0 <= level <= 1.0:
             raise ConfigError(f"params.era_engagement.{name}", f"expected a number in [0.0, 1.0], got {level!r}")

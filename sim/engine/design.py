@@ -14,6 +14,7 @@ import dataclasses
 
 import numpy as np
 
+from sim.config.draws import load_draws
 from sim.config.schema import with_values
 from sim.config.uncertainty import Uncertain, uncertain_inputs
 from sim.core import streams
@@ -47,20 +48,41 @@ def _first_difference(a: World, b: World) -> str | None:
     return None
 
 
-def input_design(config, world: World) -> tuple[World, np.ndarray]:
+def input_design(config, world: World, prepare=None) -> tuple[World, np.ndarray]:
     """The worlds a run's replicates see, and each replicate's design point: one world when
-    every input is a number; with uncertain inputs, one drawn world per group of
-    `replicates_per_draw` replicates (sim.config.uncertainty)."""
+    every input is a number; with uncertain inputs or posterior draws of the parameters
+    (`params.draws`), one drawn world per group of `replicates_per_draw` replicates
+    (sim.config.uncertainty, sim.config.draws). `prepare(config, world)`, if given, finishes
+    each drawn world from its own config (e.g. where its outlook starts)."""
     inputs = uncertain_inputs(config)
-    if not inputs:
+    posterior = load_draws(config.params.draws) if config.params.draws else None
+    if not inputs and posterior is None:
         return world, np.zeros(config.replicates, dtype=np.int64)
     group = config.replicates_per_draw
-    values = draw(inputs, -(-config.replicates // group), config.seed)
+    groups = -(-config.replicates // group)
+    values = draw(inputs, groups, config.seed) if inputs else np.zeros((groups, 0))
+    rows = _posterior_rows(posterior, groups, config.seed)
     worlds = []
-    for g, row in enumerate(values):
-        origin = f"draw {g} of the uncertain inputs"
-        worlds.append(compile_world(with_values(config, dict(zip(inputs, row)), origin)))
+    for g in range(groups):
+        changed = rows[g] | dict(zip(inputs, values[g]))  # an input the config draws overrides the posterior's
+        drawn = with_values(config, changed, f"draw {g} of the uncertain inputs")
+        compiled = compile_world(drawn)
+        worlds.append(prepare(drawn, compiled) if prepare else compiled)
     return stack_worlds(worlds), np.arange(config.replicates, dtype=np.int64) // group
+
+
+def _posterior_rows(posterior, groups: int, seed: int) -> list[dict[str, float]]:
+    """Each group's posterior draw (a row of the table, picked by a keyed uniform of (seed,
+    group)) as `params.` values; empty dicts without a table."""
+    if posterior is None:
+        return [{} for _ in range(groups)]
+    bases = streams.base_streams(
+        streams.stream_key(seed), np.arange(groups, dtype=np.int64), streams.name_keys(["params.draws"])
+    )
+    picks = np.minimum((streams.uniforms(bases, 0, streams.INPUT)[:, 0] * len(posterior)).astype(np.int64), len(posterior) - 1)
+    names = [f"params.{c}" for c in posterior.columns]
+    table = posterior.to_numpy()
+    return [dict(zip(names, map(float, table[i]))) for i in picks]
 
 
 def draw(inputs: dict[str, Uncertain], draws: int, seed: int) -> np.ndarray:

@@ -34,12 +34,20 @@ class Backtest:
 
 
 def truncate(record: RecordConfig, end: str) -> RecordConfig:
-    """The record as it stood at the end of `end`."""
+    """The record as it stood at the end of `end`: what had happened, talks and offers up to then
+    (their spans cut there), the events that had started (they run on for their stated months)."""
     last = parse_month(end)
     joined = {c: m for c, m in record.joined.items() if parse_month(m) <= last}
+    signed = {c: m for c, m in record.signed.items() if parse_month(m) <= last}
     talks = {c: [a, min(b, end)] for c, (a, b) in record.in_talks.items() if parse_month(a) <= last}
     ended = {c: [a, min(b, end)] for c, (a, b) in record.out_of_talks.items() if parse_month(a) <= last}
-    return dataclasses.replace(record, end=end, joined=joined, in_talks=talks, out_of_talks=ended)
+    events = {n: e for n, e in record.events.items() if parse_month(e.start) <= last}
+    offers = {
+        n: dataclasses.replace(o, end=min(o.end, end)) for n, o in record.offers.items() if parse_month(o.start) <= last
+    }
+    return dataclasses.replace(
+        record, end=end, joined=joined, signed=signed, in_talks=talks, out_of_talks=ended, events=events, offers=offers
+    )
 
 
 def run_backtest(config, record: RecordConfig, train_end: str, fitted_values: dict) -> Backtest:

@@ -84,10 +84,12 @@ class Problem:
     ):  # fmt: skip
         config = _with_era_levels(config)
         self.config, self.names, self.prior_sd, self.scored = config, names, prior_sd, scored
-        self.record = load_record(record, compile_world(config))
+        self.world = compile_world(config)
+        self.record = load_record(record, self.world)
         start = params_values(config.params)
         self.prior_mean = np.array([to_free(n, start[n]) for n in names])
         self.bounds = [_free_bounds(n, m, prior_sd) for n, m in zip(names, self.prior_mean)]
+        self.entries = _entries(config, self.world, names)
 
     def values(self, z: np.ndarray) -> dict[str, float]:
         return {n: from_free(n, v) for n, v in zip(self.names, z)}
@@ -98,8 +100,9 @@ class Problem:
             config = with_params(self.config, values)
         except ConfigError:  # outside the parameters' support, e.g. rate_sign + rate_collapse > 1
             return -1e12
+        world = dataclasses.replace(self.world, numbers=_numbers(self.world.numbers, self.entries, values))
         p_talks = config.params.talks_at_record_start
-        total = float(log_likelihood(compile_world(config), self.record, p_talks, self.scored).sum())
+        total = float(log_likelihood(world, self.record, p_talks, self.scored).sum())
         return total if math.isfinite(total) else -1e12
 
     def log_prior(self, z: np.ndarray) -> float:
@@ -107,6 +110,40 @@ class Problem:
 
     def log_posterior(self, z: np.ndarray) -> float:
         return self.log_likelihood(z) + self.log_prior(z)
+
+
+def _entries(config: RunConfig, world, names: list[str]) -> list[tuple[str, str, np.ndarray, float]]:
+    """Where each fitted parameter enters the compiled numbers, so that a point of the fit needs
+    no recompiling: (name, field, mask, value at `config`). Found by compiling once with the
+    parameter moved; every entry it moves is its value times a fixed factor (1 for a weight, a
+    rate or the threshold; the mediator's scale for an era's level). Checked against
+    compile_world at a second point: the fit's numbers are the compiled ones."""
+    base, entries = params_values(config.params), []
+    for name in names:
+        moved = compile_world(with_params(config, {name: _probe(name, base[name])}))
+        for field, a, b in zip(world.numbers._fields, world.numbers, moved.numbers):
+            if not np.array_equal(a, b):
+                entries.append((name, field, a != b, base[name]))
+    probe = {n: _probe(n, base[n]) for n in names}
+    expected = compile_world(with_params(config, probe)).numbers
+    for got, want in zip(_numbers(world.numbers, entries, probe), expected):
+        if not np.allclose(got, want, rtol=1e-12, atol=0):
+            raise AssertionError("the fit's numbers differ from the compiled ones")
+    return entries
+
+
+def _probe(name: str, value: float) -> float:
+    """A nearby valid value to move a parameter to."""
+    return value * 0.9 if value != 0 else 0.05
+
+
+def _numbers(numbers, entries, values: dict[str, float]):
+    """`numbers` with each fitted parameter's entries scaled to its value in `values`."""
+    arrays = {}
+    for name, field, mask, at in entries:
+        array = arrays.setdefault(field, getattr(numbers, field).copy())
+        array[mask] = array[mask] / at * values[name] if at != 0 else values[name]
+    return numbers._replace(**arrays)
 
 
 def with_params(config: RunConfig, values: dict[str, float]) -> RunConfig:

@@ -25,7 +25,7 @@ def params_yaml(base: Params, fit_: Fit, source: str) -> str:
         mark = _mark(fit_, f"weights.{key}")
         lines.append(f"  {key}: {values[f'weights.{key}']:.4g}{mark}")
     for key in Params.__dataclass_fields__:
-        if key in ("name", "weights", "era_engagement"):
+        if key in ("name", "weights", "era_engagement", "draws"):
             continue
         lines.append(f"{key}: {values[key]:.4g}{_mark(fit_, key)}")
     eras = [k.removeprefix("era_engagement.") for k in values if k.startswith("era_engagement.")]
@@ -57,7 +57,8 @@ def report(fit_: Fit, record: RecordConfig) -> str:
         + (
             ". Likelihood: exact discrete-time event history; talks are latent and integrated out "
             "(forward algorithm), except the spans on the record; random shocks are replaced by the "
-            "dated record; the mediator's offers are the record's (scripted)."
+            "dated record; the mediator courts as a process fitted with the rest (`courting`): its "
+            "offers known before an accession are observed, those announced with one are latent."
         ),
         "",
         (f"Log-likelihood at the mode {fit_.log_likelihood:.2f} (at the judgement values "
@@ -98,14 +99,60 @@ def backtest_section(bt) -> str:
         "",
         (
             "Caution: with so few events after the training window, these scores rest on very "
-            "little; the record's offers in the test window (e.g. Kazakhstan's minerals package, "
-            "announced with its accession) are inputs the predictions condition on."
+            "little; the predictions condition on the test window's dated events and on its "
+            "offers known before an accession (offers announced with one are latent)."
         ),
         "",
         "![reliability](reliability.png)",
         "",
     ]
     return "\n".join(lines)
+
+
+def posterior_section(post, wide) -> str:
+    """The posterior's summary and diagnostics, with the shift under priors twice as wide."""
+    lines = [
+        "## Posterior",
+        "",
+        (f"emcee ensemble sampler, {post.draws['walker'].nunique()} walkers, {post.steps} steps after "
+         f"burn-in, acceptance {post.acceptance:.2f}, {post.seconds:.0f} s on this machine. R-hat and bulk "
+         f"ESS from ArviZ on every step, each walker a chain; the draws table keeps "
+         f"{post.draws['step'].nunique()} steps evenly ({len(post.draws)} draws)."),
+        "",
+        "| parameter | median | 90% interval | 95% interval | R-hat | ESS | median, priors twice as wide |",
+        "|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    wide_summary = wide.summary().set_index("parameter")
+    for row in post.summary().itertuples():
+        lines.append(
+            f"| {row.parameter} | {row.median:.3g} | {row.low90:.3g} to {row.high90:.3g} | "
+            f"{row.low95:.3g} to {row.high95:.3g} | {row.rhat:.3f} | {row.ess_bulk:.0f} | "
+            f"{wide_summary.loc[row.parameter, 'median']:.3g} |"
+        )
+    worst_rhat = max(post.rhat.values())
+    least_ess = min(post.ess.values())
+    lines += [
+        "",
+        (f"Largest R-hat {worst_rhat:.3f}, smallest ESS {least_ess:.0f}. Prior sensitivity (a run a "
+         f"third as long): with prior sds of {2 * post.prior_sd:g} instead of {post.prior_sd:g}, "
+         + _shift_line(post, wide) + "."),
+        "",
+        "![trace](posterior_trace.png)",
+        "",
+        "![pairs](posterior_pairs.png)",
+        "",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _shift_line(post, wide) -> str:
+    """How far each median moves under the wider priors, in units of its posterior sd."""
+    shifts = {}
+    for name in post.names:
+        a, b = post.draws[name], wide.draws[name]
+        shifts[name] = abs(b.median() - a.median()) / max(a.std(), 1e-12)
+    top = sorted(shifts, key=shifts.get, reverse=True)[:3]
+    return "the medians move by " + ", ".join(f"{shifts[n]:.2f} sd ({n})" for n in top) + " at most"
 
 
 def era_section(table) -> str:
@@ -126,3 +173,51 @@ def era_section(table) -> str:
     return "\n".join([*lines, ""])
 
 
+
+
+def questions_section(table) -> str:
+    """The model's forecasts of resolved questions next to the crowds' and a constant hazard's."""
+    lines = [
+        "## Scores against the crowds",
+        "",
+        ("Each question forecast as the model would have when the crowd forecast: fitted on the record "
+         "up to then, an outlook from the month after (courting mediator, random shocks, no later "
+         "offers or events). Brier score: (forecast - outcome)^2, lower is better."),
+        "",
+        "| question | platform | record to | crowd | model | constant hazard | resolved | Brier crowd | Brier model | Brier constant |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for row in table.itertuples():
+        lines.append(
+            f"| {row.text} | {row.platform} | {row.known_to} | {row.crowd:.3g} | {row.model:.3g} | "
+            f"{row.constant:.3g} | {'yes' if row.resolved else 'no'} | {row.brier_crowd:.4f} | "
+            f"{row.brier_model:.4f} | {row.brier_constant:.4f} |"
+        )
+    mean = table[["brier_crowd", "brier_model", "brier_constant"]].mean()
+    lines += [
+        "",
+        (f"Mean Brier: crowd {mean['brier_crowd']:.4f}, model {mean['brier_model']:.4f}, constant "
+         f"{mean['brier_constant']:.4f}, over {len(table)} forecasts of questions that all resolved "
+         "no: they decide little, and reward whoever said least."),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def predictive_section(table) -> str:
+    """The posterior predictive check of the record's counts."""
+    lines = [
+        "## Posterior predictive check",
+        "",
+        ("The record replayed from its start with 200 posterior draws (50 replicates each) and a "
+         "mediator that courts as the fitted process says, not as the record's script: accessions per "
+         "period against their 90% predictive intervals."),
+        "",
+        "| period | on the record | predictive mean | 90% interval | inside |",
+        "|---|---|---|---|---|",
+    ]  # fmt: skip
+    for row in table.itertuples():
+        inside = "yes" if row.inside else "no"
+        lines.append(f"| {row.period} | {row.observed} | {row.mean:.2f} | {row.q05:.0f} to {row.q95:.0f} | {inside} |")
+    lines += ["", "![predictive check](predictive_check.png)", ""]
+    return "\n".join(lines)

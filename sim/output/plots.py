@@ -23,11 +23,14 @@ TRIVIAL = 0.005  # a curve that never leaves [0, 0.005] or [0.995, 1] is not dra
 CAPTION = "Consequences of stated, overridable assumptions; not a forecast."
 
 
+BANDS = 3  # countries of plot_join_probability drawn with their interval
+
+
 def plot_join_probability(
     table: pd.DataFrame, *, max_countries: int = 10, title: str = "", ax=None
 ) -> Figure:
-    """Curves of p_joined by month with 95% bands, for the non-trivial countries (most likely
-    by the horizon first, at most `max_countries`)."""
+    """Curves of p_joined by month, for the non-trivial countries (most likely by the horizon
+    first, at most `max_countries`), with the 95% bands of the first `BANDS`."""
     fig, ax = _figure(ax, (9, 5.5))
     wide = table.pivot(index="month", columns="country", values="p_joined")
     moving = wide.columns[(wide.max() > TRIVIAL) & (wide.min() < 1 - TRIVIAL)]
@@ -40,14 +43,15 @@ def plot_join_probability(
         colour = colours(i % colours.N)
         final = rows["p_joined"].iloc[-1]
         ax.step(dates, rows["p_joined"], where="post", color=colour, label=f"{country} ({final:.0%})")
-        ax.fill_between(
-            dates, rows["ci_low"], rows["ci_high"], step="post", color=colour, alpha=0.15, lw=0
-        )
+        if i < BANDS:  # more bands than this hide each other when they cover parameter uncertainty
+            ax.fill_between(
+                dates, rows["ci_low"], rows["ci_high"], step="post", color=colour, alpha=0.15, lw=0
+            )
     ax.set_ylim(0, 1)
     ax.set_ylabel("p_joined (share of replicates that are members)")
     hidden = len(order) - len(shown)
     note = f"; {hidden} more not shown" if hidden > 0 else ""
-    ax.set_title(title or f"Probability of being a member, by month (95% Wilson bands{note})")
+    ax.set_title(title or f"Probability of being a member, by month (95% bands{note})")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     _finish(fig, ax)
     return fig
@@ -143,6 +147,41 @@ def plot_profiles(profiles: dict, estimate: dict, low: dict, high: dict) -> Figu
         ax.axis("off")
     axes.flat[0].legend(fontsize=6, frameon=False)
     fig.supxlabel("profile: others re-fitted; shaded: 95% interval (drop of 1.92)", fontsize=8)
+    return fig
+
+
+def plot_posterior(draws: pd.DataFrame, names: list[str]) -> dict:
+    """ArviZ's trace plot (each walker a chain) and pair plot of the posterior draws, by file
+    name (ArviZ plot collections: `savefig` each). The pairs: the six parameters with the widest
+    posterior relative to their median, to stay readable."""
+    import arviz  # heavy; only the calibration draws these
+
+    walkers, steps = draws["walker"].nunique(), draws["step"].nunique()
+    chains = {n: draws[n].to_numpy().reshape(steps, walkers).T for n in names}
+    data = arviz.from_dict({"posterior": chains})
+    spread = {n: draws[n].std() / max(abs(draws[n].median()), 1e-9) for n in names}
+    paired = sorted(names, key=spread.get, reverse=True)[:6]
+    return {
+        "posterior_trace.png": arviz.plot_trace_dist(data, backend="matplotlib"),
+        "posterior_pairs.png": arviz.plot_pair(data, var_names=paired, backend="matplotlib"),
+    }
+
+
+def plot_predictive_check(table: pd.DataFrame) -> Figure:
+    """One panel per period: the predictive distribution of the number of accessions, its 90%
+    interval, and the count on the record."""
+    fig, axes = plt.subplots(1, len(table), figsize=(3.6 * len(table), 3.2), layout="constrained", squeeze=False)
+    for ax, row in zip(axes.flat, table.itertuples()):
+        counts = np.asarray(row.counts)
+        edges = np.arange(counts.max() + 2) - 0.5
+        ax.hist(counts, bins=edges, density=True, color="tab:blue", alpha=0.6)
+        ax.axvspan(row.q05 - 0.5, row.q95 + 0.5, color="grey", alpha=0.15, label="90% interval")
+        ax.axvline(row.observed, color="black", lw=2, label=f"record: {row.observed}")
+        ax.set_title(f"accessions {row.period}", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=7, frameon=False)
+    axes.flat[0].set_ylabel("share of replicates")
+    fig.suptitle("Posterior predictive check: the record replayed with posterior draws and the fitted mediator", fontsize=9)
     return fig
 
 

@@ -1,0 +1,81 @@
+"""The posterior: the sampler, intervals across draws, and runs that carry parameter uncertainty."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import run
+from sim.analysis.tables import across_draws
+from sim.api import compose_config
+from sim.config.errors import ConfigError
+from sim.config.schema import RecordConfig
+from sim.config.validate import build
+from sim.core.calendar import format_month
+from sim.engine.design import input_design
+from sim.engine.outcomes import NEVER, Outcomes
+from sim.engine.simulate import simulate
+from sim.engine.world import compile_world
+from sim.inference.fit import Problem, mode, with_params
+from sim.inference.posterior import SamplerConfig, sample
+
+from .test_calibrate import TRUTH, synthetic_config
+
+
+def test_the_sampler_covers_the_truth_of_a_simulated_record_and_converges():
+    config = synthetic_config()
+    world = compile_world(config)
+    outcome = simulate(world, replicates=1, seed=2024)
+    joined = {cid: format_month(world.start + int(m)) for cid, m in zip(world.ids, outcome.join_month[0]) if m != NEVER}
+    record = RecordConfig(name="synthetic", start="2020-01", end="2029-12", joined=joined)
+    start = with_params(config, {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08, "talks_at_record_start": 1e-6})
+    problem = Problem(start, record, list(TRUTH), prior_sd=1.0)
+    post = sample(problem, mode(problem), SamplerConfig(walkers=16, steps=700, burn=200, seed=1))
+    summary = post.summary().set_index("parameter")
+    for name, true in TRUTH.items():
+        assert summary.loc[name, "low95"] <= true <= summary.loc[name, "high95"], (name, summary.loc[name])
+    assert max(post.rhat.values()) < 1.05 and min(post.ess.values()) > 200
+    assert post.steps == 500 and len(post.draws) == 16 * 250  # thinned to 200-odd steps a walker
+    assert set(post.draws.columns) == {"walker", "step", *TRUTH}
+
+
+def test_a_burn_in_as_long_as_the_chain_is_one_line():
+    with pytest.raises(ConfigError) as err:
+        build(SamplerConfig, {"steps": 100, "burn": 100}, "posterior")
+    assert str(err.value) == "posterior.burn: expected fewer than steps (100), got 100"
+
+
+def test_the_range_across_draws_removes_chance_and_keeps_real_spread():
+    rng = np.random.default_rng(0)
+    n_groups, size = 400, 25
+
+    def outcomes(p_by_group):
+        joined = rng.random((n_groups, size)) < np.asarray(p_by_group)[:, None]
+        month = np.where(joined, 0, NEVER).reshape(-1, 1).astype(np.int16)
+        return Outcomes(month, month, np.full_like(month, NEVER))
+
+    same_low, same_high = across_draws(outcomes(np.full(n_groups, 0.3)), 1, size)
+    assert same_high[0, 0] - same_low[0, 0] < 0.12  # chance alone: raw shares would span ~0.35
+    spread = np.where(np.arange(n_groups) % 2 == 0, 0.1, 0.6)  # two parameter values
+    low, high = across_draws(outcomes(spread), 1, size)
+    assert low[0, 0] < 0.2 and high[0, 0] > 0.5
+
+
+@pytest.mark.parametrize("country", ["Saudi Arabia", "Somaliland"])
+def test_posterior_intervals_are_wider_than_the_modes(country):
+    posterior = run(["replicates=2000", "seed=11", "plots=false"]).tables.summary.set_index("country")
+    at_mode = run(["replicates=2000", "seed=11", "plots=false", "params=calibrated"]).tables.summary.set_index("country")
+    width = lambda t: t.loc[country, "ci_high"] - t.loc[country, "ci_low"]
+    assert width(posterior) > 3 * width(at_mode)
+    assert posterior.loc[country, "share_from_inputs"] > 0.1  # the parameters carry part of the spread
+
+
+def test_two_scenarios_with_one_seed_share_their_posterior_draws():
+    a = compose_config(["replicates=200", "seed=3"])
+    b = compose_config(["replicates=200", "seed=3", "mediator.engagement=0.5"])
+    designs_a, _ = input_design(a, compile_world(a))
+    designs_b, _ = input_design(b, compile_world(b))
+    assert designs_a.size == 10
+    for field in ("weights", "threshold", "rate_open", "court_rate", "court_persistence"):
+        assert np.array_equal(getattr(designs_a.numbers, field), getattr(designs_b.numbers, field)), field
+    assert not np.array_equal(designs_a.numbers.weights[0], designs_a.numbers.weights[1])  # draws differ

@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.analysis.tables import NEW_MEMBERS, Tables, tabulate
 from sim.config.schema import RunConfig
-from sim.engine.design import input_design
+from sim.engine.design import group_size, input_design
 from sim.engine.outcomes import Outcomes
 from sim.engine.simulate import simulate_explained
 from sim.engine.world import World, compile_world
@@ -51,7 +51,7 @@ def execute(config: RunConfig) -> RunResult:
     )  # fmt: skip
     tables = tabulate(
         outcomes, world, sums=sums, why_countries=config.plot_countries,
-        draw_groups=config.replicates_per_draw if designs.size > 1 else None,
+        draw_groups=group_size(config) if designs.size > 1 else None,
         draws_differ=any(not (a == a[:1]).all() for a in designs.numbers),
     )  # fmt: skip
     return RunResult(config, world, outcomes, tables)

@@ -27,7 +27,8 @@ def test_reruns_chunk_sizes_and_thread_counts_give_byte_identical_tables(tmp_pat
         done = cli("replicates=3000", "seed=11", *args, f"hydra.run.dir={folder}", env=env)
         assert done.returncode == 0, done.stderr
         tables[name] = result_tables(folder)
-    expected = {"joining_probabilities.csv", "summary.csv", "members.csv", "contributions.csv", "why.csv", "outcomes.parquet"}
+    expected = {"joining_probabilities.csv", "summary.csv", "members.csv", "contributions.csv", "why.csv",
+                "spread.csv", "outcomes.parquet"}  # fmt: skip
     assert set(tables["first"]) == expected
     for name, got in tables.items():
         assert got == tables["first"], name

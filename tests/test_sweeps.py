@@ -86,7 +86,7 @@ def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
         done = cli(*SWEEP, "plots=false", f"hydra/launcher={launcher}", f"hydra.sweep.dir={folder}", "--multirun")
         assert done.returncode == 0, done.stderr
         tables[launcher] = result_tables(folder)
-    assert len(tables["basic"]) == 10 * 6 + 1  # every job's five tables and outcomes; the comparison
+    assert len(tables["basic"]) == 10 * 7 + 1  # every job's six tables (spread: the posterior's) and outcomes; the comparison
     assert tables["basic"] == tables["joblib"]
 
 

@@ -58,7 +58,7 @@ def input_design(config, world: World, prepare=None) -> tuple[World, np.ndarray]
     posterior = load_draws(config.params.draws) if config.params.draws else None
     if not inputs and posterior is None:
         return world, np.zeros(config.replicates, dtype=np.int64)
-    group = config.replicates_per_draw
+    group = group_size(config)
     groups = -(-config.replicates // group)
     values = draw(inputs, groups, config.seed) if inputs else np.zeros((groups, 0))
     rows = _posterior_rows(posterior, groups, config.seed)
@@ -69,6 +69,15 @@ def input_design(config, world: World, prepare=None) -> tuple[World, np.ndarray]
         compiled = compile_world(drawn)
         worlds.append(prepare(drawn, compiled) if prepare else compiled)
     return stack_worlds(worlds), np.arange(config.replicates, dtype=np.int64) // group
+
+
+MAX_DRAWS = 1000  # a run compiles one world per draw: past this, groups grow instead
+
+
+def group_size(config) -> int:
+    """Replicates per draw: `replicates_per_draw`, or more when that would mean over `MAX_DRAWS`
+    draws (a million replicates run 1,000 draws of 1,000, not 50,000 of 20)."""
+    return max(config.replicates_per_draw, -(-config.replicates // MAX_DRAWS))
 
 
 def _posterior_rows(posterior, groups: int, seed: int) -> list[dict[str, float]]:

@@ -9,8 +9,9 @@ around the mode; the first `burn` steps are dropped. ArviZ (Martins et al.) give
 diagnostics, treating each walker as a chain: rank-normalised split R-hat and the bulk effective
 sample size (Vehtari et al. 2021, Bayesian Analysis 16(2)).
 
-Evaluations run in two processes when the machine has two cores: the problem is set once per
-process (fork), so only positions travel between them.
+Evaluations run in two processes when the machine has two cores: each worker is started fresh
+(spawn: forking a process that runs numba's threads may deadlock) and receives the problem
+once, so only positions travel between them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sim.config.errors import ConfigError
 from sim.config.validate import between
 from sim.inference.fit import Problem, from_free, to_free
 
-_PROBLEM: Problem | None = None  # the problem of this process (set before the pool forks)
+_PROBLEM: Problem | None = None  # the problem of this process (set in each worker at its start)
 KEPT_STEPS = 200  # steps of every walker kept in the draws table (thinned evenly): ~10,000 draws
 
 
@@ -74,10 +75,14 @@ def _log_posterior(z: np.ndarray) -> float:
     return _PROBLEM.log_posterior(z)
 
 
-def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig) -> Posterior:
-    """Sample the posterior of `problem` from walkers around `start` (the mode, natural scale)."""
+def _set_problem(problem: Problem) -> None:
     global _PROBLEM
     _PROBLEM = problem
+
+
+def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig) -> Posterior:
+    """Sample the posterior of `problem` from walkers around `start` (the mode, natural scale)."""
+    _set_problem(problem)
     rng = np.random.default_rng(settings.seed)
     centre = np.array([to_free(n, start[n]) for n in problem.names])
     ball = centre + 1e-2 * problem.prior_sd * rng.standard_normal((settings.walkers, len(centre)))
@@ -86,8 +91,9 @@ def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig) -
     moves = [(emcee.moves.DEMove(), 0.8), (emcee.moves.DESnookerMove(), 0.2)]
     began = time.perf_counter()
     processes = min(os.cpu_count() or 1, 2)
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes) if processes > 1 else _NoPool() as pool:
+    context = multiprocessing.get_context("spawn")
+    pool_of = lambda: context.Pool(processes, initializer=_set_problem, initargs=(problem,))
+    with pool_of() if processes > 1 else _NoPool() as pool:
         sampler = emcee.EnsembleSampler(
             settings.walkers, len(centre), _log_posterior, moves=moves, pool=pool if processes > 1 else None
         )

@@ -29,7 +29,7 @@ from sim.output.plots import plot_join_probability, plot_members, plot_network
 from sim.runner import RunResult, execute
 
 SCENARIOS = ["baseline", *sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml") if p.stem != "history")]
-STRATEGIES = ["persuadable", "priority", "none"]
+STRATEGIES = ["courting", "persuadable", "priority", "none"]
 WEIGHTS = ("iran_threat", "us_security", "econ_gain", "inducement", "public_opposition", "palestine")
 SHOCKS = ("gaza_war_resumes", "iran_war_flares", "israeli_strike_in_gulf")
 REPLICATES = 10_000
@@ -47,7 +47,7 @@ def defaults(name: str = "baseline") -> dict:
     return {
         "scenario": name,
         "engagement": cfg.mediator.engagement,
-        "strategy": cfg.mediator.strategy if cfg.mediator.strategy in STRATEGIES else "persuadable",
+        "strategy": cfg.mediator.strategy if cfg.mediator.strategy in STRATEGIES else STRATEGIES[0],
         **{f"w_{w}": getattr(cfg.params.weights, w) for w in WEIGHTS},
         "peer": cfg.params.weights.peer,
         "leader_multiplier": cfg.params.leader_multiplier,
@@ -66,7 +66,8 @@ def configure(settings: dict) -> RunConfig:
         "params.weights.peer": settings["peer"],
         "params.leader_multiplier": settings["leader_multiplier"],
         **{f"events.random.{s}.enabled": settings[s] for s in SHOCKS if s in cfg.events.random},
-        **{f"events.dated.{e}.enabled": settings["dated_events"] for e in cfg.events.dated},
+        # off: no dated event; on: each as the scenario sets it (the 2026 election stays a choice)
+        **{f"events.dated.{e}.enabled": settings["dated_events"] and ev.enabled for e, ev in cfg.events.dated.items()},
     }
     return with_values(cfg, changes, origin="the page's controls")
 

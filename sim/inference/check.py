@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from sim.config.draws import BOOKKEEPING
 from sim.config.schema import RunConfig
 from sim.core.calendar import parse_month
 from sim.core.decision import Status
@@ -31,9 +32,10 @@ def predictive_check(config: RunConfig, draws: pd.DataFrame, n_draws: int = 200,
     """Per period: the observed count, the predictive mean and 90% interval, and whether the
     observed count falls inside. `config` is the calibration's (the record's window, courting)."""
     picks = np.linspace(0, len(draws) - 1, n_draws).astype(int)  # spread over the kept draws
+    parameters = draws.drop(columns=list(BOOKKEEPING), errors="ignore")
     worlds = []
-    for row in draws.iloc[picks].drop(columns=["walker", "step"], errors="ignore").itertuples(index=False):
-        drawn = with_params(config, dict(zip(draws.columns.drop(["walker", "step"], errors="ignore"), row)))
+    for row in parameters.iloc[picks].itertuples(index=False):
+        drawn = with_params(config, dict(zip(parameters.columns, row)))
         world = compile_world(drawn)
         p_talks = np.where(world.status0 == Status.OUTSIDE, drawn.params.talks_at_record_start, 0.0)
         worlds.append(dataclasses.replace(world, numbers=world.numbers._replace(p_talks0=p_talks[None])))

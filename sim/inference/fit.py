@@ -3,8 +3,8 @@
 The command is `python -m sim.calibrate [overrides]` (Hydra; conf/calibrate.yaml).
 The log-posterior is the exact event-history log-likelihood of the record (sim.inference.likelihood) plus
 weak priors: each fitted parameter is normal on a transformed scale (log for weights and the
-leader multiplier and the courting rate, logit for rates and the start-of-record talks share,
-none for the threshold)
+leader multiplier, the courting rate and the eras' levels, logit for rates and the
+start-of-record talks share, none for the threshold)
 centred on its judgement value (conf/params/judgement.yaml). scipy's L-BFGS-B finds the mode.
 Each parameter's 95% interval comes from its profile: the mode with that parameter held at grid
 values and the others re-fitted, cut where the log-posterior falls by 1.92 (chi-square, 1 df).

@@ -7,15 +7,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.errors import ConfigError
-from sim.config.schema import RunConfig, load_config
+from sim.config.schema import RunConfig, load_config, params_values
 from sim.config.sources import CONF, source_of
 from sim.engine.simulate import simulate
 from sim.runner import RunResult, execute
@@ -32,10 +34,21 @@ def config_from_dict(data: dict, overrides: list[str], runtime) -> RunConfig:
     """Validate a composed config, naming the file a bad key came from (`runtime` is Hydra's
     runtime node: the group choices and the search path)."""
     try:
-        return load_config(data)
+        return _hold_overridden(load_config(data), overrides)
     except ConfigError as err:
         search = [Path(s.path) for s in runtime.config_sources if s.schema == "file"]
         raise err.in_file(source_of(err.key, overrides, dict(runtime.choices), search)) from None
+
+
+def _hold_overridden(config: RunConfig, overrides: list[str]) -> RunConfig:
+    """A parameter set on the command line keeps its value under posterior draws: it joins
+    `params.fixed`, so `params.weights.peer=1` means 1 in every draw, not the draws' values."""
+    keys = {o.key_or_group for o in OverridesParser.create().parse_overrides(overrides)}
+    held = {k.removeprefix("params.") for k in keys if k.startswith("params.")} & set(params_values(config.params))
+    if held <= set(config.params.fixed):
+        return config
+    params = dataclasses.replace(config.params, fixed=sorted(held | set(config.params.fixed)))
+    return dataclasses.replace(config, params=params)
 
 
 def run(

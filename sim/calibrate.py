@@ -19,14 +19,15 @@ from hydra.core.hydra_config import HydraConfig
 from sim.api import config_from_dict, plain_config
 from sim.cli import EXIT_BAD_INPUT, run_checked
 from sim.config.errors import ConfigError
-from sim.config.schema import Events, Params, RecordConfig, RunConfig
+from sim.config.schema import Events, Params, RunConfig
 from sim.config.sources import CONF
 from sim.config.validate import build
-from sim.inference.backtest import run_backtest, run_era_backtest, truncate
+from sim.inference.backtest import run_backtest, run_era_backtest
 from sim.inference.check import predictive_check
 from sim.inference.fit import FitConfig, Problem, fit, fittable, mode
 from sim.inference.posterior import SamplerConfig, sample
 from sim.inference.questions import Questions, score_questions
+from sim.inference.start import truncate
 from sim.output.calibration import (
     backtest_section,
     era_section,
@@ -43,17 +44,17 @@ PROMOTED = CONF / "params" / "calibrated.yaml"
 DRAWS = "posterior_draws.parquet"
 
 
-def _era_backtest(config: RunConfig, record: RecordConfig, settings: FitConfig):
+def _era_backtest(config: RunConfig, events: Events, settings: FitConfig):
     def fit_mode(scored):
-        return mode(Problem(config, record, settings.parameters, settings.prior_sd, scored))
+        return mode(Problem(config, config.record, settings.parameters, settings.prior_sd, scored))
 
-    return run_era_backtest(config, record, fit_mode)
+    return run_era_backtest(config, events, config.record, fit_mode)
 
 
-def _backtest(config: RunConfig, record: RecordConfig, settings: FitConfig):
+def _backtest(config: RunConfig, events: Events, settings: FitConfig):
     train = dataclasses.replace(config, scenario=dataclasses.replace(config.scenario, end=settings.train_end))
-    problem = Problem(train, truncate(record, settings.train_end), settings.parameters, settings.prior_sd)
-    return run_backtest(config, record, settings.train_end, mode(problem))
+    problem = Problem(train, truncate(config.record, settings.train_end), settings.parameters, settings.prior_sd)
+    return run_backtest(config, events, config.record, settings.train_end, mode(problem))
 
 
 def promote(run_dir: Path, target: Path = PROMOTED) -> Path:
@@ -74,7 +75,7 @@ def promote(run_dir: Path, target: Path = PROMOTED) -> Path:
         atomic_write(target.parent / DRAWS, lambda p: p.write_bytes(draws.read_bytes()))
         posterior = text.replace("name: calibrated", "name: posterior", 1).replace(
             "# Params option `calibrated`", "# Params option `posterior` (each group of replicates runs one draw; the numbers below are the mode)", 1
-        ) + f"draws: {DRAWS}\n"
+        ) + f"draws: {DRAWS}\n" + "fixed: []    # parameters held at the values above in every draw (command-line and page overrides join)\n"
         atomic_write(target.parent / "posterior.yaml", lambda p: p.write_text(posterior))
     return atomic_write(target, lambda p: p.write_text(text))
 
@@ -87,7 +88,7 @@ def _calibrate(cfg) -> None:
         settings = build(FitConfig, data.pop("fit"), "fit")
         sampler = build(SamplerConfig, data.pop("posterior"), "posterior")
         questions = build(Questions, data.pop("questions"), "questions")
-        question_events = build(Events, data.pop("question_events"), "question_events")
+        forecast_events = build(Events, data.pop("forecast_events"), "forecast_events")
         config = config_from_dict(data, list(hc.overrides.task), hc.runtime)
         record = config.record
         if record is None:
@@ -103,13 +104,13 @@ def _calibrate(cfg) -> None:
     post = sample(problem, result.estimate, sampler)
     shorter = dataclasses.replace(sampler, steps=sampler.steps // 3, burn=sampler.burn // 3)  # a check, not the answer
     wide = sample(Problem(config, record, settings.parameters, 2 * settings.prior_sd), result.estimate, shorter)
-    bt = _backtest(config, record, settings)
-    eras = _era_backtest(config, record, settings)
+    bt = _backtest(config, forecast_events, settings)
+    eras = _era_backtest(config, forecast_events, settings)
     check = predictive_check(config, post.draws)
     atomic_write(out / "predictive_check.csv", lambda p: check.drop(columns="counts").to_csv(p, index=False))
     figure = plot_predictive_check(check)
     atomic_write(out / "predictive_check.png", lambda p: figure.savefig(p, dpi=130, format="png"))
-    crowds = score_questions(config, question_events, questions, settings.parameters, settings.prior_sd)
+    crowds = score_questions(config, forecast_events, questions, settings.parameters, settings.prior_sd)
     atomic_write(out / "questions.csv", lambda p: crowds.to_csv(p, index=False))
     text = params_yaml(config.params, result, f"record {record.name}")
     atomic_write(out / "calibrated.yaml", lambda p: p.write_text(text))
@@ -117,6 +118,8 @@ def _calibrate(cfg) -> None:
     atomic_write(out / "profiles.png", lambda p: figure.savefig(p, dpi=130, format="png"))
     atomic_write(out / "backtest.csv", lambda p: bt.scores.to_csv(p, index=False))
     atomic_write(out / "backtest_predictions.csv", lambda p: bt.predictions.to_csv(p, index=False))
+    atomic_write(out / "backtest_countries.csv", lambda p: bt.countries.to_csv(p, index=False))
+    atomic_write(out / "backtest_years.csv", lambda p: bt.years.to_csv(p, index=False))
     atomic_write(out / "backtest_eras.csv", lambda p: eras.to_csv(p, index=False))
     figure = plot_reliability(bt.predictions)
     atomic_write(out / "reliability.png", lambda p: figure.savefig(p, dpi=130, format="png"))

@@ -69,7 +69,17 @@ def configure(settings: dict) -> RunConfig:
         # off: no dated event; on: each as the scenario sets it (the 2026 election stays a choice)
         **{f"events.dated.{e}.enabled": settings["dated_events"] and ev.enabled for e, ev in cfg.events.dated.items()},
     }
-    return with_values(cfg, changes, origin="the page's controls")
+    configured = with_values(cfg, changes, origin="the page's controls")
+    moved = {k.removeprefix("params.") for k in changes if k.startswith("params.") and _value(configured, k) != _value(cfg, k)}
+    held = dataclasses.replace(configured.params, fixed=sorted(set(cfg.params.fixed) | moved))  # a moved slider holds in every draw
+    return dataclasses.replace(configured, params=held)
+
+
+def _value(cfg: RunConfig, key: str):
+    node = cfg
+    for part in key.split("."):
+        node = getattr(node, part)
+    return node
 
 
 settings = solara.reactive(defaults())

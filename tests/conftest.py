@@ -12,8 +12,15 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from hydra import compose, initialize_config_dir
+
+from sim.api import plain_config
+from sim.config.schema import Events, load_config
+from sim.config.sources import CONF
+from sim.config.validate import build
 from sim.core.decision import Status
 from sim.engine.model import AccordModel
+from sim.inference.fit import FitConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ("*.csv", "outcomes.parquet")
@@ -27,6 +34,16 @@ def cli(*args: str, module: str = "sim", cwd: Path = ROOT, env: dict | None = No
         [sys.executable, "-m", module, *args], cwd=cwd, env={**os.environ, **(env or {})},
         capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
+
+
+def calibration_config():
+    """The calibration's run config, the events of its forecasts and its fit settings."""
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        data = plain_config(compose("calibrate"))
+    data.pop("posterior"), data.pop("questions")
+    events = build(Events, data.pop("forecast_events"), "forecast_events")
+    fit = build(FitConfig, data.pop("fit"), "fit")
+    return load_config(data), events, fit
 
 
 def result_tables(folder: Path) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from sim.calibrate import promote
+from sim.config.errors import ConfigError
 from sim.config.schema import Params, RecordConfig, params_values
 from sim.config.validate import build as build_schema
 from sim.core.calendar import format_month, parse_month
@@ -16,7 +17,7 @@ from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
 from sim.inference.fit import Problem, fit, with_params
 
-from .conftest import ROOT, cli
+from .conftest import ROOT, calibration_config, cli
 from .strategies import FEATURES, build, country
 
 TRUTH = {"threshold": 0.5, "rate_open": 0.08, "rate_sign": 0.2}
@@ -57,6 +58,24 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
     assert parse_month(record.end) - parse_month(record.start) + 1 == world.n_months
 
 
+def test_the_fits_support_is_the_configs():
+    """The fit checks each point against the config's ranges and rules without building a config;
+    it must refuse exactly the points the config's validation refuses."""
+    config, _, settings = calibration_config()
+    problem = Problem(config, config.record, settings.parameters, settings.prior_sd)
+    rng = np.random.default_rng(3)
+    refused = 0
+    for z in problem.prior_mean + 2.0 * rng.standard_normal((300, len(problem.names))):
+        values = problem.values(z)
+        try:
+            with_params(config, values)
+            valid = True
+        except ConfigError:
+            valid, refused = False, refused + 1
+        assert problem.supported(values) == valid, values
+    assert 0 < refused < 300  # both sides of the border were tried
+
+
 @pytest.mark.slow
 def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     defaults = (ROOT / "conf" / "params" / "calibrated.yaml").read_bytes()
@@ -71,7 +90,7 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     assert "## Out-of-time backtest" in report
     scores = pd.read_csv(tmp_path / "backtest.csv")
     assert set(scores["predictor"]) == {"model", "constant", "region"}
-    assert set(scores["unit"]) == {"country-month", "country-year"}
+    assert set(scores["unit"]) == {"country-window", "year-count", "country-month", "country-year"}
     assert (scores["events"] >= 1).all()  # Kazakhstan, 2025-11, falls in the scored window
     eras = pd.read_csv(tmp_path / "backtest_eras.csv")
     assert set(eras["era"]) == {"trump_1", "biden", "trump_2"}

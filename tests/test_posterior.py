@@ -79,3 +79,31 @@ def test_two_scenarios_with_one_seed_share_their_posterior_draws():
     for field in ("weights", "threshold", "rate_open", "court_rate", "court_persistence"):
         assert np.array_equal(getattr(designs_a.numbers, field), getattr(designs_b.numbers, field)), field
     assert not np.array_equal(designs_a.numbers.weights[0], designs_a.numbers.weights[1])  # draws differ
+
+
+def test_a_parameter_set_on_the_command_line_holds_in_every_draw_and_the_rest_still_vary():
+    held = compose_config(["replicates=200", "seed=3", "params.leader_multiplier=7", "params.weights.peer=1.5"])
+    assert held.params.fixed == ["leader_multiplier", "weights.peer"]
+    designs, _ = input_design(held, compile_world(held))
+    assert (designs.numbers.leader_multiplier == 7).all()
+    assert len(np.unique(designs.numbers.threshold)) == designs.size > 1  # the other parameters are drawn
+    free = compose_config(["replicates=200", "seed=3"])
+    drawn, _ = input_design(free, compile_world(free))
+    assert len(np.unique(drawn.numbers.leader_multiplier)) > 1 and free.params.fixed == []
+    with pytest.raises(ConfigError, match="params.fixed: unknown parameter 'charm'"):
+        compose_config(["params.fixed=[charm]"])
+
+
+def test_a_weight_moved_on_the_page_holds_in_every_posterior_draw():
+    import dataclasses
+
+    from sim.core.terms import TERMS
+    from sim.viz import configure, defaults
+
+    moved = configure({**defaults(), "w_inducement": 0.2})
+    assert moved.params.fixed == ["weights.inducement"] and moved.params.draws  # still the posterior
+    designs, _ = input_design(dataclasses.replace(moved, replicates=200), compile_world(moved))
+    inducement = designs.numbers.weights[..., TERMS.index("inducement")]  # (draws, periods, countries)
+    assert designs.size > 1 and (inducement == inducement[:1]).all()  # the same in every draw
+    assert np.isclose(inducement, 0.2).any()  # the slider's value (countries with their own weight keep it)
+    assert len(np.unique(designs.numbers.threshold)) == designs.size  # the rest are drawn

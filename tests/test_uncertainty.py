@@ -21,8 +21,9 @@ OMAN = "roster.countries.oman"  # a plain (not dated) value: an override replace
 
 def test_a_degenerate_range_gives_exactly_the_fixed_value_result():
     fixed = run([AT_MODE, "replicates=600", "seed=4"])
+    threshold = fixed.config.params.threshold  # the calibrated value, as a degenerate normal
     ranged = run([AT_MODE, "replicates=600", "seed=4", f"{OMAN}.iran_threat={{low: 0.3, high: 0.3}}",
-                  "params.threshold={mean: 1.252, sd: 0}"])  # the calibrated value  # fmt: skip
+                  f"params.threshold={{mean: {threshold!r}, sd: 0}}"])  # fmt: skip
     assert fixed.config.roster.countries["oman"].iran_threat == 0.3
     assert set(uncertain_inputs(ranged.config)) == {f"{OMAN}.iran_threat", "params.threshold"}
     for name in ("joining_probabilities", "members", "contributions", "why"):
@@ -35,7 +36,7 @@ def test_a_degenerate_range_gives_exactly_the_fixed_value_result():
 
 def test_a_wide_input_range_carries_much_of_the_spread():
     result = run([AT_MODE, "replicates=4000", "seed=4", "replicates_per_draw=20",
-                  "+roster.countries.azerbaijan.threshold={low: 0.0, high: 3.0}"])  # fmt: skip
+                  "+roster.countries.azerbaijan.threshold={low: -5.0, high: 5.0}"])  # its whole allowed range  # fmt: skip
     spread = result.tables.spread.set_index("output")
     assert spread.loc["Azerbaijan", "share_from_inputs"] > 0.5
     assert spread.loc["Saudi Arabia", "share_from_inputs"] < 0.1

@@ -15,17 +15,16 @@ from typing import Any
 from sim.config.dated import Dated
 from sim.config.draws import check_draws
 from sim.config.errors import ConfigError
+from sim.config.spans import check_spans
 from sim.config.validate import DATED, MONTH, UNIT, between, build, one_of, with_value
 from sim.core.calendar import format_month, parse_month
 from sim.core.terms import TERMS
 
 STATUSES = ("outside", "talks", "member")
-KINDS = ("new_relations", "symbolic", "unrecognised")
-"""What a country's accession would be: new relations with Israel; a symbolic accession by a state
-that already has relations (Kazakhstan, 2025); an entity few states recognise (Somaliland)."""
+KINDS = ("new_relations", "symbolic", "unrecognised")  # new ties with Israel; old ties (Kazakhstan); unrecognised (Somaliland)
 STRATEGIES = ("none", "priority", "persuadable", "scripted", "courting")
 OFFER_KNOWN = ("before", "with_accession")
-STAGES = ("announced", "signed")  # how far an accession got: the record keeps both months  # when an offer on the record became known
+STAGES = ("announced", "signed")  # how far an accession got: the record keeps both months
 ENGINES = ("ensemble", "mesa")
 SENSITIVITY_METHODS = ("sobol", "morris")
 SHIFT = between(-1.0, 1.0)
@@ -183,6 +182,7 @@ class Params:
     talks_at_record_start: float = field(metadata=UNIT)  # share of countries outside in (latent) talks when the record starts
     era_engagement: dict[str, float] = field(default_factory=dict)  # fitted levels by era: replace mediator.eras.<era>.engagement
     draws: str | None = None  # posterior draws (Parquet, from sim.calibrate), relative to conf/params: one per group of replicates
+    fixed: list[str] = field(default_factory=list)  # with draws: held at the values above (`params.` overrides join)
 
 
 @dataclass(frozen=True)
@@ -232,8 +232,8 @@ class RecordConfig:
     end: str = field(metadata=MONTH)
     joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
     signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
-    in_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)
-    out_of_talks: dict[str, list[str]] = field(default_factory=dict, metadata=MONTH)  # talks ended or broken off
+    in_talks: dict[str, Any] = field(default_factory=dict)  # [first, last] or a list of them (sim.config.spans)
+    out_of_talks: dict[str, Any] = field(default_factory=dict)  # talks ended or broken off
     events: dict[str, Event] = field(default_factory=dict)  # dated events of the record
     offers: dict[str, ScriptedOffer] = field(default_factory=dict)  # what the mediator offered, when
 
@@ -329,6 +329,7 @@ def check_config(cfg: RunConfig) -> None:
     _check_members("params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era")
     if cfg.params.draws is not None:
         check_draws(cfg.params.draws)
+    _check_members("params.fixed", cfg.params.fixed, set(params_values(cfg.params)), "parameter")
     for name, level in cfg.params.era_engagement.items():
         if not 0.0 <= level <= 1.0:
             raise ConfigError(f"params.era_engagement.{name}", f"expected a number in [0.0, 1.0], got {level!r}")
@@ -342,12 +343,14 @@ def check_config(cfg: RunConfig) -> None:
             "scenario.end", f"expected a month on or after start {cfg.scenario.start}, "
             f"got {cfg.scenario.end!r}"
         )
-    p = cfg.params
-    if p.rate_sign + p.rate_collapse > 1:
-        raise ConfigError(
-            "params.rate_collapse",
-            f"expected rate_sign + rate_collapse <= 1, got {p.rate_sign:.6g} + {p.rate_collapse:.6g}",
-        )
+    check_rates(cfg.params.rate_sign, cfg.params.rate_collapse)
+
+
+def check_rates(rate_sign: float, rate_collapse: float) -> None:
+    """Talks end at most once a month: by signing or by collapsing."""
+    if rate_sign + rate_collapse > 1:
+        got = f"got {rate_sign:.6g} + {rate_collapse:.6g}"
+        raise ConfigError("params.rate_collapse", f"expected rate_sign + rate_collapse <= 1, {got}")
 
 
 def _check_record(record: RecordConfig, ids: set[str], regions: set[str], types_: set[str]) -> None:
@@ -359,9 +362,8 @@ def _check_record(record: RecordConfig, ids: set[str], regions: set[str], types_
         _check_members(f"record.offers.{name}.type", [offer.type], types_, "inducement type")
     for key in ("in_talks", "out_of_talks"):
         _check_members(f"record.{key}", getattr(record, key), ids, "country id")
-        for cid, span in getattr(record, key).items():
-            if len(span) != 2 or parse_month(span[1]) < parse_month(span[0]):
-                raise ConfigError(f"record.{key}.{cid}", f"expected [first month, last month], got {span!r}")
+        for cid, entry in getattr(record, key).items():
+            check_spans(f"record.{key}.{cid}", entry)
     if parse_month(record.end) < parse_month(record.start):
         raise ConfigError("record.end", f"expected a month on or after start {record.start}, got {record.end!r}")
 

@@ -106,7 +106,7 @@ def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
         if "choices" in meta and value not in meta["choices"]:
             raise ConfigError(key, f"expected one of {', '.join(meta['choices'])}, got {value!r}")
         if meta.get("month"):
-            _check_month(value, key)
+            check_month(value, key)
         return value
     if hint is Any:
         return value
@@ -154,7 +154,7 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _check_month(value: str, key: str) -> None:
+def check_month(value: str, key: str) -> None:
     try:
         parse_month(value)
     except ValueError:

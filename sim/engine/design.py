@@ -62,6 +62,7 @@ def input_design(config, world: World, prepare=None) -> tuple[World, np.ndarray]
     groups = -(-config.replicates // group)
     values = draw(inputs, groups, config.seed) if inputs else np.zeros((groups, 0))
     rows = _posterior_rows(posterior, groups, config.seed)
+    rows = [{k: v for k, v in row.items() if k.removeprefix("params.") not in config.params.fixed} for row in rows]
     worlds = []
     for g in range(groups):
         changed = rows[g] | dict(zip(inputs, values[g]))  # an input the config draws overrides the posterior's

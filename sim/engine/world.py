@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.config.dated import Dated, values_at
 from sim.config.schema import RunConfig
+from sim.config.spans import spans
 from sim.core import streams
 from sim.core.calendar import parse_month
 from sim.core.decision import Rates, Status
@@ -180,10 +181,10 @@ def _statuses(cfg: RunConfig, start: int) -> list[int]:
     record, before = cfg.record, start - 1
     out = []
     for cid in cfg.roster.countries:
-        talks = record.in_talks.get(cid)
+        talks = spans(record.in_talks.get(cid, []))
         if cid in record.joined and parse_month(record.joined[cid]) <= before:
             out.append(Status.MEMBER)
-        elif talks and parse_month(talks[0]) <= before <= parse_month(talks[1]):
+        elif any(parse_month(a) <= before <= parse_month(b) for a, b in talks):
             out.append(Status.TALKS)
         else:
             out.append(Status.OUTSIDE)

@@ -1,62 +1,116 @@
-"""Out-of-time backtest: fit on the early record, score the one-step-ahead predictions after it.
+"""Backtests that know only the past: fit on part of the record, forecast the rest.
 
-The model is fitted on the months up to `train_end` only (the record truncated there), then the
-forward filter runs over the whole record with the fitted parameters and predicts, for every
-country-month after `train_end` at risk (not yet a member), the probability of joining that month
-given everything observed before it. Scores: log-loss and Brier score per country-month, and per
-country-year (the probability of joining within the calendar year, from the same one-step
-predictions), against two baselines fitted on the same training months: one constant monthly
-hazard, and a hazard by region (Jeffreys-smoothed, (k + 1/2) / (n + 1), so no region gets 0).
+Out of time: the model is fitted on the months up to `train_end` only (the record truncated
+there). Left out, by era: fitted on the other eras (the era's months marginalised, not observed).
+Each is scored two ways, against two baselines fitted on the same months (one constant monthly
+hazard, and a hazard by region, Jeffreys-smoothed, (k + 1/2) / (n + 1), so no region gets 0):
+
+- Free running (the headline): an outlook from the first test month to the last, knowing the
+  record up to the month before only (sim.inference.forecast: no later offers, talks or dated
+  events; shocks at the random rates of the forecast events). Scored per country (joins in the
+  window or not: log-loss and Brier) and per calendar year (the number of accessions: the log
+  of its predictive probability, and its 90% interval).
+- One step ahead (a diagnostic of the filter): for every country-month at risk, the probability
+  of joining that month given everything observed before it, and the dated events of that month.
+  Scored per country-month and per country-year.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from sim.config.schema import RecordConfig
 from sim.core.calendar import format_month, parse_month
 from sim.engine.world import compile_world
 from sim.inference.fit import with_params
+from sim.inference.forecast import forecast_from
 from sim.inference.likelihood import load_record, one_step_predictions
 
 EPS = 1e-12
+PREDICTORS = ("model", "constant", "region")
 
 
 @dataclass(frozen=True)
 class Backtest:
-    scores: pd.DataFrame  # predictor x (unit, log_loss, brier, n)
-    predictions: pd.DataFrame  # country, month, year, joined, model, constant, region
+    scores: pd.DataFrame  # unit x predictor: n, events, log_loss, brier, log_loss_vs_constant
+    predictions: pd.DataFrame  # one step ahead: country, month, year, joined, model, constant, region
+    countries: pd.DataFrame  # free running: country, joined, model, constant, region
+    years: pd.DataFrame  # free running: year, observed, mean, q05, q95, and each predictor's log score
     train_end: str
 
 
-def truncate(record: RecordConfig, end: str) -> RecordConfig:
-    """The record as it stood at the end of `end`: what had happened, talks and offers up to then
-    (their spans cut there), the events that had started (they run on for their stated months)."""
-    last = parse_month(end)
-    joined = {c: m for c, m in record.joined.items() if parse_month(m) <= last}
-    signed = {c: m for c, m in record.signed.items() if parse_month(m) <= last}
-    talks = {c: [a, min(b, end)] for c, (a, b) in record.in_talks.items() if parse_month(a) <= last}
-    ended = {c: [a, min(b, end)] for c, (a, b) in record.out_of_talks.items() if parse_month(a) <= last}
-    events = {n: e for n, e in record.events.items() if parse_month(e.start) <= last}
-    offers = {
-        n: dataclasses.replace(o, end=min(o.end, end)) for n, o in record.offers.items() if parse_month(o.start) <= last
-    }
-    return dataclasses.replace(
-        record, end=end, joined=joined, signed=signed, in_talks=talks, out_of_talks=ended, events=events, offers=offers
-    )
-
-
-def run_backtest(config, record: RecordConfig, train_end: str, fitted_values: dict) -> Backtest:
+def run_backtest(config, events, record: RecordConfig, train_end: str, fitted_values: dict) -> Backtest:
     """Score the months after `train_end` with values fitted on the months up to it."""
     world = compile_world(config)
     split = parse_month(train_end) - world.start + 1
     train = np.arange(world.n_months) < split
     predictions = _predictions(config, record, fitted_values, train=train, test=~train)
-    return Backtest(score(predictions), predictions, train_end)
+    countries, years = free_running(config, events, fitted_values, train=train, test=~train)
+    scores = pd.concat([score_free(countries, years), score(predictions)], ignore_index=True)
+    return Backtest(scores, predictions, countries, years, train_end)
+
+
+def free_running(config, events, values: dict, *, train, test) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forecasts of the `test` months (one span) from their first month, knowing the record
+    before it only; the baselines' hazards from the `train` months. Per country at risk at the
+    start: the probability of joining in the window; per calendar year: the count of accessions."""
+    world = compile_world(config)
+    months = np.flatnonzero(test)
+    first, last = format_month(world.start + months[0]), format_month(world.start + months[-1])
+    ahead, outcomes = forecast_from(config, events, values, first, last)
+    rec = load_record(config.record, world)
+    at_risk = rec.joined >= months[0]  # not a member before the window
+    joined = (outcomes.join_month >= 0) & (outcomes.join_month < ahead.n_months)
+    constant, region = _hazards(world, rec, train)
+    n = len(months)
+    countries = pd.DataFrame({
+        "country": np.array(world.ids)[at_risk], "joined": (rec.joined <= months[-1])[at_risk],
+        "model": joined.mean(axis=0)[at_risk], "constant": 1 - (1 - constant) ** n,
+        "region": [1 - (1 - region[r]) ** n for r in np.array(world.regions)[at_risk]],
+    })  # fmt: skip
+    year_of = (ahead.start + np.arange(ahead.n_months)) // 12
+    rows = []
+    for year in np.unique(year_of):
+        in_year = np.flatnonzero(year_of == year)
+        counts = (joined & np.isin(outcomes.join_month, in_year))[:, at_risk].sum(axis=1)
+        observed = int(np.isin(rec.joined[at_risk] - months[0], in_year).sum())
+        q05, q95 = np.quantile(counts, [0.05, 0.95])
+        baseline = {
+            "constant": stats.binom.pmf(observed, at_risk.sum(), 1 - (1 - constant) ** len(in_year)),
+            "region": _poisson_binomial(observed, [1 - (1 - region[r]) ** len(in_year) for r in np.array(world.regions)[at_risk]]),
+        }  # fmt: skip
+        rows.append({
+            "year": int(year), "observed": observed, "mean": counts.mean(), "q05": q05, "q95": q95,
+            "model": float(np.log(((counts == observed).sum() + 0.5) / (len(counts) + 1.0))),
+            **{k: float(np.log(max(v, EPS))) for k, v in baseline.items()},
+        })  # fmt: skip
+    return countries, pd.DataFrame(rows)
+
+
+def _poisson_binomial(k: int, probabilities) -> float:
+    """P(exactly k successes) among independent trials with these probabilities."""
+    pmf = np.array([1.0])
+    for p in probabilities:
+        pmf = np.convolve(pmf, [1 - p, p])
+    return float(pmf[k]) if k < len(pmf) else 0.0
+
+
+def _hazards(world, rec, train) -> tuple[float, dict[str, float]]:
+    """The baselines' monthly hazards, from the country-months at risk in the `train` months."""
+    months = np.arange(world.n_months)[:, None]
+    joined_now = months == rec.joined[None, :]
+    seen = (months <= rec.joined[None, :]) & train[:, None]
+    regions = np.array(world.regions)
+    constant = (joined_now & seen).sum() / max(seen.sum(), 1)
+    region = {
+        r: ((joined_now & seen)[:, regions == r].sum() + 0.5) / (seen[:, regions == r].sum() + 1.0)
+        for r in set(world.regions)
+    }
+    return float(constant), region
 
 
 def eras_of(config) -> dict[str, tuple[int, int]]:
@@ -72,7 +126,7 @@ def eras_of(config) -> dict[str, tuple[int, int]]:
     return spans
 
 
-def run_era_backtest(config, record: RecordConfig, fit_mode) -> pd.DataFrame:
+def run_era_backtest(config, events, record: RecordConfig, fit_mode) -> pd.DataFrame:
     """Leave one era out: fit on the other eras (`fit_mode(scored)` returns fitted values), score
     the era left out. One block of scores per era."""
     world = compile_world(config)
@@ -82,7 +136,8 @@ def run_era_backtest(config, record: RecordConfig, fit_mode) -> pd.DataFrame:
         held_out = (months >= first) & (months <= last)
         values = fit_mode(~held_out)
         predictions = _predictions(config, record, values, train=~held_out, test=held_out)
-        blocks.append(score(predictions).assign(era=name))
+        countries, years = free_running(config, events, values, train=~held_out, test=held_out)
+        blocks.append(pd.concat([score_free(countries, years), score(predictions)], ignore_index=True).assign(era=name))
     return pd.concat(blocks, ignore_index=True)
 
 
@@ -97,12 +152,7 @@ def _predictions(config, record, values: dict, *, train, test) -> pd.DataFrame:
     at_risk = months <= rec.joined[None, :]  # up to and including the month it joined
     joined_now = months == rec.joined[None, :]
     regions = np.array(world.regions)
-    seen = at_risk & train[:, None]
-    constant = (joined_now & seen).sum() / max(seen.sum(), 1)
-    region = {
-        r: ((joined_now & seen)[:, regions == r].sum() + 0.5) / (seen[:, regions == r].sum() + 1.0)
-        for r in set(world.regions)
-    }
+    constant, region = _hazards(world, rec, train)
     rows = []
     for t in np.flatnonzero(test):
         for i, cid in enumerate(world.ids):
@@ -119,19 +169,35 @@ def score(predictions: pd.DataFrame) -> pd.DataFrame:
     """Log-loss and Brier score of each predictor, per country-month and per country-year."""
     yearly = predictions.groupby(["country", "year"]).agg(
         joined=("joined", "any"),
-        **{p: (p, lambda s: 1.0 - np.prod(1.0 - s)) for p in ("model", "constant", "region")},
+        **{p: (p, lambda s: 1.0 - np.prod(1.0 - s)) for p in PREDICTORS},
     )
+    return _relative(pd.concat([_binary("country-month", predictions), _binary("country-year", yearly)]))
+
+
+def score_free(countries: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
+    """The free-running scores: per country (joined in the window) and per year (the count)."""
+    counts = pd.DataFrame([{
+        "unit": "year-count", "predictor": p, "n": len(years), "events": int(years["observed"].sum()),
+        "log_loss": float(-years[p].mean()), "brier": np.nan,
+    } for p in PREDICTORS])  # fmt: skip
+    return _relative(pd.concat([_binary("country-window", countries), counts]))
+
+
+def _binary(unit: str, table: pd.DataFrame) -> pd.DataFrame:
+    y = table["joined"].to_numpy(float)
     rows = []
-    for unit, table in (("country-month", predictions), ("country-year", yearly)):
-        y = table["joined"].to_numpy(float)
-        for predictor in ("model", "constant", "region"):
-            p = np.clip(table[predictor].to_numpy(float), EPS, 1 - EPS)
-            rows.append({
-                "unit": unit, "predictor": predictor, "n": len(y), "events": int(y.sum()),
-                "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
-                "brier": float(np.mean((y - p) ** 2)),
-            })  # fmt: skip
-    out = pd.DataFrame(rows)
+    for predictor in PREDICTORS:
+        p = np.clip(table[predictor].to_numpy(float), EPS, 1 - EPS)
+        rows.append({
+            "unit": unit, "predictor": predictor, "n": len(y), "events": int(y.sum()),
+            "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
+            "brier": float(np.mean((y - p) ** 2)),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _relative(out: pd.DataFrame) -> pd.DataFrame:
+    out = out.reset_index(drop=True)
     base = out[out["predictor"] == "constant"].set_index("unit")["log_loss"]
     out["log_loss_vs_constant"] = 1 - out["log_loss"] / out["unit"].map(base)
     return out

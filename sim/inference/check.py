@@ -2,8 +2,9 @@
 the fitted process says (not the record's script), reproduce the record's counts?
 
 The record's window is replayed from its start with its dated events, each posterior draw
-running `replicates` replicates; every country outside starts in talks with the draw's
-`talks_at_record_start`, as in the likelihood. The accessions of each period (2020, 2021-2024,
+running `replicates` replicates. As in the likelihood, a country with talks on the record in the
+first month starts in talks, one known out of talks starts outside, and every other country
+outside starts in talks with the draw's `talks_at_record_start`. The accessions of each period (2020, 2021-2024,
 2025 to the record's end) are counted per replicate, and the observed counts are set against
 their 90% predictive intervals.
 """
@@ -24,6 +25,7 @@ from sim.engine.outcomes import NEVER
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
 from sim.inference.fit import with_params
+from sim.inference.likelihood import load_record
 
 PERIODS = {"2020": ("2020-01", "2020-12"), "2021-2024": ("2021-01", "2024-12"), "2025-": ("2025-01", "2099-12")}
 
@@ -37,7 +39,9 @@ def predictive_check(config: RunConfig, draws: pd.DataFrame, n_draws: int = 200,
     for row in parameters.iloc[picks].itertuples(index=False):
         drawn = with_params(config, dict(zip(parameters.columns, row)))
         world = compile_world(drawn)
-        p_talks = np.where(world.status0 == Status.OUTSIDE, drawn.params.talks_at_record_start, 0.0)
+        seen = load_record(config.record, world).talks_seen[0]  # +1 on the record, -1 known out, 0 latent
+        p_talks = np.where(seen == 0, drawn.params.talks_at_record_start, (seen > 0).astype(float))
+        p_talks = np.where(world.status0 == Status.OUTSIDE, p_talks, 0.0)
         worlds.append(dataclasses.replace(world, numbers=world.numbers._replace(p_talks0=p_talks[None])))
     stack = stack_worlds(worlds)
     points = np.repeat(np.arange(n_draws), replicates)

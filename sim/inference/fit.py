@@ -22,7 +22,15 @@ import numpy as np
 from scipy import optimize
 
 from sim.config.errors import ConfigError
-from sim.config.schema import Params, RecordConfig, RunConfig, Weights, params_values, with_values
+from sim.config.schema import (
+    Params,
+    RecordConfig,
+    RunConfig,
+    Weights,
+    check_rates,
+    params_values,
+    with_values,
+)
 from sim.config.validate import MONTH, between
 from sim.engine.world import compile_world
 from sim.inference.likelihood import load_record, log_likelihood
@@ -96,14 +104,26 @@ class Problem:
 
     def log_likelihood(self, z: np.ndarray) -> float:
         values = self.values(z)
-        try:
-            config = with_params(self.config, values)
-        except ConfigError:  # outside the parameters' support, e.g. rate_sign + rate_collapse > 1
+        if not self.supported(values):
             return -1e12
         world = dataclasses.replace(self.world, numbers=_numbers(self.world.numbers, self.entries, values))
-        p_talks = config.params.talks_at_record_start
+        p_talks = values.get("talks_at_record_start", self.config.params.talks_at_record_start)
         total = float(log_likelihood(world, self.record, p_talks, self.scored).sum())
         return total if math.isfinite(total) else -1e12
+
+    def supported(self, values: dict[str, float]) -> bool:
+        """Inside the ranges the config allows, and the cross-field rule of the rates (the checks
+        `with_params` makes, without building a config at every evaluation)."""
+        for name, value in values.items():
+            low, high = _allowed(name)
+            if (low is not None and value < low) or (high is not None and value > high):
+                return False
+        params = self.config.params
+        try:
+            check_rates(values.get("rate_sign", params.rate_sign), values.get("rate_collapse", params.rate_collapse))
+        except ConfigError:
+            return False
+        return True
 
     def log_prior(self, z: np.ndarray) -> float:
         return float(-0.5 * np.sum(((z - self.prior_mean) / self.prior_sd) ** 2))

@@ -28,6 +28,7 @@ from numba import njit
 
 from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
+from sim.config.spans import spans
 from sim.core import mediator
 from sim.core.calendar import parse_month
 from sim.core.decision import Rates
@@ -56,11 +57,10 @@ def load_record(record: RecordConfig, world: World) -> Record:
         joined[_known(index, cid, "record.joined")] = parse_month(month) - world.start
     talks_seen = np.zeros((world.n_months, len(index)), dtype=np.int64)
     for key, seen in (("in_talks", 1), ("out_of_talks", -1)):
-        for cid, span in getattr(record, key).items():
-            if len(span) != 2:
-                raise ConfigError(f"record.{key}.{cid}", f"expected [first month, last month], got {span!r}")
-            first, last = (max(parse_month(m) - world.start, 0) for m in span)
-            talks_seen[first : last + 1, _known(index, cid, f"record.{key}")] = seen
+        for cid, entry in getattr(record, key).items():
+            for span in spans(entry):
+                first, last = (max(parse_month(m) - world.start, 0) for m in span)
+                talks_seen[first : last + 1, _known(index, cid, f"record.{key}")] = seen
     return Record(joined, talks_seen)
 
 

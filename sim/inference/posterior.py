@@ -11,7 +11,7 @@ sample size (Vehtari et al. 2021, Bayesian Analysis 16(2)).
 
 Evaluations run in two processes when the machine has two cores: each worker is started fresh
 (spawn: forking a process that runs numba's threads may deadlock) and receives the problem
-once, so only positions travel between them.
+once; each move sends each worker half of the walkers' positions in one message.
 """
 
 from __future__ import annotations
@@ -71,8 +71,21 @@ class Posterior:
         return pd.DataFrame(rows)
 
 
-def _log_posterior(z: np.ndarray) -> float:
-    return _PROBLEM.log_posterior(z)
+def _log_posteriors(zs: np.ndarray) -> np.ndarray:
+    return np.array([_PROBLEM.log_posterior(z) for z in zs])
+
+
+class _Split:
+    """The log-posteriors of a batch of walkers, the batch split evenly across the pool's
+    processes: one message each way per process and move, not one per walker."""
+
+    def __init__(self, pool, processes: int):
+        self.pool, self.processes = pool, processes
+
+    def __call__(self, zs: np.ndarray) -> np.ndarray:
+        if self.pool is None:
+            return _log_posteriors(zs)
+        return np.concatenate(self.pool.map(_log_posteriors, np.array_split(zs, self.processes)))
 
 
 def _set_problem(problem: Problem) -> None:
@@ -95,7 +108,7 @@ def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig) -
     pool_of = lambda: context.Pool(processes, initializer=_set_problem, initargs=(problem,))
     with pool_of() if processes > 1 else _NoPool() as pool:
         sampler = emcee.EnsembleSampler(
-            settings.walkers, len(centre), _log_posterior, moves=moves, pool=pool if processes > 1 else None
+            settings.walkers, len(centre), _Split(pool, processes), moves=moves, vectorize=True
         )
         sampler.random_state = np.random.RandomState(settings.seed).get_state()
         sampler.run_mcmc(ball, settings.steps, progress=False)

@@ -18,17 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.config.schema import KINDS, Events, RunConfig, check_config
+from sim.config.schema import KINDS, Events, RunConfig
 from sim.config.validate import MONTH, UNIT
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
-from sim.engine.simulate import simulate
-from sim.engine.world import compile_world
-from sim.inference.backtest import truncate
-from sim.inference.fit import Problem, mode, with_params
-from sim.inference.start import start_from_record
-
-REPLICATES = 4000
+from sim.inference.fit import Problem, mode
+from sim.inference.forecast import forecast_from
+from sim.inference.start import truncate
 
 
 @dataclass(frozen=True)
@@ -55,15 +51,8 @@ def forecast(config: RunConfig, events: Events, question: Question, parameters: 
     past = truncate(config.record, question.known_to)
     window = dataclasses.replace(config.scenario, start=past.start, end=past.end)
     fitted = mode(Problem(dataclasses.replace(config, scenario=window), past, parameters, prior_sd))
-    start = format_month(parse_month(question.known_to) + 1)
-    outlook = dataclasses.replace(
-        with_params(config, fitted), record=past, events=events,
-        scenario=dataclasses.replace(config.scenario, start=start, end=question.end, latent_talks=True),
-    )  # fmt: skip
-    check_config(outlook)
-    world = start_from_record(outlook, compile_world(outlook))
+    world, outcomes = forecast_from(config, events, fitted, format_month(parse_month(question.known_to) + 1), question.end)
     at_risk = _at_risk(world, question)
-    outcomes = simulate(world, replicates=REPLICATES, seed=config.seed)
     joined = (outcomes.join_month[:, at_risk] >= 0) & (outcomes.join_month[:, at_risk] < world.n_months)
     constant = 1 - (1 - _constant_hazard(config, past)) ** (world.n_months * at_risk.sum())
     return {"model": float(joined.any(axis=1).mean()), "constant": float(constant)}

@@ -18,12 +18,32 @@ import dataclasses
 
 import numpy as np
 
-from sim.config.schema import Events, RunConfig, check_config
+from sim.config.schema import Events, RecordConfig, RunConfig, check_config
+from sim.config.spans import cut_spans
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
 from sim.engine.world import World, compile_world
-from sim.inference.backtest import truncate
 from sim.inference.likelihood import load_record, talks_probability
+
+
+def truncate(record: RecordConfig, end: str) -> RecordConfig:
+    """The record as it stood at the end of `end`: what had happened, talks and offers up to then
+    (their spans cut there), the events that had started (they run on for their stated months).
+    Cut before its start, it is the one month `end`, holding the talks on the record before it."""
+    last = parse_month(end)
+    if last < parse_month(record.start):
+        record = dataclasses.replace(record, start=end)
+    joined = {c: m for c, m in record.joined.items() if parse_month(m) <= last}
+    signed = {c: m for c, m in record.signed.items() if parse_month(m) <= last}
+    talks = {c: cut for c, entry in record.in_talks.items() if (cut := cut_spans(entry, end))}
+    ended = {c: cut for c, entry in record.out_of_talks.items() if (cut := cut_spans(entry, end))}
+    events = {n: e for n, e in record.events.items() if parse_month(e.start) <= last}
+    offers = {
+        n: dataclasses.replace(o, end=min(o.end, end)) for n, o in record.offers.items() if parse_month(o.start) <= last
+    }
+    return dataclasses.replace(
+        record, end=end, joined=joined, signed=signed, in_talks=talks, out_of_talks=ended, events=events, offers=offers
+    )
 
 
 def record_world(config: RunConfig) -> World:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.config.schema import Params, RecordConfig, Weights, params_values
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ def params_yaml(base: Params, fit_: Fit, source: str) -> str:
         mark = _mark(fit_, f"weights.{key}")
         lines.append(f"  {key}: {values[f'weights.{key}']:.4g}{mark}")
     for key in Params.__dataclass_fields__:
-        if key in ("name", "weights", "era_engagement", "draws"):
+        if key in ("name", "weights", "era_engagement", "draws", "fixed"):
             continue
         lines.append(f"{key}: {values[key]:.4g}{_mark(fit_, key)}")
     eras = [k.removeprefix("era_engagement.") for k in values if k.startswith("era_engagement.")]
@@ -82,31 +84,50 @@ def backtest_section(bt) -> str:
         "## Out-of-time backtest",
         "",
         (
-            f"Fitted on the record up to {bt.train_end} only (mode, same priors), then the forward "
-            f"filter predicts each later country-month at risk, one month ahead. Events after "
+            f"Fitted on the record up to {bt.train_end} only (mode, same priors). Events after "
             f"{bt.train_end}: {events} ({_joins(bt.predictions)})."
         ),
         "",
-        "| unit | predictor | n | events | log-loss | Brier | log-loss better than constant |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in bt.scores.itertuples():
-        lines.append(
-            f"| {row.unit} | {row.predictor} | {row.n} | {row.events} | {row.log_loss:.4f} | "
-            f"{row.brier:.4f} | {row.log_loss_vs_constant:+.0%} |"
-        )
-    lines += [
+        (
+            "**Free running**, knowing only the past: one outlook from the month after "
+            f"{bt.train_end} to the record's end, with the record cut at {bt.train_end} (no later offers, "
+            "talks or dated events; shocks at the forecast events' random rates). Per year, the "
+            "accessions observed against the model's 90% predictive interval:"
+        ),
+        "",
+        "| year | observed | model mean | model 90% interval |",
+        "|---|---|---|---|",
+        *[f"| {r.year} | {r.observed} | {r.mean:.2f} | {r.q05:.0f}-{r.q95:.0f} |" for r in bt.years.itertuples()],
+        "",
+        *_score_table(bt.scores),
         "",
         (
-            "Caution: with so few events after the training window, these scores rest on very "
-            "little; the predictions condition on the test window's dated events and on its "
-            "offers known before an accession (offers announced with one are latent)."
+            "country-window: each country outside at the start, joined within the window or not. "
+            "year-count: the log predictive probability of each year's count (log-loss column: its "
+            "negative mean). country-month and country-year: **one step ahead**, a diagnostic of the "
+            "filter that knows the record to the month before and that month's dated events. With so "
+            "few events after the training window these scores rest on very little."
         ),
         "",
         "![reliability](reliability.png)",
         "",
     ]
     return "\n".join(lines)
+
+
+def _score_table(scores, era: bool = False) -> list[str]:
+    head = "| era " if era else ""
+    lines = [
+        f"{head}| unit | predictor | n | events | log-loss | Brier | log-loss better than constant |",
+        "|---" * (8 if era else 7) + "|",
+    ]
+    for row in scores.itertuples():
+        brier = "" if np.isnan(row.brier) else f"{row.brier:.4f}"
+        lines.append(
+            (f"| {row.era} " if era else "") + f"| {row.unit} | {row.predictor} | {row.n} | {row.events} | "
+            f"{row.log_loss:.4f} | {brier} | {row.log_loss_vs_constant:+.0%} |"
+        )
+    return lines
 
 
 def posterior_section(post, wide) -> str:
@@ -159,20 +180,14 @@ def era_section(table) -> str:
     lines = [
         "## Leave one era out",
         "",
-        ("Fitted on the other eras (the left-out months are marginalised, not observed), scored on "
-        "the era left out with one-month-ahead predictions; baselines fitted on the same months."),
+        ("Fitted on the other eras (the left-out months are marginalised, not observed). Scored on "
+         "the era left out, free running from its first month knowing only the record before it "
+         "(country-window, year-count), and one step ahead (country-month, country-year); baselines "
+         "fitted on the same months."),
         "",
-        "| era | unit | predictor | n | events | log-loss | Brier | log-loss better than constant |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for row in table.itertuples():
-        lines.append(
-            f"| {row.era} | {row.unit} | {row.predictor} | {row.n} | {row.events} | "
-            f"{row.log_loss:.4f} | {row.brier:.4f} | {row.log_loss_vs_constant:+.0%} |"
-        )
+        *_score_table(table, era=True),
+    ]  # fmt: skip
     return "\n".join([*lines, ""])
-
-
 
 
 def questions_section(table) -> str:

@@ -199,7 +199,7 @@ def plot_reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
     ax.plot([0, top], [0, top], color="grey", lw=0.8)
     ax.set_xlabel("predicted monthly probability of joining")
     ax.set_ylabel("observed share that joined")
-    ax.set_title("Reliability, out of time")
+    ax.set_title("Reliability out of time, one step ahead")
     ax.legend(frameon=False)
     return fig
 

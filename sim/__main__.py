@@ -2,7 +2,7 @@
 
 compose (Hydra) -> validate (sim.config.schema) -> run (sim.runner) -> write tables and plots into the
 Hydra output folder -> print the summary. Bad input prints one line and exits with code 2,
-leaving no output folder behind.
+leaving no output folder behind; so does Ctrl-C (or SIGTERM), with code 130 (143).
 """
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ import numba
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from sim.cli import bad_input_exits, config_or_exit, run_checked
+from sim.cli import (
+    bad_input_exits,
+    config_or_exit,
+    discard_unfinished_jobs,
+    interrupted_exits,
+    run_checked,
+)
 from sim.output import store
+from sim.progress import Watch, stoppable, stopped_quietly
 from sim.runner import execute, format_spread, format_summary, write_outputs
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
@@ -25,6 +32,11 @@ logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at I
 
 @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
 def main(cfg: DictConfig) -> None:
+    with stoppable():  # from here Ctrl-C asks the work to stop at its next step
+        _run(cfg)
+
+
+def _run(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     config = config_or_exit(cfg)
@@ -36,8 +48,8 @@ def main(cfg: DictConfig) -> None:
     if hc.mode.name == "MULTIRUN" and "BasicLauncher" not in str(hc.launcher.get("_target_")):
         numba.set_num_threads(1)  # a parallel launcher already runs one job per core
     started = time.perf_counter()
-    with bad_input_exits(out_dir, config.debug):
-        result = execute(config)
+    with interrupted_exits(out_dir), Watch(config.progress) as watch, bad_input_exits(out_dir, config.debug):
+        result = execute(config, watch)  # stopped here, nothing is written: no folder that looks like a result
     write_outputs(result, out_dir, overrides)
     print(
         f"{job}{config.scenario.name} [{' '.join(overrides) or 'defaults'}]: {config.replicates} "
@@ -51,4 +63,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    run_checked(main)
+    with stopped_quietly(discard_unfinished_jobs):
+        run_checked(main)

@@ -17,7 +17,7 @@ import yaml
 from hydra.core.hydra_config import HydraConfig
 
 from sim.api import config_from_dict, plain_config
-from sim.cli import EXIT_BAD_INPUT, run_checked
+from sim.cli import EXIT_BAD_INPUT, interrupted_exits, run_checked
 from sim.config.errors import ConfigError
 from sim.config.schema import Events, Params, RunConfig
 from sim.config.sources import CONF
@@ -39,6 +39,7 @@ from sim.output.calibration import (
 )
 from sim.output.plots import plot_posterior, plot_predictive_check, plot_profiles, plot_reliability
 from sim.output.store import atomic_write
+from sim.progress import Watch, stoppable, stopped_quietly
 
 PROMOTED = CONF / "params" / "calibrated.yaml"
 DRAWS = "posterior_draws.parquet"
@@ -100,17 +101,23 @@ def _calibrate(cfg) -> None:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
-    result = fit(problem)
-    post = sample(problem, result.estimate, sampler)
-    shorter = dataclasses.replace(sampler, steps=sampler.steps // 3, burn=sampler.burn // 3)  # a check, not the answer
-    wide = sample(Problem(config, record, settings.parameters, 2 * settings.prior_sd), result.estimate, shorter)
-    bt = _backtest(config, forecast_events, settings)
-    eras = _era_backtest(config, forecast_events, settings)
-    check = predictive_check(config, post.draws)
+    with stoppable(), interrupted_exits(out), Watch(config.progress) as watch:  # Ctrl-C: nothing written
+        result = fit(problem, watch)
+        post = sample(problem, result.estimate, sampler, watch)
+        shorter = dataclasses.replace(sampler, steps=sampler.steps // 3, burn=sampler.burn // 3)  # a check, not the answer
+        wide = sample(Problem(config, record, settings.parameters, 2 * settings.prior_sd), result.estimate, shorter, watch)
+        watch("checks", 0, 4)
+        bt = _backtest(config, forecast_events, settings)
+        watch("checks", 1, 4)
+        eras = _era_backtest(config, forecast_events, settings)
+        watch("checks", 2, 4)
+        check = predictive_check(config, post.draws)
+        watch("checks", 3, 4)
+        crowds = score_questions(config, forecast_events, questions, settings.parameters, settings.prior_sd)
+        watch("checks", 4, 4)
     atomic_write(out / "predictive_check.csv", lambda p: check.drop(columns="counts").to_csv(p, index=False))
     figure = plot_predictive_check(check)
     atomic_write(out / "predictive_check.png", lambda p: figure.savefig(p, dpi=130, format="png"))
-    crowds = score_questions(config, forecast_events, questions, settings.parameters, settings.prior_sd)
     atomic_write(out / "questions.csv", lambda p: crowds.to_csv(p, index=False))
     text = params_yaml(config.params, result, f"record {record.name}")
     atomic_write(out / "calibrated.yaml", lambda p: p.write_text(text))
@@ -147,7 +154,8 @@ def main() -> None:
             sys.exit(EXIT_BAD_INPUT)
         print(f"installed {Path(promoted[0]) / 'calibrated.yaml'} as {target.relative_to(CONF.parent)} (params=calibrated)")
         return
-    run_checked(hydra.main(config_path="../conf", config_name="calibrate", version_base="1.3")(_calibrate), "calibrate", validate=False)
+    with stopped_quietly():
+        run_checked(hydra.main(config_path="../conf", config_name="calibrate", version_base="1.3")(_calibrate), "calibrate", validate=False)
 
 
 if __name__ == "__main__":

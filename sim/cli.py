@@ -26,6 +26,9 @@ from sim.api import config_from_dict, plain_config
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
 from sim.config.sources import CONF
+from sim.output.store import JOB_FILE
+from sim.progress import Interrupted
+from sim.sweep import running_sweep
 
 EXIT_BAD_INPUT = 2
 ALLOWED_TARGETS = {
@@ -139,6 +142,21 @@ def bad_input_exits(out_dir: Path, debug: bool = False):
         sys.exit(EXIT_BAD_INPUT)
 
 
+@contextmanager
+def interrupted_exits(out_dir: Path):
+    """Inside: work stopped by Ctrl-C or SIGTERM (sim.progress) removes the folder Hydra made
+    for it, prints one line and exits with 130 (143)."""
+    try:
+        yield
+    except Interrupted as stop:
+        multirun = HydraConfig.get().mode.name == "MULTIRUN"
+        discard(out_dir, not multirun)
+        kept = "; finished jobs are kept, and a rerun resumes" if multirun else ""
+        job = f"job {HydraConfig.get().job.num} " if multirun else ""
+        print(f"{job}interrupted: nothing written{kept}", file=sys.stderr)
+        sys.exit(stop.exit_code)
+
+
 def run_checked(main: Callable[[], None], config_name: str = "config", validate: bool = True) -> None:
     """Preflight the command line, then hand it to the Hydra app `main`."""
     try:
@@ -153,12 +171,32 @@ def run_checked(main: Callable[[], None], config_name: str = "config", validate:
 
 def discard(out_dir: Path, single_run: bool) -> None:
     """Remove the folder Hydra made for a run that never started (only Hydra's own files)."""
-    if out_dir.is_dir() and {p.name for p in out_dir.iterdir()} <= {".hydra", "__main__.log", "sensitivity.log"}:
-        shutil.rmtree(out_dir)
+    try:
+        hydras_only = out_dir.is_dir() and all(p.name == ".hydra" or p.suffix == ".log" for p in out_dir.iterdir())
+    except FileNotFoundError:  # removed meanwhile (a stopped sweep's worker cleaning up its own)
+        return
+    if hydras_only:
+        shutil.rmtree(out_dir, ignore_errors=True)
         if single_run:  # outputs/DATE/TIME: drop the empty date folder too
             parent = out_dir.parent
             if parent.is_dir() and not any(parent.iterdir()):
                 parent.rmdir()
+
+
+def discard_unfinished_jobs() -> str:
+    """After a sweep was stopped: remove its job folders that hold no finished job (only Hydra's
+    files: a rerun redoes them, as after SIGKILL), and the sweep folder if no job finished.
+    Says what was kept."""
+    sweep = running_sweep()
+    if sweep is None or not sweep.is_dir():
+        return ""
+    for folder in [p for p in sweep.iterdir() if p.is_dir() and not (p / JOB_FILE).is_file()]:
+        discard(folder, single_run=False)
+    finished = [p for p in sweep.iterdir() if (p / JOB_FILE).is_file()]
+    if not finished and {p.name for p in sweep.iterdir()} <= {"multirun.yaml"}:
+        shutil.rmtree(sweep, ignore_errors=True)
+        return "nothing written"
+    return f"{len(finished)} finished jobs kept in {sweep}; a rerun resumes"
 
 
 def _variants(overrides: list[str]) -> list[list[str]]:

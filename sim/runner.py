@@ -12,7 +12,7 @@ from sim.analysis.tables import NEW_MEMBERS, Tables, tabulate
 from sim.config.schema import RunConfig
 from sim.engine.design import group_size, input_design
 from sim.engine.outcomes import Outcomes
-from sim.engine.simulate import simulate_explained
+from sim.engine.simulate import Watch, simulate_explained
 from sim.engine.world import World, compile_world
 from sim.inference.start import start_from_record
 from sim.output import store
@@ -41,13 +41,14 @@ class RunResult:
         return self.tables.members
 
 
-def execute(config: RunConfig) -> RunResult:
-    """Simulate `config` (drawing its uncertain inputs, if any) and tabulate the result."""
+def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
+    """Simulate `config` (drawing its uncertain inputs, if any) and tabulate the result. `watch`
+    is told of each drawn world and each chunk of replicates (sim.progress)."""
     world = start_from_record(config, compile_world(config))
-    designs, points = input_design(config, world, prepare=start_from_record)  # each draw from its own start
+    designs, points = input_design(config, world, prepare=start_from_record, watch=watch)  # each draw from its own start
     outcomes, sums = simulate_explained(
         designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
-        points=points, explain=config.explain, chunk=config.chunk,
+        points=points, explain=config.explain, chunk=config.chunk, watch=watch,
     )  # fmt: skip
     tables = tabulate(
         outcomes, world, sums=sums, why_countries=config.plot_countries,

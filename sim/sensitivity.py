@@ -12,11 +12,12 @@ import matplotlib.pyplot as plt
 from hydra.core.hydra_config import HydraConfig
 
 from sim.analysis.sensitivity import Study, check, conditions, run_study, summary_text
-from sim.cli import bad_input_exits, config_or_exit, run_checked
+from sim.cli import bad_input_exits, config_or_exit, interrupted_exits, run_checked
 from sim.config.schema import RunConfig
 from sim.engine.world import compile_world
 from sim.output import store
 from sim.output.plots import plot_indices, plot_sensitivity_heatmap
+from sim.progress import Watch, stoppable, stopped_quietly
 
 
 def write_study(study: Study, config: RunConfig, folder: Path) -> list[Path]:
@@ -54,15 +55,17 @@ def main() -> None:
 
     @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
     def _run(cfg) -> None:
-        config = config_or_exit(cfg, check)
-        out = Path(HydraConfig.get().runtime.output_dir)
-        with bad_input_exits(out, config.debug):
-            study = run_study(config)
+        with stoppable():
+            config = config_or_exit(cfg, check)
+            out = Path(HydraConfig.get().runtime.output_dir)
+            with interrupted_exits(out), Watch(config.progress) as watch, bad_input_exits(out, config.debug):
+                study = run_study(config, watch)
         write_study(study, config, out)
         print(summary_text(study, config.sensitivity))
         print(f"results in {out}")
 
-    run_checked(_run)
+    with stopped_quietly():
+        run_checked(_run)
     sys.exit(0)
 
 

@@ -19,9 +19,20 @@ from sim.output.store import find_jobs
 
 EXIT_FAILED = 1
 
+_RUNNING: list[Path] = []  # the folder of the multirun under way in this process, if any
+
+
+def running_sweep() -> Path | None:
+    """The folder of the multirun under way in this process (for cleaning up after Ctrl-C)."""
+    return _RUNNING[0] if _RUNNING else None
+
+
 class CompareSweep(Callback):
     def __init__(self, baseline: str | None = None):
         self.baseline = baseline
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        _RUNNING[:] = [Path(config.hydra.sweep.dir)]
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         folder = Path(config.hydra.sweep.dir)

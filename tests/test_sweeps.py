@@ -91,21 +91,27 @@ def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
+def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_path, stop):
     args = [*SWEEP, "plots=true", "hydra/launcher=basic"]
     killed = tmp_path / "killed"
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", *args, f"hydra.sweep.dir={killed}", "--multirun"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while len(list(killed.glob("*/job.json"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    os.killpg(process.pid, stop)  # SIGINT to the group, as Ctrl-C in a terminal
+    stderr = process.communicate()[1]
     done_before = {p.parent.name for p in killed.glob("*/job.json")}
     assert 3 <= len(done_before) < 10, "the sweep should have been killed midway"
     assert not (killed / "comparison.csv").exists()
+    if stop == signal.SIGINT:  # one line, no traceback, and no job folder that holds no job
+        assert process.returncode == 130 and "Traceback" not in stderr, stderr
+        last = stderr.strip().splitlines()[-1]  # from the job that was running, or between jobs
+        assert "interrupted: " in last and last.endswith("a rerun resumes"), stderr
+        assert {p.name for p in killed.iterdir() if p.is_dir()} == done_before
 
     rerun = cli(*args, f"hydra.sweep.dir={killed}", "--multirun")
     assert rerun.returncode == 0, rerun.stderr
@@ -120,3 +126,35 @@ def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_pat
     for job in range(10):
         a, b = (find_jobs([d / str(job)])[0].outcomes.join_month for d in (killed, whole))
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_two_sweeps_into_one_folder_both_finish_and_write_each_job_once(tmp_path):
+    args = ["replicates=2000", "seed=1,2,3", "plots=false", "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}", "--multirun"]
+    both = [subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
+    for process in both:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0 and "Traceback" not in err, err[-2000:]
+    assert sorted(p.parent.name for p in tmp_path.glob("*/job.json")) == ["0", "1", "2"]
+    assert not list(tmp_path.rglob(".*.partial-*")) and (tmp_path / "comparison.csv").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_long_run_stopped_says_one_line_and_leaves_no_folder(tmp_path, stop, code):
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "replicates=2000000", f"hydra.run.dir={out}"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (out / ".hydra").is_dir() and time.monotonic() < deadline:  # the run has started
+        time.sleep(0.05)
+    time.sleep(3)
+    os.killpg(process.pid, stop)
+    stopped = time.monotonic()
+    _, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - stopped < 10
+    assert process.returncode == code and stderr == "interrupted: nothing written\n", stderr[-2000:]
+    assert not out.exists()

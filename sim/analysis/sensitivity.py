@@ -28,7 +28,8 @@ import pandas as pd
 
 from sim.analysis.tables import NEW_MEMBERS
 from sim.config.errors import ConfigError
-from sim.config.schema import RunConfig, Sensitivity, with_values
+from sim.config.schema import RunConfig, with_values
+from sim.config.sensitivity import Sensitivity
 from sim.config.uncertainty import uncertain_inputs
 from sim.core.decision import Status
 from sim.engine.design import stack_worlds
@@ -102,7 +103,7 @@ def check(config: RunConfig) -> None:
         raise ConfigError("sensitivity.goal.output", f"unknown country id {spec.goal.output!r}")
 
 
-def run_study(config: RunConfig) -> Study:
+def run_study(config: RunConfig, watch=None) -> Study:
     """Sample, evaluate every sample with the ensemble kernel, and analyse with SALib. A study
     varies its factors around fixed values: with `params=posterior`, the posterior mode."""
     from SALib.analyze import morris as morris_analyze
@@ -121,7 +122,7 @@ def run_study(config: RunConfig) -> Study:
         samples = morris_sample.sample(prob, spec.samples, num_levels=spec.levels, seed=spec.seed)
     world = compile_world(config)
     countries = _output_countries(config, world)
-    values = evaluate(config, samples, countries)
+    values = evaluate(config, samples, countries, watch)
     outputs = [world.names[i] for i in countries] + [NEW_MEMBERS]
     rows = []
     for j, output in enumerate(outputs):
@@ -150,9 +151,10 @@ def run_study(config: RunConfig) -> Study:
     return Study(prob["names"], outputs, samples, values, indices, time.perf_counter() - started)
 
 
-def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int]) -> np.ndarray:
+def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int], watch=None) -> np.ndarray:
     """(n, len(countries) + 1): for each sample, each country's probability of being a member
-    at the horizon and the mean number of new members, over `replicates` replicates."""
+    at the horizon and the mean number of new members, over `replicates` replicates.
+    `watch("samples", done, total)` is told as samples are compiled and run."""
     spec = config.sensitivity
     reps = spec.replicates
     per_call = max(ROWS_PER_CALL // reps, 1)
@@ -166,6 +168,8 @@ def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int]) -> np
                 origin = f"sensitivity.parameters.{name} = {value:.6g}, from [{factor.low}, {factor.high}]"
                 drawn = with_values(drawn, dict.fromkeys(factor.keys, value), origin)
             worlds.append(compile_world(drawn))
+            if watch is not None:
+                watch("samples", first + len(worlds) - 1, len(samples))
         stack = start_from_record(config, stack_worlds(worlds))  # at the base values' filter
         points = np.repeat(np.arange(len(batch)), reps)
         replicates = np.tile(np.arange(reps), len(batch))
@@ -176,6 +180,8 @@ def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int]) -> np
         at_start = ((stack.status0 == Status.MEMBER) & stack.counted).sum()
         out[first : first + len(batch), :-1] = member[:, :, countries].mean(axis=1)
         out[first : first + len(batch), -1] = member[:, :, stack.counted].sum(axis=2).mean(axis=1) - at_start
+        if watch is not None:
+            watch("samples", first + len(batch), len(samples))
     return out
 
 

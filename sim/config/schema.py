@@ -15,6 +15,7 @@ from typing import Any
 from sim.config.dated import Dated
 from sim.config.draws import check_draws
 from sim.config.errors import ConfigError
+from sim.config.sensitivity import Sensitivity
 from sim.config.spans import check_spans
 from sim.config.validate import DATED, MONTH, UNIT, between, build, one_of, with_value
 from sim.core.calendar import format_month, parse_month
@@ -26,7 +27,6 @@ STRATEGIES = ("none", "priority", "persuadable", "scripted", "courting")
 OFFER_KNOWN = ("before", "with_accession")
 STAGES = ("announced", "signed")  # how far an accession got: the record keeps both months
 ENGINES = ("ensemble", "mesa")
-SENSITIVITY_METHODS = ("sobol", "morris")
 SHIFT = between(-1.0, 1.0)
 DATED_UNIT = {**UNIT, **DATED}
 
@@ -186,42 +186,6 @@ class Params:
 
 
 @dataclass(frozen=True)
-class Factor:
-    """A sensitivity parameter: a uniform range, applied to every key in `keys` at once."""
-
-    keys: list[str]
-    low: float
-    high: float
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Goal:
-    """What a "what would it take" question asks of an output: p_joined_by_horizon >= at_least."""
-
-    output: str
-    at_least: float = field(metadata=UNIT)
-
-
-@dataclass(frozen=True)
-class Sensitivity:
-    """A global sensitivity study (sim.sensitivity): which parameters, how many samples."""
-
-    name: str
-    method: str = field(metadata=one_of(*SENSITIVITY_METHODS))
-    samples: int = field(metadata=between(2, 1_000_000))  # Sobol base N (a power of 2); Morris trajectories
-    replicates: int = field(metadata=between(1, 1_000_000))  # per sample
-    parameters: dict[str, Factor]
-    paired: bool = True  # every sample runs the same replicate streams (common random numbers)
-    dummy: bool = True  # add a parameter that changes nothing: its indices show the noise floor
-    levels: int = field(default=4, metadata=between(2, 100))  # Morris grid
-    resamples: int = field(default=1000, metadata=between(10, 100_000))  # bootstrap
-    seed: int = field(default=0, metadata=between(0, 2**32 - 1))  # sampling (replicates use the run's)
-    outputs: list[str] = field(default_factory=list)  # country ids; empty: all outside at the start
-    goal: Goal | None = None
-
-
-@dataclass(frozen=True)
 class RecordConfig:
     """What was observed, month by month, to `end`: the month each country joined (announced) and
     signed, the spans of talks on the record, the dated events and the mediator's offers. A run
@@ -260,6 +224,7 @@ class RunConfig:
     signing_lag: int = field(default=1, metadata=between(0, 120))  # months from announcement to signing (count_stage: signed)
     resume: bool = True  # skip a job whose folder holds results of the same config
     debug: bool = False
+    progress: bool = True  # a progress bar on stderr, when it is a terminal
     sensitivity: Sensitivity | None = None  # read by python -m sim.sensitivity only
     record: RecordConfig | None = None  # what was observed: the statuses at the start come from it
 

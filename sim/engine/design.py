@@ -48,12 +48,13 @@ def _first_difference(a: World, b: World) -> str | None:
     return None
 
 
-def input_design(config, world: World, prepare=None) -> tuple[World, np.ndarray]:
+def input_design(config, world: World, prepare=None, watch=None) -> tuple[World, np.ndarray]:
     """The worlds a run's replicates see, and each replicate's design point: one world when
     every input is a number; with uncertain inputs or posterior draws of the parameters
     (`params.draws`), one drawn world per group of `replicates_per_draw` replicates
     (sim.config.uncertainty, sim.config.draws). `prepare(config, world)`, if given, finishes
-    each drawn world from its own config (e.g. where its outlook starts)."""
+    each drawn world from its own config (e.g. where its outlook starts); `watch("draws", done,
+    total)`, if given, is told after each."""
     inputs = uncertain_inputs(config)
     posterior = load_draws(config.params.draws) if config.params.draws else None
     if not inputs and posterior is None:
@@ -69,6 +70,8 @@ def input_design(config, world: World, prepare=None) -> tuple[World, np.ndarray]
         drawn = with_values(config, changed, f"draw {g} of the uncertain inputs")
         compiled = compile_world(drawn)
         worlds.append(prepare(drawn, compiled) if prepare else compiled)
+        if watch is not None:
+            watch("draws", g + 1, groups)
     return stack_worlds(worlds), np.arange(config.replicates, dtype=np.int64) // group
 
 

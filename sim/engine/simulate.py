@@ -7,6 +7,8 @@ from the same keyed streams, so they give the same outcome for the same seed and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from sim.config.schema import ENGINES
@@ -15,6 +17,7 @@ from sim.engine.model import AccordModel
 from sim.engine.outcomes import ContributionSums, Outcomes
 from sim.engine.world import World
 
+Watch = Callable[[str, int, int], None]  # told (what, done, total) after each step of long work
 CHUNK = 16384  # replicates per kernel call: ~5 MB of streams and outcomes for 32 countries
 
 
@@ -32,10 +35,12 @@ def simulate(
 
 def simulate_explained(
     world: World, *, replicates: int, seed: int, engine: str = "ensemble",
-    chunk: int = CHUNK, points: np.ndarray | None = None, explain: bool = True,
+    chunk: int = CHUNK, points: np.ndarray | None = None, explain: bool = True, watch: Watch | None = None,
 ) -> tuple[Outcomes, ContributionSums | None]:  # fmt: skip
     """`simulate`, and the sums of the utility contributions that explain it. The explanation
-    always comes from the kernel: the Mesa engine follows the same paths replicate by replicate."""
+    always comes from the kernel: the Mesa engine follows the same paths replicate by replicate.
+    `watch("replicates", done, total)` is told after each chunk (where a run shows progress and
+    stops when asked)."""
     points = np.zeros(replicates, dtype=np.int64) if points is None else np.asarray(points)
     if engine not in ENGINES:
         raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
@@ -45,20 +50,25 @@ def simulate_explained(
         if engine == "ensemble" or explain:
             outcome, part = run_ensemble(world, points[rows], rows, seed, explain)
             sums = part if sums is None else sums + part
-        if engine == "mesa":
-            outcome = run_mesa(world, rows, seed, points[rows])
+        if engine == "mesa":  # slow: tell the watch after each replicate
+            tell = None if watch is None else (lambda j, s=s: watch("replicates", s + j + 1, replicates))
+            outcome = run_mesa(world, rows, seed, points[rows], tell)
         outcomes.fill(s, outcome)
+        if watch is not None:
+            watch("replicates", rows[-1] + 1, replicates)
     return outcomes, sums
 
 
 def run_mesa(
-    world: World, replicates, seed: int, points: np.ndarray | None = None
+    world: World, replicates, seed: int, points: np.ndarray | None = None, done: Callable[[int], None] | None = None
 ) -> Outcomes:
-    """One Mesa model per replicate, each run to the horizon."""
+    """One Mesa model per replicate, each run to the horizon; `done(j)` after the j-th."""
     parts = []
     for j, replicate in enumerate(replicates):
         point = 0 if points is None else int(points[j])
         model = AccordModel(world.point(point), rng=seed, replicate=int(replicate), collect=False)
         model.run_model()
         parts.append(model.outcome())
+        if done is not None:
+            done(j)
     return Outcomes.concat(parts)

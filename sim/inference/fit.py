@@ -205,7 +205,8 @@ def mode(problem: Problem) -> dict[str, float]:
     return problem.values(_maximise(problem, problem.prior_mean.copy(), fixed=None))
 
 
-def fit(problem: Problem) -> Fit:
+def fit(problem: Problem, watch=None) -> Fit:
+    """The mode, and each parameter's profile (`watch("profiles", done, total)` after each)."""
     mode = _maximise(problem, problem.prior_mean.copy(), fixed=None)
     top = problem.log_posterior(mode)
     profiles, low, high, identified = {}, {}, {}, {}
@@ -224,6 +225,8 @@ def fit(problem: Problem) -> Fit:
         low[name] = from_free(name, _crossing(grid[centre::-1], post[centre::-1], cut))
         high[name] = from_free(name, _crossing(grid[centre:], post[centre:], cut))
         identified[name] = bool(lik.max() - lik.min() >= FLAT)
+        if watch is not None:
+            watch("profiles", j + 1, len(problem.names))
     return Fit(
         list(problem.names),
         problem.values(mode),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -93,8 +94,14 @@ def _set_problem(problem: Problem) -> None:
     _PROBLEM = problem
 
 
-def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig) -> Posterior:
-    """Sample the posterior of `problem` from walkers around `start` (the mode, natural scale)."""
+def _start_worker(problem: Problem) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _set_problem(problem)
+
+
+def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig, watch=None) -> Posterior:
+    """Sample the posterior of `problem` from walkers around `start` (the mode, natural scale);
+    `watch("posterior steps", done, total)` is told every 100 steps."""
     _set_problem(problem)
     rng = np.random.default_rng(settings.seed)
     centre = np.array([to_free(n, start[n]) for n in problem.names])
@@ -105,13 +112,15 @@ def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig) -
     began = time.perf_counter()
     processes = min(os.cpu_count() or 1, 2)
     context = multiprocessing.get_context("spawn")
-    pool_of = lambda: context.Pool(processes, initializer=_set_problem, initargs=(problem,))
+    pool_of = lambda: context.Pool(processes, initializer=_start_worker, initargs=(problem,))
     with pool_of() if processes > 1 else _NoPool() as pool:
         sampler = emcee.EnsembleSampler(
             settings.walkers, len(centre), _Split(pool, processes), moves=moves, vectorize=True
         )
         sampler.random_state = np.random.RandomState(settings.seed).get_state()
-        sampler.run_mcmc(ball, settings.steps, progress=False)
+        for step, _ in enumerate(sampler.sample(ball, iterations=settings.steps), start=1):
+            if watch is not None and (step % 100 == 0 or step == settings.steps):
+                watch("posterior steps", step, settings.steps)
     seconds = time.perf_counter() - began
     chain = sampler.get_chain(discard=settings.burn)  # (steps, walkers, parameters), free scale
     natural = np.vectorize(lambda j, z: from_free(problem.names[j], z))(

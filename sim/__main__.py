@@ -23,6 +23,7 @@ from sim.cli import (
     interrupted_exits,
     run_checked,
 )
+from sim.launcher import ready
 from sim.output import store
 from sim.progress import Watch, stoppable, stopped_quietly
 from sim.runner import execute, format_spread, format_summary, write_outputs
@@ -45,12 +46,15 @@ def _run(cfg: DictConfig) -> None:
     if config.resume and store.finished(out_dir, config):
         print(f"{job}skipped: {out_dir} holds the results of this config (resume=false reruns it)")
         return
-    if hc.mode.name == "MULTIRUN" and "BasicLauncher" not in str(hc.launcher.get("_target_")):
-        numba.set_num_threads(1)  # a parallel launcher already runs one job per core
+    in_process = ("BasicLauncher", "BatchLauncher")  # the others run one job per core: one thread each
+    if hc.mode.name == "MULTIRUN" and not any(name in str(hc.launcher.get("_target_")) for name in in_process):
+        numba.set_num_threads(1)
     started = time.perf_counter()
-    with interrupted_exits(out_dir), Watch(config.progress) as watch, bad_input_exits(out_dir, config.debug):
-        result = execute(config, watch)  # stopped here, nothing is written: no folder that looks like a result
-    write_outputs(result, out_dir, overrides)
+    result = ready(out_dir)  # computed with the sweep's other points by the batch launcher
+    if result is None:
+        with interrupted_exits(out_dir), Watch(config.progress) as watch, bad_input_exits(out_dir, config.debug):
+            result = execute(config, watch)  # stopped here, nothing is written: no folder that looks like a result
+    write_outputs(result, out_dir, overrides, plots=config.plots and (not job or config.sweep_plots), sweep=bool(job))
     print(
         f"{job}{config.scenario.name} [{' '.join(overrides) or 'defaults'}]: {config.replicates} "
         f"replicates, seed {config.seed}, engine {config.engine}, "
@@ -63,5 +67,5 @@ def _run(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    with stopped_quietly(discard_unfinished_jobs):
+    with stopped_quietly(discard_unfinished_jobs), stoppable():  # Ctrl-C between a sweep's jobs too: a flag
         run_checked(main)

@@ -41,9 +41,13 @@ def config_from_dict(data: dict, overrides: list[str], runtime) -> RunConfig:
 
 
 def _hold_overridden(config: RunConfig, overrides: list[str]) -> RunConfig:
-    """A parameter set on the command line keeps its value under posterior draws: it joins
-    `params.fixed`, so `params.weights.peer=1` means 1 in every draw, not the draws' values."""
-    keys = {o.key_or_group for o in OverridesParser.create().parse_overrides(overrides)}
+    return hold(config, [o.key_or_group for o in OverridesParser.create().parse_overrides(overrides)])
+
+
+def hold(config: RunConfig, keys: Sequence[str]) -> RunConfig:
+    """A parameter set by hand (on the command line, the page, an evaluator's point) keeps its
+    value under posterior draws: it joins `params.fixed`, so `params.weights.peer=1` means 1 in
+    every draw, not the draws' values. `keys` are dotted config keys; others are ignored."""
     held = {k.removeprefix("params.") for k in keys if k.startswith("params.")} & set(params_values(config.params))
     if held <= set(config.params.fixed):
         return config

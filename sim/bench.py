@@ -6,8 +6,10 @@ first call (which loads or compiles the numba kernel; that time is reported apar
 `--repeats`. Peak memory is the maximum resident set size of `python -m sim` running the whole
 pipeline (simulate, tabulate, write tables, figures and outcomes) for `--memory-replicates`
 replicates (a million by default), as the operating system reports it.
-The sweep figure is the wall time of `python -m sim ... --multirun` over an 8 x 8 grid
-(engagement x peer weight) of 2,000-replicate jobs with the default local launcher, plots included.
+The sweep figures are the wall time of `python -m sim ... --multirun` over an 8 x 8 grid
+(engagement x peer weight) of 2,000-replicate jobs: with the default batch launcher (the
+comparison's figure, not every job's), and, measured in the same run for the ratio, as sweeps
+ran before it (the local launcher, one process per job, every job's figures).
 """
 
 from __future__ import annotations
@@ -52,14 +54,14 @@ def peak_memory_mib(overrides: list[str], replicates: int) -> float:
     return int(done.stdout.split()[-1]) / 1024  # Linux reports KiB
 
 
-def sweep_seconds(points: tuple[int, int], replicates: int, folder: Path) -> float:
-    """Wall time of a multirun of points[0] x points[1] jobs with the default (local) launcher."""
+def sweep_seconds(points: tuple[int, int], replicates: int, folder: Path, *extra: str) -> float:
+    """Wall time of a multirun of points[0] x points[1] jobs (default: the batch launcher)."""
     engagement = ",".join(f"{v:g}" for v in np.linspace(0, 1, points[0]))
     peer = ",".join(f"{v:g}" for v in np.linspace(0.3, 1.0, points[1]))
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "sim", f"replicates={replicates}", f"mediator.engagement={engagement}",
-         f"params.weights.peer={peer}", f"hydra.sweep.dir={folder}", "--multirun"],
+         f"params.weights.peer={peer}", f"hydra.sweep.dir={folder}", *extra, "--multirun"],
         check=True, capture_output=True,
     )  # fmt: skip
     return time.perf_counter() - start
@@ -70,9 +72,9 @@ def _memory(overrides: list[str], replicates: int) -> float:
         return peak_memory_mib([*overrides, f"hydra.run.dir={folder}/run"], replicates)
 
 
-def _timed_sweep() -> float:
+def _timed_sweep(*extra: str) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as folder:
-        return sweep_seconds((8, 8), 2000, Path(folder) / "sweep")
+        return sweep_seconds((8, 8), 2000, Path(folder) / "sweep", *extra)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> dict:
         "memory_replicates": args.memory_replicates,
         "peak_memory_mib": round(_memory(args.overrides, args.memory_replicates), 1),
         "sweep_64_jobs_x_2000_replicates_s": None if args.no_sweep else round(_timed_sweep(), 1),
+        "sweep_64_jobs_one_process_each_with_figures_s": None if args.no_sweep else round(
+            _timed_sweep("hydra/launcher=local", "sweep_plots=true"), 1),  # how sweeps ran before the batch launcher
         "python": platform.python_version(),
         "machine": platform.machine(),
     }

@@ -34,6 +34,7 @@ EXIT_BAD_INPUT = 2
 ALLOWED_TARGETS = {
     "hydra.callbacks": {"sim.sweep.CompareSweep"},
     "hydra.launcher": {
+        "hydra_plugins.accord_sim.batch_launcher.BatchLauncher",
         "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
         "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
         "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",

@@ -23,7 +23,10 @@ from tqdm import tqdm
 _stop: list[int] = []  # the signal that asked to stop, if any
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):
+    """A stop asked for by a signal. A BaseException, like KeyboardInterrupt, so that Hydra's
+    handlers of ordinary errors let it through to the command's own one-line message."""
+
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
         self.exit_code = 128 + signum  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
@@ -69,8 +72,8 @@ class Watch:
         if bar is None:
             bar = self.bars[label] = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True)
         bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
+        if done >= total:  # the next work of this label gets a new bar
+            self.bars.pop(label).close()
 
     def __enter__(self) -> Self:
         return self
@@ -84,11 +87,16 @@ class Watch:
 @contextmanager
 def stopped_quietly(clean_up: Callable[[], str] | None = None):
     """Around a whole command: a Ctrl-C that arrives where no work is watched (Hydra starting, a
-    parallel launcher waiting for its workers, a second Ctrl-C) ends it with one line, no
-    traceback, after `clean_up()` (which says what it kept)."""
+    parallel launcher waiting for its workers, a second Ctrl-C), or a stop no job handled (the
+    batch launcher's), ends it with one line, no traceback, after `clean_up()` (which says what
+    it kept)."""
     try:
         yield
-    except KeyboardInterrupt:
+    except SystemExit as done:  # a job that stopped said so itself (in a parallel launcher's worker)
+        if done.code in (128 + signal.SIGINT, 128 + signal.SIGTERM) and clean_up is not None:
+            clean_up()
+        raise
+    except (KeyboardInterrupt, Interrupted) as stop:
         kept = clean_up() if clean_up is not None else ""
         print(f"interrupted{': ' + kept if kept else ''}", file=sys.stderr)
-        sys.exit(128 + signal.SIGINT)
+        sys.exit(stop.exit_code if isinstance(stop, Interrupted) else 128 + signal.SIGINT)

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from sim.analysis.tables import NEW_MEMBERS, Tables, tabulate
 from sim.config.schema import RunConfig
-from sim.engine.design import group_size, input_design
+from sim.engine.design import group_size, input_design, same_shape, stack_worlds
+from sim.engine.kernel import run_ensemble_parts
 from sim.engine.outcomes import Outcomes
 from sim.engine.simulate import Watch, simulate_explained
 from sim.engine.world import World, compile_world
@@ -19,6 +21,7 @@ from sim.output import store
 from sim.output.plots import plot_contributions, plot_join_probability, plot_members
 
 CONTRIBUTION_PANELS = 8  # countries in contributions.png (why.csv lists plot_countries)
+ROWS_PER_CALL = 1 << 18  # rows of a batched kernel call (execute_many): bounded memory
 
 
 @dataclass(frozen=True)
@@ -44,12 +47,23 @@ class RunResult:
 def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
     """Simulate `config` (drawing its uncertain inputs, if any) and tabulate the result. `watch`
     is told of each drawn world and each chunk of replicates (sim.progress)."""
-    world = start_from_record(config, compile_world(config))
-    designs, points = input_design(config, world, prepare=start_from_record, watch=watch)  # each draw from its own start
+    world, designs, points = design(config, watch)
     outcomes, sums = simulate_explained(
         designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
         points=points, explain=config.explain, chunk=config.chunk, watch=watch,
     )  # fmt: skip
+    return _result(config, world, designs, outcomes, sums)
+
+
+def design(config: RunConfig, watch: Watch | None = None) -> tuple[World, World, np.ndarray]:
+    """The run's world, the worlds its replicates see (posterior draws, uncertain inputs; each
+    draw from its own start) and each replicate's design point."""
+    world = start_from_record(config, compile_world(config))
+    designs, points = input_design(config, world, prepare=start_from_record, watch=watch)
+    return world, designs, points
+
+
+def _result(config: RunConfig, world: World, designs: World, outcomes: Outcomes, sums) -> RunResult:
     tables = tabulate(
         outcomes, world, sums=sums, why_countries=config.plot_countries,
         draw_groups=group_size(config) if designs.size > 1 else None,
@@ -58,13 +72,70 @@ def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
     return RunResult(config, world, outcomes, tables)
 
 
-def write_outputs(result: RunResult, folder: Path, overrides: list[str] = ()) -> list[Path]:
-    """Write the tables, figures (unless `plots=false`) and the job record into `folder`, which
-    appears with all of them or not at all; job.json, written last, marks the job done."""
-    return store.publish(Path(folder), lambda partial: _write(result, partial, list(overrides)))
+def execute_many(configs: list[RunConfig], watch: Watch | None = None) -> list[RunResult]:
+    """`execute` for each config, at kernel speed: configs whose worlds share a shape (and a
+    seed, replicate count and engine) run as design points of one stack, many per kernel call,
+    each with its own explanation sums; the results are those of `execute`, byte for byte."""
+    prepared = []
+    for i, config in enumerate(configs):
+        prepared.append(design(config, watch))
+        if watch is not None:
+            watch("points", i + 1, len(configs))
+    results: list[RunResult | None] = [None] * len(configs)
+    for batch in batches(configs, [d for _, d, _ in prepared]):
+        if configs[batch[0]].engine != "ensemble":
+            for i in batch:
+                results[i] = execute(configs[i])
+            continue
+        outcomes, sums = run_stacked([prepared[i][1:] for i in batch], configs[batch[0]], len(batch))
+        first = 0
+        for k, i in enumerate(batch):
+            n = configs[i].replicates
+            part = Outcomes(*(a[first : first + n] for a in (outcomes.talks_month, outcomes.join_month, outcomes.exit_month)))
+            results[i] = _result(configs[i], prepared[i][0], prepared[i][1], part, sums[k] if sums else None)
+            first += n
+        if watch is not None:
+            watch("runs", sum(r is not None for r in results), len(configs))
+    return results
 
 
-def _write(result: RunResult, folder: Path, overrides: list[str]) -> list[Path]:
+def batches(configs: list[RunConfig], designs: list[World]) -> list[list[int]]:
+    """Indices of configs that can share kernel calls, in order: the same world shape, seed,
+    replicate count, engine and explanation, at most ROWS_PER_CALL rows a batch."""
+    groups: list[list[int]] = []
+    for i, (config, world) in enumerate(zip(configs, designs)):
+        for group in groups:
+            first = configs[group[0]]
+            same = (first.seed, first.replicates, first.engine, first.explain) == (config.seed, config.replicates, config.engine, config.explain)
+            if same and (len(group) + 1) * config.replicates <= ROWS_PER_CALL and same_shape(designs[group[0]], world):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def run_stacked(designs: list[tuple[World, np.ndarray]], config: RunConfig, parts: int):
+    """One kernel call for `parts` runs of `config`'s seed and replicate count: their design
+    worlds stacked, each run's replicates 0..n-1 (the streams `execute` gives them)."""
+    stack = stack_worlds([worlds for worlds, _ in designs])
+    offsets = np.cumsum([0] + [worlds.size for worlds, _ in designs])
+    points = np.concatenate([p + offsets[k] for k, (_, p) in enumerate(designs)])
+    replicates = np.tile(np.arange(config.replicates), parts)
+    return run_ensemble_parts(stack, points, replicates, config.seed, parts, explain=config.explain)
+
+
+def write_outputs(
+    result: RunResult, folder: Path, overrides: list[str] = (), plots: bool | None = None, sweep: bool = False
+) -> list[Path]:
+    """Write the tables, figures (if `plots`, by default the config's `plots`) and the job record
+    into `folder`, which appears with all of them or not at all; job.json, written last, marks
+    the job done. A `sweep`'s job writes under a lock (sim.output.store.publish)."""
+    plots = result.config.plots if plots is None else plots
+    return store.publish(Path(folder), lambda partial: _write(result, partial, list(overrides), plots), lock=sweep)
+
+
+def _write(result: RunResult, folder: Path, overrides: list[str], plots: bool) -> list[Path]:
     t, name = result.tables, result.config.scenario.name
     written = [
         store.atomic_write(folder / "joining_probabilities.csv", lambda p: t.joining_probabilities.to_csv(p, index=False)),
@@ -75,7 +146,7 @@ def _write(result: RunResult, folder: Path, overrides: list[str]) -> list[Path]:
     for filename, table in optional.items():
         if table is not None:
             written.append(store.atomic_write(folder / filename, lambda p, x=table: x.to_csv(p, index=False)))
-    if result.config.plots:
+    if plots:
         figures = {
             "joining_probability.png": plot_join_probability(
                 t.joining_probabilities,

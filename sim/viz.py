@@ -21,7 +21,7 @@ from mesa.visualization import make_plot_component
 from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
-from sim.api import compose_config
+from sim.api import compose_config, hold
 from sim.config.schema import RunConfig, with_values
 from sim.config.sources import ROOT
 from sim.engine.model import AccordModel
@@ -70,9 +70,8 @@ def configure(settings: dict) -> RunConfig:
         **{f"events.dated.{e}.enabled": settings["dated_events"] and ev.enabled for e, ev in cfg.events.dated.items()},
     }
     configured = with_values(cfg, changes, origin="the page's controls")
-    moved = {k.removeprefix("params.") for k in changes if k.startswith("params.") and _value(configured, k) != _value(cfg, k)}
-    held = dataclasses.replace(configured.params, fixed=sorted(set(cfg.params.fixed) | moved))  # a moved slider holds in every draw
-    return dataclasses.replace(configured, params=held)
+    moved = [k for k in changes if k.startswith("params.") and _value(configured, k) != _value(cfg, k)]
+    return hold(configured, moved)  # a moved slider holds in every posterior draw
 
 
 def _value(cfg: RunConfig, key: str):

@@ -81,19 +81,19 @@ SWEEP = ["replicates=3000", "mediator.engagement=0.0,0.25,0.5,0.75,1.0", "seed=9
 @pytest.mark.slow
 def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
     tables = {}
-    for launcher in ("basic", "joblib"):
+    for launcher in ("basic", "joblib", "batch"):  # batch: every point in one process, many per kernel call
         folder = tmp_path / launcher
         done = cli(*SWEEP, "plots=false", f"hydra/launcher={launcher}", f"hydra.sweep.dir={folder}", "--multirun")
         assert done.returncode == 0, done.stderr
         tables[launcher] = result_tables(folder)
     assert len(tables["basic"]) == 10 * 7 + 1  # every job's six tables (spread: the posterior's) and outcomes; the comparison
-    assert tables["basic"] == tables["joblib"]
+    assert tables["basic"] == tables["joblib"] == tables["batch"]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
 def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_path, stop):
-    args = [*SWEEP, "plots=true", "hydra/launcher=basic"]
+    args = [*SWEEP, "plots=true", "sweep_plots=true", "hydra/launcher=basic"]  # figures: jobs slow enough to stop midway
     killed = tmp_path / "killed"
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", *args, f"hydra.sweep.dir={killed}", "--multirun"],
@@ -134,7 +134,7 @@ def test_two_sweeps_into_one_folder_both_finish_and_write_each_job_once(tmp_path
     both = [subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
     for process in both:
-        out, err = process.communicate(timeout=300)
+        _, err = process.communicate(timeout=300)
         assert process.returncode == 0 and "Traceback" not in err, err[-2000:]
     assert sorted(p.parent.name for p in tmp_path.glob("*/job.json")) == ["0", "1", "2"]
     assert not list(tmp_path.rglob(".*.partial-*")) and (tmp_path / "comparison.csv").is_file()

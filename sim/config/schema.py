@@ -219,6 +219,7 @@ class RunConfig:
     chunk: int = field(default=16384, metadata=between(1, 10_000_000))  # replicates per kernel call; results do not depend on it
     plot_countries: int = field(default=10, metadata=between(1, 100))
     plots: bool = True
+    sweep_plots: bool = False  # in a multirun, each job's figures too (the comparison's are always drawn)
     count_kinds: list[str] = field(default_factory=lambda: list(KINDS))  # kinds of accession counted as new members
     count_stage: str = field(default="announced", metadata=one_of(*STAGES))  # the stage counted as joining
     signing_lag: int = field(default=1, metadata=between(0, 120))  # months from announcement to signing (count_stage: signed)

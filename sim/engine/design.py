@@ -38,6 +38,11 @@ def stack_worlds(worlds: list[World]) -> World:
     return dataclasses.replace(first, numbers=numbers)
 
 
+def same_shape(a: World, b: World) -> bool:
+    """True when `a` and `b` may be design points of one stack."""
+    return _first_difference(a, b) is None
+
+
 def _first_difference(a: World, b: World) -> str | None:
     for f in LABELS:
         if getattr(a, f) != getattr(b, f):

@@ -39,6 +39,26 @@ def run_ensemble(
     return Outcomes(*out), sums
 
 
+def run_ensemble_parts(
+    world: World, points: np.ndarray, replicates: np.ndarray, seed: int, parts: int, explain: bool = False
+) -> tuple[Outcomes, list[ContributionSums] | None]:
+    """`run_ensemble` over rows that fall in `parts` equal consecutive parts (the points of a
+    sweep, one after the other), with each part's explanation sums apart: every block of rows
+    lies in one part, and fixed-point sums are exact in any order, so a part's sums are those
+    of running it alone."""
+    if len(replicates) % parts:
+        raise ValueError(f"{len(replicates)} rows do not split into {parts} equal parts")
+    per_part = max(BLOCKS // parts, 1)  # blocks per part: threads still share the work
+    rows = stream_rows(world, points, replicates, seed)
+    recorders = new_recorders(world, len(replicates), explain=explain, blocks=parts * per_part)
+    out = _run(world.shared, world.numbers, rows, recorders)
+    sums = None
+    if explain:
+        sums = [ContributionSums(*(a[p * per_part : (p + 1) * per_part].sum(axis=0) for a in recorders[:3]))
+                for p in range(parts)]  # fmt: skip
+    return Outcomes(*out), sums
+
+
 def stream_rows(world: World, points: np.ndarray, replicates: np.ndarray, seed: int) -> Rows:
     key = streams.stream_key(seed)
     reps = np.ascontiguousarray(replicates, dtype=np.int64)
@@ -49,11 +69,11 @@ def stream_rows(world: World, points: np.ndarray, replicates: np.ndarray, seed: 
 
 
 def new_recorders(
-    world: World, n_rows: int, *, explain: bool = False, trace: bool = False
+    world: World, n_rows: int, *, explain: bool = False, trace: bool = False, blocks: int | None = None
 ) -> Recorders:
-    """Room for what a kernel call records: explanation sums and a trace of each row's month
-    inputs, each empty unless asked for."""
-    n_blocks = max(min(BLOCKS, n_rows), 1)
+    """Room for what a kernel call records: explanation sums (per block of rows: `blocks`, or up
+    to BLOCKS) and a trace of each row's month inputs, each empty unless asked for."""
+    n_blocks = blocks if blocks is not None else max(min(BLOCKS, n_rows), 1)
     shape = (world.n_months, len(world.ids)) if explain else (0, 0)
     traced = (n_rows, world.n_months, len(world.ids)) if trace else (0, 0, 0)
     return fixed(Recorders(

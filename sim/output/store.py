@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from filelock import FileLock
 import pyarrow.parquet as pq
+from filelock import FileLock
 
 from sim.config.schema import RunConfig
 from sim.config.uncertainty import Uncertain
@@ -34,7 +34,7 @@ from sim.engine.outcomes import Outcomes
 JOB_FILE = "job.json"
 OUTCOMES_FILE = "outcomes.parquet"
 PACKAGES = ("accord-sim", "mesa", "numpy", "numba", "scipy", "SALib", "hydra-core", "omegaconf", "pandas", "pyarrow")
-_IGNORED = ("debug", "plot_countries", "plots", "resume", "sensitivity", "chunk", "progress")  # do not change a run's results
+_IGNORED = ("debug", "plot_countries", "plots", "sweep_plots", "resume", "sensitivity", "chunk", "progress")  # do not change a run's results
 
 
 @dataclass(frozen=True)
@@ -153,15 +153,18 @@ def find_jobs(paths: list[Path]) -> list[StoredJob]:
     return [read_job(f) for f in folders]
 
 
-def publish(folder: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
+def publish(folder: Path, write: Callable[[Path], list[Path]], lock: bool = False) -> list[Path]:
     """Make a result folder appear whole or not at all: `write` fills a hidden sibling folder,
     which is then renamed to `folder`. Files already in `folder` that `write` did not produce
-    (Hydra's .hydra and log) move along; leftovers of a killed earlier attempt are removed. A
-    lock beside the folder keeps a second process (another sweep into the same folder) from
-    taking the first one's half-written files for leftovers."""
+    (Hydra's .hydra and log) move along; leftovers of a killed earlier attempt are removed. With
+    `lock` (a sweep's job, whose folder sits in the sweep's), a lock file beside the folder keeps
+    a second process (another sweep into the same folder) from taking the first one's
+    half-written files for leftovers."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(folder.parent / f".{folder.name}.lock"):  # two sweeps into one folder: one job writes at a time
+    if not lock:
+        return _publish(folder, write)
+    with FileLock(folder.parent / f".{folder.name}.lock"):  # a sweep's job: one writer at a time
         return _publish(folder, write)
 
 

@@ -29,7 +29,7 @@ from sim.api import compose_config, hold
 from sim.config.schema import RunConfig, with_values
 from sim.engine.outcomes import BEFORE, Outcomes
 from sim.engine.world import World
-from sim.runner import batches, design, execute, run_stacked
+from sim.runner import design, simulate_many
 
 
 class Evaluator:
@@ -56,18 +56,8 @@ class Evaluator:
         configs = [dataclasses.replace(c, explain=False) for c in configs]
         prepared = [design(c) for c in configs]
         results: list[dict | None] = [None] * len(configs)
-        for batch in batches(configs, [d for _, d, _ in prepared]):
-            if configs[batch[0]].engine != "ensemble":
-                for i in batch:
-                    results[i] = self._outputs(execute(configs[i]).outcomes, prepared[i][0])
-                continue
-            outcomes, _ = run_stacked([prepared[i][1:] for i in batch], configs[batch[0]], len(batch))
-            first = 0
-            for i in batch:
-                n = configs[i].replicates
-                part = Outcomes(*(a[first : first + n] for a in (outcomes.talks_month, outcomes.join_month, outcomes.exit_month)))
-                results[i] = self._outputs(part, prepared[i][0])
-                first += n
+        for i, outcomes, _ in simulate_many(configs, prepared):
+            results[i] = self._outputs(outcomes, prepared[i][0])
         return results
 
     def _outputs(self, outcomes: Outcomes, world: World) -> dict[str, float]:

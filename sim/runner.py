@@ -82,21 +82,31 @@ def execute_many(configs: list[RunConfig], watch: Watch | None = None) -> list[R
         if watch is not None:
             watch("points", i + 1, len(configs))
     results: list[RunResult | None] = [None] * len(configs)
-    for batch in batches(configs, [d for _, d, _ in prepared]):
-        if configs[batch[0]].engine != "ensemble":
-            for i in batch:
-                results[i] = execute(configs[i])
-            continue
-        outcomes, sums = run_stacked([prepared[i][1:] for i in batch], configs[batch[0]], len(batch))
-        first = 0
-        for k, i in enumerate(batch):
-            n = configs[i].replicates
-            part = Outcomes(*(a[first : first + n] for a in (outcomes.talks_month, outcomes.join_month, outcomes.exit_month)))
-            results[i] = _result(configs[i], prepared[i][0], prepared[i][1], part, sums[k] if sums else None)
-            first += n
+    for i, outcomes, sums in simulate_many(configs, prepared):
+        results[i] = _result(configs[i], prepared[i][0], prepared[i][1], outcomes, sums)
         if watch is not None:
             watch("runs", sum(r is not None for r in results), len(configs))
     return results
+
+
+def simulate_many(configs: list[RunConfig], prepared: list[tuple[World, World, np.ndarray]]):
+    """For each config, with its `design`: (index, outcomes, explanation sums), the configs that
+    can share kernel calls (`batches`) sharing them; other engines one config at a time."""
+    for batch in batches(configs, [d for _, d, _ in prepared]):
+        config = configs[batch[0]]
+        if config.engine != "ensemble":
+            for i in batch:
+                _, designs, points = prepared[i]
+                yield i, *simulate_explained(
+                    designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
+                    points=points, explain=config.explain, chunk=config.chunk,
+                )  # fmt: skip
+            continue
+        outcomes, sums = run_stacked([prepared[i][1:] for i in batch], config, len(batch))
+        n = config.replicates  # the same in a batch
+        for k, i in enumerate(batch):
+            part = Outcomes(*(a[k * n : (k + 1) * n] for a in (outcomes.talks_month, outcomes.join_month, outcomes.exit_month)))
+            yield i, part, sums[k] if sums else None
 
 
 def batches(configs: list[RunConfig], designs: list[World]) -> list[list[int]]:

@@ -8,6 +8,7 @@ leaving no output folder behind; so does Ctrl-C (or SIGTERM), with code 130 (143
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from sim.cli import (
     interrupted_exits,
     run_checked,
 )
-from sim.launcher import ready
+from sim.compose import POINTS_ENV
+from sim.launcher import ready, run_points
 from sim.output import store
 from sim.progress import Watch, stoppable, stopped_quietly
 from sim.runner import execute, format_spread, format_summary, write_outputs
@@ -38,9 +40,13 @@ def main(cfg: DictConfig) -> None:
 
 
 def _run(cfg: DictConfig) -> None:
+    if os.environ.get(POINTS_ENV):  # a cluster job carrying several points of a sweep
+        with bad_input_exits(Path(HydraConfig.get().runtime.output_dir), cfg.get("debug") is True):
+            return run_points(cfg, Path(os.environ[POINTS_ENV]))
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
-    config = config_or_exit(cfg)
+    result = ready(out_dir)  # computed, from a validated config, with the sweep's other points by the batch launcher
+    config = result.config if result is not None else config_or_exit(cfg)
     overrides = list(hc.overrides.task)
     job = f"job {hc.job.num} " if hc.mode.name == "MULTIRUN" else ""
     if config.resume and store.finished(out_dir, config):
@@ -50,7 +56,6 @@ def _run(cfg: DictConfig) -> None:
     if hc.mode.name == "MULTIRUN" and not any(name in str(hc.launcher.get("_target_")) for name in in_process):
         numba.set_num_threads(1)
     started = time.perf_counter()
-    result = ready(out_dir)  # computed with the sweep's other points by the batch launcher
     if result is None:
         with interrupted_exits(out_dir), Watch(config.progress) as watch, bad_input_exits(out_dir, config.debug):
             result = execute(config, watch)  # stopped here, nothing is written: no folder that looks like a result

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from omegaconf import OmegaConf, open_dict
+from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.errors import ConfigError
@@ -62,6 +62,11 @@ def run(
     return execute(config if config is not None else compose_config(overrides, config_name))
 
 
+def _plain(cfg, key: str):
+    node = cfg._get_node(key)
+    return OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node) else cfg[key]
+
+
 def warm_up() -> None:
     """Compile and cache the numba code once (at install), so that first runs are fast."""
     result = run(["replicates=4"])
@@ -70,10 +75,7 @@ def warm_up() -> None:
 
 def plain_config(cfg) -> dict:
     """The composed config as plain data, without Hydra's own node."""
-    cfg = cfg.copy()
-    with open_dict(cfg):
-        cfg.pop("hydra", None)
-    try:
-        return OmegaConf.to_container(cfg, resolve=True)
+    try:  # node by node, not a copy without `hydra`: copying a composed config costs 0.1 s
+        return {key: _plain(cfg, key) for key in cfg if key != "hydra"}
     except OmegaConfBaseException as err:
         raise ConfigError(getattr(err, "full_key", "") or "", str(err).splitlines()[0]) from None

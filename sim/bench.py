@@ -8,8 +8,10 @@ pipeline (simulate, tabulate, write tables, figures and outcomes) for `--memory-
 replicates (a million by default), as the operating system reports it.
 The sweep figures are the wall time of `python -m sim ... --multirun` over an 8 x 8 grid
 (engagement x peer weight) of 2,000-replicate jobs: with the default batch launcher (the
-comparison's figure, not every job's), and, measured in the same run for the ratio, as sweeps
-ran before it (the local launcher, one process per job, every job's figures).
+comparison's figure, not every job's), and, measured in the same run for the ratios, a single
+2,000-replicate run of `python -m sim` (its figures included) and the local launcher (one process
+per job). The evaluator's figure is its time per point for 64 points of 500 replicates in one
+call (sim.evaluate), after a first call.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 from sim.api import compose_config
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
+from sim.evaluate import Evaluator
 
 
 def country_steps_per_second(world, engine: str, replicates: int, repeats: int) -> float:
@@ -65,6 +68,27 @@ def sweep_seconds(points: tuple[int, int], replicates: int, folder: Path, *extra
         check=True, capture_output=True,
     )  # fmt: skip
     return time.perf_counter() - start
+
+
+def single_run_seconds(replicates: int, folder: Path) -> float:
+    """Wall time of one `python -m sim` run, figures and all, as a user starts it."""
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "sim", f"replicates={replicates}", f"hydra.run.dir={folder}"], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def evaluator_seconds_per_point(points: int, replicates: int) -> float:
+    grid = [{"mediator.engagement": float(e)} for e in np.linspace(0, 1, points)]
+    model = Evaluator([f"replicates={replicates}"])
+    model(grid[:2])  # a first call: the kernel loaded
+    start = time.perf_counter()
+    model(grid)
+    return (time.perf_counter() - start) / points
+
+
+def _single() -> float:
+    with tempfile.TemporaryDirectory(prefix="bench-single-") as folder:
+        return single_run_seconds(2000, Path(folder) / "run")
 
 
 def _memory(overrides: list[str], replicates: int) -> float:
@@ -107,9 +131,17 @@ def main(argv: list[str] | None = None) -> dict:
         "threads": numba.get_num_threads(),
         "memory_replicates": args.memory_replicates,
         "peak_memory_mib": round(_memory(args.overrides, args.memory_replicates), 1),
-        "sweep_64_jobs_x_2000_replicates_s": None if args.no_sweep else round(_timed_sweep(), 1),
-        "sweep_64_jobs_one_process_each_with_figures_s": None if args.no_sweep else round(
-            _timed_sweep("hydra/launcher=local", "sweep_plots=true"), 1),  # how sweeps ran before the batch launcher
+        "evaluator_s_per_point_64_x_500": round(evaluator_seconds_per_point(64, 500), 4),
+    }
+    if not args.no_sweep:
+        single, batch, local = _single(), _timed_sweep(), _timed_sweep("hydra/launcher=local")
+        report |= {
+            "single_run_2000_replicates_s": round(single, 1),
+            "sweep_64_jobs_x_2000_replicates_s": round(batch, 1),
+            "sweep_over_single_run": round(batch / single, 1),
+            "sweep_64_jobs_local_launcher_s": round(local, 1),  # one process per job, as sweeps ran before
+        }
+    report |= {
         "python": platform.python_version(),
         "machine": platform.machine(),
     }

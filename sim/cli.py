@@ -23,6 +23,7 @@ from hydra.errors import HydraException, MissingConfigException, OverrideParseEx
 from omegaconf import DictConfig, OmegaConf
 
 from sim.api import config_from_dict, plain_config
+from sim.compose import derive_plain
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
 from sim.config.sources import CONF
@@ -41,7 +42,10 @@ ALLOWED_TARGETS = {
         "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
         "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher",
     },
-    "hydra.sweeper": {"hydra._internal.core_plugins.basic_sweeper.BasicSweeper"},
+    "hydra.sweeper": {
+        "hydra_plugins.accord_sim.batch_sweeper.BatchSweeper",
+        "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+    },
 }
 """The registry: the only classes the Hydra settings may name (`_target_`), per section."""
 _WITH_VALUE = {"--config-dir", "-cd", "--config-name", "-cn", "--config-path", "-cp", "--package", "-p",
@@ -76,15 +80,23 @@ def preflight(argv: list[str], config_name: str = "config", validate: bool = Tru
         declared = OmegaConf.to_container(params, resolve=False) if params else {}
         swept = [f"{k}={v}" for k, v in declared.items() if k not in given]
         overrides += swept
+    first = None
     for variant in _variants(overrides):
-        cfg = _compose(variant, config_name, config_dir)
-        check_hydra_settings(cfg.hydra)
+        data = derive_plain(first, variant, first[1].hydra.runtime.choices) if first is not None else None
+        if data is None:  # compose it: the first, or a variant that differs in more than a plain value
+            cfg = _compose(variant, config_name, config_dir)
+            check_hydra_settings(cfg.hydra)
+            data, runtime = plain_config(cfg), cfg.hydra.runtime
+            first = first or (variant, cfg, data)
+        else:
+            runtime = first[1].hydra.runtime
         if validate:
             try:
-                config_from_dict(plain_config(cfg), variant, cfg.hydra.runtime)
+                config_from_dict(data, variant, runtime)
             except ConfigError as err:  # a value from the experiment's sweep, not the command line
                 sweep = (err.file or "").removeprefix("command line: ")
-                if multirun and sweep in variant and sweep not in argv:
+                from_experiment = sweep.lstrip("+~").split("=", 1)[0] not in {o.lstrip("+~").split("=", 1)[0] for o in argv}
+                if multirun and sweep in variant and from_experiment:
                     raise err.in_file(f"hydra.sweeper.params of the experiment: {sweep}") from None
                 raise
 

@@ -16,7 +16,7 @@ from sim.engine.kernel import run_ensemble_parts
 from sim.engine.outcomes import Outcomes
 from sim.engine.simulate import Watch, simulate_explained
 from sim.engine.world import World, compile_world
-from sim.inference.start import start_from_record
+from sim.inference.start import RecordStart
 from sim.output import store
 from sim.output.plots import plot_contributions, plot_join_probability, plot_members
 
@@ -58,8 +58,9 @@ def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
 def design(config: RunConfig, watch: Watch | None = None) -> tuple[World, World, np.ndarray]:
     """The run's world, the worlds its replicates see (posterior draws, uncertain inputs; each
     draw from its own start) and each replicate's design point."""
-    world = start_from_record(config, compile_world(config))
-    designs, points = input_design(config, world, prepare=start_from_record, watch=watch)
+    compiled, prepare = compile_world(config), RecordStart(config)
+    world = prepare(config, compiled)
+    designs, points = input_design(config, compiled, prepare=prepare, watch=watch)
     return world, designs, points
 
 

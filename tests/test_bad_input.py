@@ -92,6 +92,9 @@ CORPUS = [
      "roster.countries.syria.iran_threat: expected a finite number in [0.0, 1.0], got nan"),
     (["+experiment=bad"], {"experiment/bad.yaml": "# @package _global_\nmediator:\n  engagement: -2\n"},
      "mediator.engagement: expected a number in [0.0, 10.0], got -2.0"),
+    # a sweep's values, each checked before any job runs (the first composed, the others derived from it)
+    (["mediator.engagement=0,0.5,-1", "--multirun"], {}, "mediator.engagement: expected a number in [0.0, 10.0], got -1.0 (command line: mediator.engagement=-1)"),
+    (["replicates=10", "params=calibrated,nonexist", "--multirun"], {}, "params: unknown option 'nonexist' (known: calibrated, judgement, posterior)"),
 ]  # fmt: skip
 
 

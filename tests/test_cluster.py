@@ -65,6 +65,8 @@ exit $status
         assert done.returncode == 0, log[-3000:]
         assert "127.0.0.1:6379" in (home / "head.log").read_text()
         assert result_tables(folder) == basic_table
+        assert [p.name for p in (folder / ".points").iterdir()] == ["0.json"]  # the three points: one Ray job
+        assert "Ray Launcher is launching 1 jobs" in log, log[-3000:]
         left = subprocess.run(["pgrep", "-f", str(home)], capture_output=True, text=True, check=False)
         assert left.stdout.strip() == "", f"Ray processes left behind: {left.stdout}"
     finally:

@@ -107,3 +107,29 @@ def test_a_weight_moved_on_the_page_holds_in_every_posterior_draw():
     assert designs.size > 1 and (inducement == inducement[:1]).all()  # the same in every draw
     assert np.isclose(inducement, 0.2).any()  # the slider's value (countries with their own weight keep it)
     assert len(np.unique(designs.numbers.threshold)) == designs.size  # the rest are drawn
+
+
+def test_a_drawn_world_reuses_the_compiled_one_and_is_the_same_bit_for_bit():
+    """compile_like (a posterior draw: only its params' numbers computed again) equals
+    compile_world, for the outlook's world and the record's, over every fitted parameter; a
+    config that differs in more than params is compiled afresh."""
+    from sim.config.draws import load_draws
+    from sim.config.schema import with_values
+    from sim.engine.world import compile_like
+    from sim.inference.start import _past
+
+    config = compose_config([])
+    table = load_draws(config.params.draws)
+    rng = np.random.default_rng(7)
+    for base in (config, _past(config)):
+        world = compile_world(base)
+        for i in rng.choice(len(table), 8, replace=False):
+            drawn = with_values(base, {f"params.{k}": float(v) for k, v in table.iloc[i].items()})
+            fast, slow = compile_like(drawn, base, world), compile_world(drawn)
+            assert fast.shared is world.shared  # reused, not compiled again
+            for field, a, b in zip(slow.numbers._fields, fast.numbers, slow.numbers):
+                assert a.dtype == b.dtype and np.array_equal(a, b), field
+    other = with_values(config, {"mediator.engagement": 0.3, "params.threshold": 1.0})
+    world = compile_world(config)
+    again = compile_like(other, config, world)
+    assert again.shared is not world.shared and np.array_equal(again.numbers.engagement, compile_world(other).numbers.engagement)

@@ -81,13 +81,52 @@ SWEEP = ["replicates=3000", "mediator.engagement=0.0,0.25,0.5,0.75,1.0", "seed=9
 @pytest.mark.slow
 def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
     tables = {}
-    for launcher in ("basic", "joblib", "batch"):  # batch: every point in one process, many per kernel call
-        folder = tmp_path / launcher
-        done = cli(*SWEEP, "plots=false", f"hydra/launcher={launcher}", f"hydra.sweep.dir={folder}", "--multirun")
+    ways = {  # batch: every point in one process, many per kernel call; points: 4 points a job, as on a cluster
+        "basic": ["hydra/launcher=basic"], "joblib": ["hydra/launcher=joblib"], "batch": ["hydra/launcher=batch"],
+        "points": ["hydra/launcher=basic", "hydra.sweeper.points_per_job=4"],
+    }  # fmt: skip
+    for way, extra in ways.items():
+        folder = tmp_path / way
+        done = cli(*SWEEP, "plots=false", *extra, f"hydra.sweep.dir={folder}", "--multirun")
         assert done.returncode == 0, done.stderr
-        tables[launcher] = result_tables(folder)
+        tables[way] = result_tables(folder)
     assert len(tables["basic"]) == 10 * 7 + 1  # every job's six tables (spread: the posterior's) and outcomes; the comparison
-    assert tables["basic"] == tables["joblib"] == tables["batch"]
+    assert tables["basic"] == tables["joblib"] == tables["batch"] == tables["points"]
+    assert sorted(p.name for p in (tmp_path / "points" / ".points").iterdir()) == ["0.json", "4.json", "8.json"]  # three jobs
+
+
+def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes():
+    """sim.compose: siblings that differ in plain values are derived, not composed, and come out
+    as Hydra composes them (every key, the override records, the folder name); a job with a
+    config group or an addition of its own is composed."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf, open_dict
+
+    from sim.compose import JobConfigs
+    from sim.config.sources import CONF
+
+    jobs = [
+        ["replicates=2000", "mediator.engagement=0", "params.weights.peer=0.3", "+experiment=mediator_engagement"],
+        ["replicates=2000", "mediator.engagement=0.5", "params.weights.peer=0.9", "+experiment=mediator_engagement"],
+        ["replicates=2000", "mediator.engagement=1", "params.weights.peer=0.3", "+experiment=mediator_engagement"],
+        ["replicates=2000", "mediator.engagement=0.5", "params.weights.peer=0.3", "+experiment=iran_threat"],
+        ["replicates=2000", "mediator.engagement=0.25", "params=calibrated", "+experiment=mediator_engagement"],
+        ["replicates=2000", "mediator.engagement=0.75", "params=calibrated", "+experiment=mediator_engagement"],
+    ]
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        master = loader.load_configuration("config", ["hydra.sweep.dir=/tmp/x", "hydra.job.config.override_dirname.exclude_keys=[replicates]"], RunMode.MULTIRUN)
+        configs = JobConfigs(loader, master)
+        for idx, overrides in enumerate(jobs):
+            derived, composed = configs.get(overrides), loader.load_sweep_config(master, overrides)
+            assert OmegaConf.to_yaml(derived) == OmegaConf.to_yaml(composed), overrides
+            assert derived.hydra.job.override_dirname == composed.hydra.job.override_dirname != ""
+            with open_dict(composed):
+                composed.hydra.job.id = composed.hydra.job.num = idx
+            assert OmegaConf.to_yaml(configs.job(overrides, idx)) == OmegaConf.to_yaml(composed), overrides  # set in place
+    assert configs.composed == 3  # one per kind: the experiments, and params=calibrated
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ from sim.config.schema import with_values
 from sim.config.uncertainty import Uncertain, uncertain_inputs
 from sim.core import streams
 from sim.engine.inputs import Numbers
-from sim.engine.world import World, compile_world
+from sim.engine.world import World, compile_like
 
 LABELS = ("ids", "names", "regions", "inducement_types", "event_names", "kinds", "start", "n_months")
 
@@ -54,7 +54,7 @@ def _first_difference(a: World, b: World) -> str | None:
 
 
 def input_design(config, world: World, prepare=None, watch=None) -> tuple[World, np.ndarray]:
-    """The worlds a run's replicates see, and each replicate's design point: one world when
+    """The worlds a run's replicates see (`world`: compiled from `config`), and each replicate's design point: one world when
     every input is a number; with uncertain inputs or posterior draws of the parameters
     (`params.draws`), one drawn world per group of `replicates_per_draw` replicates
     (sim.config.uncertainty, sim.config.draws). `prepare(config, world)`, if given, finishes
@@ -63,7 +63,7 @@ def input_design(config, world: World, prepare=None, watch=None) -> tuple[World,
     inputs = uncertain_inputs(config)
     posterior = load_draws(config.params.draws) if config.params.draws else None
     if not inputs and posterior is None:
-        return world, np.zeros(config.replicates, dtype=np.int64)
+        return (prepare(config, world) if prepare else world), np.zeros(config.replicates, dtype=np.int64)
     group = group_size(config)
     groups = -(-config.replicates // group)
     values = draw(inputs, groups, config.seed) if inputs else np.zeros((groups, 0))
@@ -73,7 +73,7 @@ def input_design(config, world: World, prepare=None, watch=None) -> tuple[World,
     for g in range(groups):
         changed = rows[g] | dict(zip(inputs, values[g]))  # an input the config draws overrides the posterior's
         drawn = with_values(config, changed, f"draw {g} of the uncertain inputs")
-        compiled = compile_world(drawn)
+        compiled = compile_like(drawn, config, world)  # a posterior draw: only the params' numbers
         worlds.append(prepare(drawn, compiled) if prepare else compiled)
         if watch is not None:
             watch("draws", g + 1, groups)

@@ -84,7 +84,7 @@ def compile_world(cfg: RunConfig) -> World:
     countries = list(cfg.roster.countries.values())
     ids = list(cfg.roster.countries)
     index = {cid: i for i, cid in enumerate(ids)}
-    med, p, sc = cfg.mediator, cfg.params, cfg.scenario
+    med, sc = cfg.mediator, cfg.scenario
     types_ = list(med.inducements)
     start, end = parse_month(sc.start), parse_month(sc.end)
     n_months = end - start + 1
@@ -94,11 +94,6 @@ def compile_world(cfg: RunConfig) -> World:
     onset_before = (events.onset >= 0) & (events.onset < start)
     remaining0 = np.where(onset_before, np.maximum(events.onset + events.months - start, 0), 0)
     units0 = np.array([med.inducements[t].units for t in types_], dtype=np.int64)
-    ties = adjacency(
-        [c.region for c in countries],
-        [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
-        region_weight=p.region_weight,
-    )
     shared = Shared(
         status0=_statuses(cfg, start),
         period=np.searchsorted(periods, months, side="right") - 1,
@@ -119,23 +114,10 @@ def compile_world(cfg: RunConfig) -> World:
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
         "features": _by_period([[getattr(c, f) for f in FEATURES] for c in countries], periods),
-        "weights": _by_period([[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries], periods),
-        "threshold": _by_period([p.threshold if c.threshold is None else c.threshold for c in countries], periods),
-        "rate_open": p.rate_open,
-        "rate_sign": p.rate_sign,
-        "rate_collapse": p.rate_collapse,
-        "rate_exit": p.rate_exit,
-        "collapse_on_shock": p.collapse_on_shock,
-        "noise": p.noise,
-        "ties": ties,
-        "tie_totals": tie_totals(ties),
-        "leader_multiplier": p.leader_multiplier,
-        "court_rate": p.court_rate,
-        "court_persistence": p.court_persistence,
+        **_param_numbers(cfg, periods, start, n_months),
         "value": _offer_values(cfg, types_, periods),
         "units0": units0,
         "cost": [med.inducements[t].cost for t in types_],
-        "engagement": _engagement(cfg, start, n_months),
         "salience": sc.salience,
         "remaining0": remaining0,
         "p_talks0": np.zeros(len(countries)),  # no latent talks unless the start is conditioned on a record
@@ -145,7 +127,7 @@ def compile_world(cfg: RunConfig) -> World:
         "event_iran_threat": events.iran_threat,
         "event_engagement": events.engagement,
     }
-    numbers = Numbers(**{k: np.asarray(v)[None] for k, v in one.items()})
+    numbers = Numbers(**_one_point(one))
     return World(
         ids=ids,
         names=[c.name for c in countries],
@@ -164,6 +146,55 @@ def compile_world(cfg: RunConfig) -> World:
         signing_lag=cfg.signing_lag,
         unsigned=_unsigned(cfg, shared.status0),
     )
+
+
+def _one_point(values: dict) -> dict[str, np.ndarray]:
+    """Numbers' fields with the design-point axis (of length one) in front."""
+    return {k: np.asarray(v)[None] for k, v in values.items()}
+
+
+def _param_numbers(cfg: RunConfig, periods: np.ndarray, start: int, n_months: int) -> dict:
+    """The numbers that `cfg.params` enter (with the roster's and mediator's own values)."""
+    countries, p = list(cfg.roster.countries.values()), cfg.params
+    index = {cid: i for i, cid in enumerate(cfg.roster.countries)}
+    ties = adjacency(
+        [c.region for c in countries],
+        [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
+        region_weight=p.region_weight,
+    )
+    return {
+        "weights": _by_period([[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries], periods),
+        "threshold": _by_period([p.threshold if c.threshold is None else c.threshold for c in countries], periods),
+        "rate_open": p.rate_open,
+        "rate_sign": p.rate_sign,
+        "rate_collapse": p.rate_collapse,
+        "rate_exit": p.rate_exit,
+        "collapse_on_shock": p.collapse_on_shock,
+        "noise": p.noise,
+        "ties": ties,
+        "tie_totals": tie_totals(ties),
+        "leader_multiplier": p.leader_multiplier,
+        "court_rate": p.court_rate,
+        "court_persistence": p.court_persistence,
+        "engagement": _engagement(cfg, start, n_months),
+    }
+
+
+def only_params_differ(a: RunConfig, b: RunConfig) -> bool:
+    return dataclasses.replace(a, params=b.params) == b
+
+
+def compile_like(cfg: RunConfig, base: RunConfig, world: World) -> World:
+    """`compile_world(cfg)`, reusing `world` (compiled from `base`, one design point) when `cfg`
+    differs from `base` only in its params, as a posterior draw does: only the numbers the
+    params enter are computed again, by the same code, so the result is the same bit for bit
+    (tested). A run of the posterior compiles hundreds of such worlds."""
+    if world.size != 1 or not only_params_differ(cfg, base):
+        return compile_world(cfg)
+    periods = world.months[np.r_[0, np.flatnonzero(np.diff(world.shared.period)) + 1]]  # each period's first month
+    changed = _one_point(_param_numbers(cfg, periods, world.start, world.n_months))
+    numbers = world.numbers._replace(**changed, p_talks0=np.zeros_like(world.numbers.p_talks0))
+    return dataclasses.replace(world, numbers=fixed(numbers))
 
 
 def _unsigned(cfg: RunConfig, status0: list[int]) -> np.ndarray:

@@ -22,7 +22,7 @@ from sim.config.schema import Events, RecordConfig, RunConfig, check_config
 from sim.config.spans import cut_spans
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
-from sim.engine.world import World, compile_world
+from sim.engine.world import World, compile_like, compile_world, only_params_differ
 from sim.inference.likelihood import load_record, talks_probability
 
 
@@ -50,31 +50,56 @@ def record_world(config: RunConfig) -> World:
     """The world of the record's window as the calibration sees it: its months, its events (no
     random shocks, no events of the outlook) and its mediator as a courting process (its offers
     known before an accession observed, the rest integrated out)."""
+    past = _past(config)
+    check_config(past)  # the one validation every changed config goes through
+    return compile_world(past)
+
+
+def _past(config: RunConfig) -> RunConfig:
     record = config.record
     scenario = dataclasses.replace(config.scenario, start=record.start, end=record.end)
     mediator = dataclasses.replace(config.mediator, strategy="courting")
-    past = dataclasses.replace(config, scenario=scenario, mediator=mediator, events=Events(name="none"))
-    check_config(past)  # the one validation every changed config goes through
-    return compile_world(past)
+    return dataclasses.replace(config, scenario=scenario, mediator=mediator, events=Events(name="none"))
 
 
 def latent_talks(config: RunConfig, world: World) -> np.ndarray:
     """(C,) each country's probability of being in talks at `world`'s start: the filtered
     probability for countries outside, 0 for the others."""
-    past = record_world(config)
-    p_talks = talks_probability(past, load_record(config.record, past), config.params.talks_at_record_start)
-    return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
+    return RecordStart(config).latent_talks(config, world)
 
 
 def start_from_record(config: RunConfig, world: World) -> World:
     """`world` (any number of design points) starting from the talks the record leaves latent,
     when the scenario asks for it and the run starts after the record does. The record is read
     up to the month before the start: an outlook from inside the record knows only its past."""
-    record = config.record
-    if not config.scenario.latent_talks or record is None or world.start <= parse_month(record.start):
-        return world
-    if world.start - 1 < parse_month(record.end):
-        config = dataclasses.replace(config, record=truncate(record, format_month(world.start - 1)))
-    p_talks = latent_talks(config, world)
-    numbers = world.numbers._replace(p_talks0=np.broadcast_to(p_talks, world.numbers.p_talks0.shape).copy())
-    return dataclasses.replace(world, numbers=numbers)
+    return RecordStart(config)(config, world)
+
+
+class RecordStart:
+    """`start_from_record` for the many configs of one run (its posterior draws): the record's
+    world is compiled once, from the first config, and each config that differs from that one
+    only in params gets its numbers (sim.engine.world.compile_like), so a draw costs a filter,
+    not a compile."""
+
+    def __init__(self, config: RunConfig):
+        self.config = config
+        self._past: tuple[RunConfig, World] | None = None
+
+    def __call__(self, config: RunConfig, world: World) -> World:
+        record = config.record
+        if not config.scenario.latent_talks or record is None or world.start <= parse_month(record.start):
+            return world
+        p_talks = self.latent_talks(config, world)
+        numbers = world.numbers._replace(p_talks0=np.broadcast_to(p_talks, world.numbers.p_talks0.shape).copy())
+        return dataclasses.replace(world, numbers=numbers)
+
+    def latent_talks(self, config: RunConfig, world: World) -> np.ndarray:
+        if world.start - 1 < parse_month(config.record.end):
+            config = dataclasses.replace(config, record=truncate(config.record, format_month(world.start - 1)))
+        past = _past(config)
+        if self._past is None or not only_params_differ(past, self._past[0]):
+            check_config(past)  # the one validation every changed config goes through (params: checked already)
+            self._past = (past, compile_world(past))
+        world_past = compile_like(past, *self._past)
+        p_talks = talks_probability(world_past, load_record(config.record, world_past), config.params.talks_at_record_start)
+        return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)

@@ -1,0 +1,217 @@
+"""The config of each job of a sweep, composed once per kind of job.
+
+Hydra composes every job of a multirun from its YAML files, twice (the sweeper composes the
+batch to check it, the launcher composes each job to run it): about half a second a job here,
+most of it reading the roster. But the points of a sweep mostly differ in plain values
+(`mediator.engagement=0.2,0.4`), which Hydra applies after composing, one `OmegaConf.update`
+each. So this module composes the first job of each kind (the same config groups, additions
+and deletions, and the same keys set) and derives its siblings by copying that config and
+setting their values the way Hydra does, with the job's own override records. The derived
+config equals Hydra's (tested); anything else, or any error, is composed by Hydra as always.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from hydra._internal.config_loader_impl import get_overrides_dirname
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override, OverrideType
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+POINTS_ENV = "ACCORD_SIM_POINTS"  # set for a job that runs several points: the file listing them
+
+_CACHE: dict[int, JobConfigs] = {}  # one per multirun (its master config): shared by the sweeper and launcher
+
+
+def job_configs(loader, master: DictConfig) -> JobConfigs:
+    """The job configs of the multirun whose config is `master` (one cache per multirun)."""
+    if id(master) not in _CACHE:
+        _CACHE.clear()
+        _CACHE[id(master)] = JobConfigs(loader, master)
+    return _CACHE[id(master)]
+
+
+def plain_override(o: Override) -> bool:
+    """A value set after composition (`key=value`): not an addition, a deletion, a sweep, a
+    package or an override of Hydra's own config (a config group, the caller checks)."""
+    return (
+        o.type == OverrideType.CHANGE and o.package is None and not o.is_hydra_override() and not o.is_sweep_override()
+    )
+
+
+def free_of_interpolations(cfg: DictConfig) -> bool:
+    """True when no node outside Hydra's own is an interpolation: a value set in the resolved
+    data then leaves no other value stale."""
+
+    def walk(node) -> bool:
+        if node._is_interpolation():
+            return False
+        if OmegaConf.is_dict(node):
+            return all(walk(node._get_node(k)) for k in node)
+        if OmegaConf.is_list(node):
+            return all(walk(node._get_node(i)) for i in range(len(node)))
+        return True
+
+    return all(walk(cfg._get_node(k)) for k in cfg if k != "hydra")
+
+
+def derive_plain(first: tuple[list[str], DictConfig, dict], variant: list[str], groups) -> dict | None:
+    """The plain config data (sim.api.plain_config) of the overrides `variant`, derived from
+    `first` (overrides, their composed config, its plain data): a value set after composition
+    is set in the data. None when it must be composed: it differs in more than plain values
+    (a config group, an addition, Hydra's settings, another list of keys), or the config has
+    interpolations. `groups`: the config groups (Hydra's runtime choices)."""
+    overrides, cfg, data = first
+    keys = [o.split("=", 1)[0] for o in overrides]
+    if len(variant) != len(overrides) or [o.split("=", 1)[0] for o in variant] != keys:
+        return None
+    parsed = OverridesParser.create().parse_overrides([o for o, f in zip(variant, overrides) if o != f])
+    if any(not plain_override(o) or o.key_or_group in groups for o in parsed) or not free_of_interpolations(cfg):
+        return None
+    data = copy.deepcopy(data)
+    for o in parsed:
+        *path, last = o.key_or_group.split(".")
+        node = data
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or last not in node:
+            return None
+        node[last] = o.value()
+    return data
+
+
+class JobConfigs:
+    def __init__(self, loader, master: DictConfig):
+        self.loader, self.master = loader, master
+        self.parser = OverridesParser.create(config_loader=loader)
+        self.templates: dict[tuple, DictConfig] = {}  # the first composed config of each kind
+        self.working: dict[tuple, DictConfig] = {}  # each kind's config that `job` sets in place
+        self.composed = 0  # configs Hydra composed (the rest were derived)
+
+    def check(self, overrides: Sequence[str]) -> None:
+        """Compose the job if it is the first of its kind (a sibling sets the same keys, which its
+        kind's config has, to values of its own: nothing Hydra could refuse)."""
+        if self._kind(overrides)[2] not in self.templates:
+            self.get(overrides)
+
+    def get(self, overrides: Sequence[str]) -> DictConfig:
+        """The config of the job with these overrides: Hydra's `load_sweep_config`, or derived."""
+        parsed, plain, kind = self._kind(overrides)
+        template = self.templates.get(kind)
+        if template is not None:
+            try:
+                return self._derive(template, parsed, plain)
+            except Exception:  # noqa: BLE001, S110 - whatever fails here, Hydra's composition reports
+                pass
+        cfg = self.loader.load_sweep_config(self.master, list(overrides))
+        self.composed += 1
+        self.templates.setdefault(kind, cfg)
+        return copy.deepcopy(cfg)
+
+    def _kind(self, overrides: Sequence[str]) -> tuple[list[Override], list[Override], tuple]:
+        """The parsed overrides, the plain ones, and the job's kind: its other overrides and the
+        keys its plain ones set."""
+        parsed = self.parser.parse_overrides(list(overrides))
+        plain = [o for o in parsed if self._plain(o)]
+        kind = (tuple(o.input_line for o in parsed if not self._plain(o)), tuple(o.key_or_group for o in plain))
+        return parsed, plain, kind
+
+    def _plain(self, o: Override) -> bool:
+        """A value set after composition, not a config group."""
+        return plain_override(o) and not self.loader.repository.group_exists(o.key_or_group)
+
+    def job(self, overrides: Sequence[str], idx: int) -> DictConfig:
+        """The config of job `idx` for running it now: one config per kind, set in place for each
+        job in turn (Hydra's run_job copies what it keeps), so a job costs no copy here. Valid
+        until the next call for a job of the same kind."""
+        parsed, plain, kind = self._kind(overrides)
+        cfg = self.working.get(kind)
+        try:
+            cfg = self._set(cfg, parsed, plain) if cfg is not None else None
+        except Exception:  # noqa: BLE001 - composed below, where Hydra reports what is wrong
+            cfg = None
+        if cfg is None:
+            cfg = self.working[kind] = self.get(overrides)
+        with open_dict(cfg):
+            cfg.hydra.job.id = cfg.hydra.job.num = idx
+        return cfg
+
+    def _derive(self, template: DictConfig, parsed: list[Override], plain: list[Override]) -> DictConfig:
+        return self._set(copy.deepcopy(template), parsed, plain)
+
+    def _set(self, cfg: DictConfig, parsed: list[Override], plain: list[Override]) -> DictConfig:
+        """`cfg`, of the job's kind, with the job's values and override records, in place."""
+        OmegaConf.set_readonly(cfg.hydra, False)  # as composed (Hydra marks it read-only when a job runs)
+        for o in plain:
+            OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True)  # as Hydra applies a config override
+        task = [o for o in parsed if not o.is_hydra_override()]
+        cfg.hydra.overrides.task = [o.input_line for o in task]
+        cfg.hydra.job.override_dirname = get_overrides_dirname(
+            overrides=task,
+            kv_sep=cfg.hydra.job.config.override_dirname.kv_sep,
+            item_sep=cfg.hydra.job.config.override_dirname.item_sep,
+            exclude_keys=cfg.hydra.job.config.override_dirname.exclude_keys,
+        )
+        OmegaConf.copy_cache(from_config=self.master, to_config=cfg)
+        return cfg
+
+
+class BatchSweeper(BasicSweeper):
+    """Hydra's basic sweeper (the same grid, batches and `params`), checking each batch with
+    the configs above, which the `batch` launcher then runs without composing them again.
+
+    With a launcher that sends jobs elsewhere (Ray, Slurm), `points_per_job` points of one kind
+    become one job, which runs them together (sim.launcher.run_points) and writes each point's
+    folder as its own job would: a cluster sweep gets the batch's speed on every worker."""
+
+    def __init__(self, max_batch_size: int | None, params: dict[str, str] | None = None, points_per_job: int | None = None) -> None:
+        # Not BasicSweeper.__init__: Hydra's plugin scan executes its module again, and the
+        # `super(BasicSweeper, self)` there then names a class this one does not derive from.
+        self.overrides, self.batch_index = None, 0
+        self.max_batch_size, self.params = max_batch_size, params or {}
+        self.hydra_context = self.config = self.launcher = None
+        self.points_per_job, self.points_seen = points_per_job, 0
+
+    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
+        configs = job_configs(self.hydra_context.config_loader, self.config)
+        for overrides in batch:
+            if not any(o.startswith(f"++hydra.job.env_set.{POINTS_ENV}=") for o in overrides):  # its points: checked
+                configs.check(overrides)
+
+    def get_job_batch(self) -> Sequence[Sequence[str]]:
+        batch = [list(o) for o in BasicSweeper.get_job_batch(self)]
+        first, self.points_seen = self.points_seen, self.points_seen + len(batch)
+        size = self._points_per_job()
+        if size <= 1:
+            return batch
+        self.validate_batch_is_legal(batch)
+        configs = job_configs(self.hydra_context.config_loader, self.config)
+        groups: list[list[tuple[int, list[str]]]] = []
+        for num, overrides in enumerate(batch, start=first):
+            kind = configs._kind(overrides)[2]
+            if groups and len(groups[-1]) < size and configs._kind(groups[-1][0][1])[2] == kind:
+                groups[-1].append((num, overrides))
+            else:
+                groups.append([(num, overrides)])
+        folder = Path(str(self.config.hydra.sweep.dir)) / ".points"
+        folder.mkdir(parents=True, exist_ok=True)
+        jobs = []
+        for group in groups:
+            path = folder / f"{group[0][0]}.json"
+            path.write_text(json.dumps(group))
+            jobs.append([*group[0][1], f"hydra.sweep.subdir={group[0][0]}", f"++hydra.job.env_set.{POINTS_ENV}='{path}'"])
+        return jobs
+
+    def _points_per_job(self) -> int:
+        """`points_per_job`, or by default 8 with a launcher that sends jobs elsewhere (Ray,
+        submitit) and 1 with the others (batch runs the whole batch itself; local and basic
+        run one job per process here)."""
+        if self.points_per_job is not None:
+            return int(self.points_per_job)
+        target = str(self.config.hydra.launcher.get("_target_", ""))
+        return 8 if any(name in target for name in ("RayLauncher", "submitit")) else 1

@@ -43,3 +43,4 @@ class Sensitivity:
     seed: int = field(default=0, metadata=between(0, 2**32 - 1))  # sampling (replicates use the run's)
     outputs: list[str] = field(default_factory=list)  # country ids; empty: all outside at the start
     goal: Goal | None = None
+    min_density: float = field(default=0.8, metadata=UNIT)  # sim.discover: the box reported is at least this dense

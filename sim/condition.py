@@ -1,0 +1,86 @@
+"""Conditional outcomes of a run: "if Saudi Arabia joins by 2027-12, who follows within 12 months?"
+
+    python -m sim.condition --if "saudi_arabia joins by 2027-12" --run RUN_DIR [--within 12]
+    python -m sim.condition --if "at least 2 new members by 2028-12" [OVERRIDES ...]
+
+With `--run`, the stored outcomes of that run (its outcomes.parquet) are read and nothing is
+simulated; otherwise the scenario the overrides give (e.g. `+experiment=NAME replicates=20000`)
+is run first. Writes condition.csv, condition.png and condition.md into `--out` (default: the
+run's folder, or outputs/condition/DATE/TIME). The grammar is in sim/analysis/condition.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.analysis.condition import Setting, advice, conditional_table
+from sim.api import compose_config
+from sim.cli import EXIT_BAD_INPUT, preflight
+from sim.config.errors import ConfigError
+from sim.core.calendar import parse_month
+from sim.output.answers import condition_paragraph, plot_condition, write_answer
+from sim.output.store import JOB_FILE, read_job
+from sim.runner import execute, write_outputs
+
+
+def setting_of_record(record: dict) -> Setting:
+    """What a stored job's outcomes are read against, from its job.json."""
+    config = record["config"]
+    countries = config["roster"]["countries"]
+    start, end = parse_month(config["scenario"]["start"]), parse_month(config["scenario"]["end"])
+    counted = np.array([c["kind"] in config["count_kinds"] for c in countries.values()])
+    return Setting(list(countries), [c["name"] for c in countries.values()], start, end - start + 1, counted)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.condition", description=__doc__.split("\n")[0])
+    parser.add_argument("--if", dest="condition", required=True, help="e.g. 'saudi_arabia joins by 2027-12'")
+    parser.add_argument("--run", type=Path, help="a run's folder (its stored outcomes); default: run the overrides")
+    parser.add_argument("--within", type=int, default=12, help="months after the condition for 'follows' (default 12)")
+    parser.add_argument("--out", type=Path, help="where to write (default: the run's folder)")
+    parser.add_argument("overrides", nargs="*", help="config overrides when no --run is given")
+    args = parser.parse_args(argv)
+    try:
+        if args.within < 1:
+            raise ConfigError("within", f"expected a whole number of months >= 1, got {args.within}")
+        setting, outcomes, folder = _outcomes(args)
+        table, summary = conditional_table(outcomes, setting, args.condition, args.within)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    warning = advice(summary)
+    out = args.out or folder
+    written = write_answer(out, "condition", table, plot_condition(table, summary), condition_paragraph(table, summary, warning))
+    shown = table.head(8)[["country", "p_joined_by_horizon", "p_if", "delta", f"p_within_{args.within}_months_after"]]
+    print(f"if {args.condition}: held in {summary['kept']:,} of {summary['replicates']:,} replicates ({summary['share_kept']:.1%})")
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if warning:
+        print(f"note: {warning}", file=sys.stderr)
+    print(f"wrote {', '.join(p.name for p in written)} in {out}")
+    return 0
+
+
+def _outcomes(args):
+    if args.run is not None:
+        if args.overrides:
+            raise ConfigError("run", f"expected either --run or overrides, got both ({' '.join(args.overrides)})")
+        if not (args.run / JOB_FILE).is_file():
+            raise ConfigError("run", f"expected a run's folder holding {JOB_FILE}, got {str(args.run)!r}")
+        job = read_job(args.run)
+        return setting_of_record(job.record), job.outcomes, args.run
+    preflight(args.overrides)
+    result = execute(compose_config(args.overrides))
+    folder = Path("outputs") / "condition" / time.strftime("%Y-%m-%d") / time.strftime("%H-%M-%S")
+    write_outputs(result, folder, args.overrides)
+    record = json.loads((folder / JOB_FILE).read_text())
+    return setting_of_record(record), result.outcomes, folder
+
+
+if __name__ == "__main__":
+    sys.exit(main())

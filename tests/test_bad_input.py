@@ -92,6 +92,10 @@ CORPUS = [
      "roster.countries.syria.iran_threat: expected a finite number in [0.0, 1.0], got nan"),
     (["+experiment=bad"], {"experiment/bad.yaml": "# @package _global_\nmediator:\n  engagement: -2\n"},
      "mediator.engagement: expected a number in [0.0, 10.0], got -2.0"),
+    # a what-if package (mediator.package)
+    (["+mediator.package={a: {country: atlantis, type: arms, start: 2027-01, end: 2027-06}}"], {}, "mediator.package.a.country: unknown country id 'atlantis'"),
+    (["+mediator.package={a: {country: oman, type: arms, start: 2027-09, end: 2027-06}}"], {}, "mediator.package.a.end: expected a month on or after start 2027-09, got '2027-06'"),
+    (["+mediator.package={a: {country: oman, type: gold, start: 2027-01, end: 2027-06}}"], {}, "mediator.package.a.type: unknown inducement type 'gold'"),
     # a sweep's values, each checked before any job runs (the first composed, the others derived from it)
     (["mediator.engagement=0,0.5,-1", "--multirun"], {}, "mediator.engagement: expected a number in [0.0, 10.0], got -1.0 (command line: mediator.engagement=-1)"),
     (["replicates=10", "params=calibrated,nonexist", "--multirun"], {}, "params: unknown option 'nonexist' (known: calibrated, judgement, posterior)"),

@@ -116,8 +116,16 @@ def default() -> World:
     return compile_world(compose_config([]))
 
 
+def with_package() -> World:
+    """The default with a what-if package (mediator.package) over the courting mediator's offers."""
+    offers = ("{treaty: {country: saudi_arabia, type: defence_treaty, start: 2026-07, end: 2029-12}, "
+              "invest: {country: oman, type: investment, start: 2027-01, end: 2028-12}}")  # fmt: skip
+    return compile_world(compose_config([f"+mediator.package={offers}"]))
+
+
 SCENARIOS = {  # name: (world, Mesa replicates)
     "default": (default, 600),
+    "with_package": (with_package, 600),
     "cascade": (cascade, 3000),
     "tight_budget": (tight_budget, 3000),
     "shock_and_exit": (shock_and_exit, 3000),

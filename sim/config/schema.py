@@ -110,6 +110,7 @@ class Mediator:
     inducements: dict[str, Inducement]
     priority: list[str] = field(default_factory=list)
     withheld: dict[str, list[str]] = field(default_factory=dict)  # country id -> types never offered
+    package: dict[str, ScriptedOffer] = field(default_factory=dict)  # offers added in the run's window (a what-if; sim.optimize)
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,11 @@ def check_config(cfg: RunConfig) -> None:
     _check_members("mediator.withheld", cfg.mediator.withheld, set(countries), "country id")
     for cid, withheld in cfg.mediator.withheld.items():
         _check_members(f"mediator.withheld.{cid}", withheld, types_, "inducement type")
+    for name, offer in cfg.mediator.package.items():
+        _check_members(f"mediator.package.{name}.country", [offer.country], set(countries), "country id")
+        _check_members(f"mediator.package.{name}.type", [offer.type], types_, "inducement type")
+        if parse_month(offer.end) < parse_month(offer.start):
+            raise ConfigError(f"mediator.package.{name}.end", f"expected a month on or after start {offer.start}, got {offer.end!r}")
     for name, era in cfg.mediator.eras.items():
         parse_month(era.start)
     _check_members("params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era")

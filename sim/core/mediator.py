@@ -61,6 +61,20 @@ class Policy(NamedTuple):
 
 
 @njit(cache=True, error_model="numpy")
+def add_package(offers: np.ndarray, package: np.ndarray, status: np.ndarray, units: np.ndarray, leverage: np.ndarray) -> None:
+    """A what-if package's offers this month (`package` (C,): a type or NO_OFFER), added to what
+    the strategy chose: made while the country may join and the type has units left, where it
+    is worth more to the country than the strategy's own offer (one offer a month, as always;
+    so a package never takes away). sim.optimize searches these."""
+    for i in range(len(offers)):
+        k = package[i]
+        if k == NO_OFFER or not is_eligible(status[i]) or units[k] <= 0:
+            continue
+        if leverage[i, k] > (leverage[i, offers[i]] if offers[i] != NO_OFFER else 0.0):
+            offers[i] = k
+
+
+@njit(cache=True, error_model="numpy")
 def is_eligible(status: int) -> bool:
     """Countries outside the accord or in talks can be courted."""
     return status == OUTSIDE or status == TALKS

@@ -129,6 +129,7 @@ class Mediator(mesa.Agent):
                 self.offers, self.policy, self._gain, self.leverage, status, self.units,
                 shared.script[m.month_index],
             )
+        mediator.add_package(self.offers, n.package[t], status, self.units, self.leverage)  # a what-if package, if any
         for country, offer in zip(m.countries, self.offers):
             country.offer = mediator.offer_worth(offer, self.leverage[country.index], m.engagement)
 

@@ -73,6 +73,7 @@ class Numbers(NamedTuple):
     event_salience: F8  # (P, E, C) shift of salience, zero off target
     event_iran_threat: F8  # (P, E, C) shift of the felt Iran threat, zero off target
     event_engagement: F8  # (P, E) shift of the mediator's engagement
+    package: I8  # (P, T, C) type a what-if package offers (mediator.package), or -1
 
 
 class Rows(NamedTuple):

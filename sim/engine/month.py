@@ -96,6 +96,8 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     spent, units = shared.spent0.copy(), numbers.units0[d].copy()
     leverage = np.zeros(value_by_period.shape[1:])
     events_left = numbers.remaining0[d].copy()
+    package = numbers.package[d]
+    packaged = not following and (package >= 0).any()  # the record's months follow the record only
     n_country, n_type = leverage.shape
     status = shared.status0.copy()
     if following:
@@ -168,6 +170,8 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             mediator.court(offers, policy, leverage, status, units, chance, engagement)
         else:
             mediator.choose_offers(offers, policy, gain, leverage, status, units, shared.script[t])
+        if packaged:  # a what-if package (mediator.package) over the strategy's offers
+            mediator.add_package(offers, package[t], status, units, leverage)
         # 4. every country decides, then all commit
         for i in range(n_country):
             settled = status[i] == EXITED or (status[i] == MEMBER and not rates.exit_enabled)

@@ -126,6 +126,7 @@ def compile_world(cfg: RunConfig) -> World:
         "event_salience": events.salience,
         "event_iran_threat": events.iran_threat,
         "event_engagement": events.engagement,
+        "package": _offers(cfg.mediator.package.values(), index, types_, start, n_months),
     }
     numbers = Numbers(**_one_point(one))
     return World(
@@ -278,16 +279,20 @@ def _script(cfg: RunConfig, index: dict[str, int], types_: list[str], start: int
     mediator; for a courting one, those known before (or without) an accession, which the
     likelihood takes as observed courting (an offer announced with its accession is part of the
     accession, and its courting is integrated out like any other unseen month's)."""
-    script = np.full((n_months, len(index)), -1, dtype=np.int64)
     courting = cfg.mediator.strategy == "courting"
-    for offer in (cfg.record.offers.values() if cfg.record else ()):
-        if courting and offer.known != "before":
-            continue
+    offers = [o for o in (cfg.record.offers.values() if cfg.record else ()) if not (courting and o.known != "before")]
+    return _offers(offers, index, types_, start, n_months)
+
+
+def _offers(offers, index: dict[str, int], types_: list[str], start: int, n_months: int) -> np.ndarray:
+    """Month x country table of the type each offer makes, within the window (-1: none)."""
+    table = np.full((n_months, len(index)), -1, dtype=np.int64)
+    for offer in offers:
         first = max(parse_month(offer.start) - start, 0)
         last = min(parse_month(offer.end) - start, n_months - 1)
         if first <= last:
-            script[first : last + 1, index[offer.country]] = types_.index(offer.type)
-    return script
+            table[first : last + 1, index[offer.country]] = types_.index(offer.type)
+    return table
 
 
 def _engagement(cfg: RunConfig, start: int, n_months: int) -> np.ndarray:

@@ -164,13 +164,18 @@ def optimize_paragraph(info: dict, moved: pd.DataFrame) -> str:
     lines.append(
         f"Of {info['evaluated']} packages evaluated ({info['method']}, {info['seconds']:.0f} s), the cheapest that reaches "
         f"the probability within the budget is: {info['package']}, at a cost of {info['cost']:g}. Run again on "
-        f"{info['replicates']:,} fresh replicates it reaches {info['probability']:.2f} ({info['ci_low']:.2f}-{info['ci_high']:.2f})."
+        f"{info['replicates']:,} fresh replicates it reaches {info['probability']:.3f} ({info['ci_low']:.3f}-{info['ci_high']:.3f}): "
+        + ("the target holds." if info["ci_low"] >= info["at_least"] else
+           "within noise of the target." if info["ci_high"] >= info["at_least"] else
+           "short of the target: the search's estimate was flattered by its own streams (the winner's curse); "
+           "search again with more replicates.")
     )
-    others = moved[(moved["delta_ci_low"] > 0) | (moved["delta_ci_high"] < 0)].head(6)
-    if len(others):
-        lines += ["", "Against the same scenario without it (paired, the same streams), it moves:"]
-        for r in others.itertuples(index=False):
-            lines.append(f"- {r.country}: {r.p_with:.2f} against {r.p_without:.2f} ({r.delta:+.2f}, {r.delta_ci_low:+.2f} to {r.delta_ci_high:+.2f})")
+    moving = moved[(moved["delta_ci_low"] > 0) | (moved["delta_ci_high"] < 0)]
+    lines += ["", "Against the same scenario without it (paired: the same streams), by the deadline:"]
+    for r in moving.reindex(moving["delta"].abs().sort_values(ascending=False).index).head(8).itertuples(index=False):
+        lines.append(f"- {r.country}: {r.p_with:.3f} against {r.p_without:.3f} ({r.delta:+.3f}, {r.delta_ci_low:+.3f} to {r.delta_ci_high:+.3f})")
+    if moving.empty:
+        lines.append("- no country moves beyond its interval.")
     lines += ["", "This describes the model's mediator under stated, overridable assumptions (the types' worth and "
               "cost are judgement: conf/mediator); it is not advice to any government. " + CAPTION]  # fmt: skip
     return "\n".join(lines)

@@ -12,7 +12,6 @@ run's folder, or outputs/condition/DATE/TIME). The grammar is in sim/analysis/co
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -23,19 +22,19 @@ from sim.analysis.condition import Setting, advice, conditional_table
 from sim.api import compose_config
 from sim.cli import EXIT_BAD_INPUT, preflight
 from sim.config.errors import ConfigError
-from sim.core.calendar import parse_month
+from sim.config.schema import RunConfig, load_config
+from sim.engine.kernel import shock_onsets
 from sim.output.answers import condition_paragraph, plot_condition, write_answer
 from sim.output.store import JOB_FILE, read_job
-from sim.runner import execute, write_outputs
+from sim.runner import design, execute, write_outputs
 
 
-def setting_of_record(record: dict) -> Setting:
-    """What a stored job's outcomes are read against, from its job.json."""
-    config = record["config"]
-    countries = config["roster"]["countries"]
-    start, end = parse_month(config["scenario"]["start"]), parse_month(config["scenario"]["end"])
-    counted = np.array([c["kind"] in config["count_kinds"] for c in countries.values()])
-    return Setting(list(countries), [c["name"] for c in countries.values()], start, end - start + 1, counted)
+def setting_of(config: RunConfig, replicates: int, shocks: bool) -> Setting:
+    """What a run's outcomes are read against; with `shocks`, each event's onsets in each
+    replicate, drawn again from the run's streams (its design: posterior draws and all)."""
+    _, designs, points = design(config)
+    onsets = shock_onsets(designs, points, np.arange(replicates), config.seed) if shocks else None
+    return Setting(designs.ids, designs.names, designs.start, designs.n_months, designs.counted, tuple(designs.event_names), onsets)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,13 +72,13 @@ def _outcomes(args):
         if not (args.run / JOB_FILE).is_file():
             raise ConfigError("run", f"expected a run's folder holding {JOB_FILE}, got {str(args.run)!r}")
         job = read_job(args.run)
-        return setting_of_record(job.record), job.outcomes, args.run
+        config = load_config(job.record["config"])
+        return setting_of(config, job.record["replicates"], "shock" in args.condition), job.outcomes, args.run
     preflight(args.overrides)
     result = execute(compose_config(args.overrides))
     folder = Path("outputs") / "condition" / time.strftime("%Y-%m-%d") / time.strftime("%H-%M-%S")
     write_outputs(result, folder, args.overrides)
-    record = json.loads((folder / JOB_FILE).read_text())
-    return setting_of_record(record), result.outcomes, folder
+    return setting_of(result.config, result.config.replicates, "shock" in args.condition), result.outcomes, folder
 
 
 if __name__ == "__main__":

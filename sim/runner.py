@@ -106,8 +106,7 @@ def simulate_many(configs: list[RunConfig], prepared: list[tuple[World, World, n
         outcomes, sums = run_stacked([prepared[i][1:] for i in batch], config, len(batch))
         n = config.replicates  # the same in a batch
         for k, i in enumerate(batch):
-            part = Outcomes(*(a[k * n : (k + 1) * n] for a in (outcomes.talks_month, outcomes.join_month, outcomes.exit_month)))
-            yield i, part, sums[k] if sums else None
+            yield i, outcomes.rows(k * n, (k + 1) * n), sums[k] if sums else None
 
 
 def batches(configs: list[RunConfig], designs: list[World]) -> list[list[int]]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from sim import run
 from sim.analysis.condition import Setting, advice, conditional_table
 from sim.config.errors import ConfigError
+from sim.core.decision import Status
 
 from .conftest import cli
 
@@ -65,7 +68,7 @@ def test_a_condition_that_never_holds_says_so_and_suggests_more_replicates(defau
     ("saudi_arabia joins by soon", "condition: expected a month as YYYY-MM after 'by'"),
     ("saudi_arabia joins and", "condition: expected a country id of the roster, 'not', 'at least N new members' or '(', got 'the end'"),
     ("(saudi_arabia joins", "condition: expected ')', got 'the end'"),
-    ("saudi_arabia signs", "condition: expected 'joins' or 'leaves' or 'in', got 'signs'"),
+    ("saudi_arabia signs", "condition: expected 'joins' or 'leaves' or 'in' or 'talks', got 'signs'"),
     ("", "condition: expected a condition"),
 ])  # fmt: skip
 def test_bad_conditions_are_one_line_errors(default_run, condition, message):
@@ -85,3 +88,48 @@ def test_the_command_reads_a_stored_run_and_writes_its_answer(tmp_path):
     bad = cli("--if", "saudi_arabia joins by 2031-12", "--run", str(folder), "--out", str(tmp_path / "bad"), module="sim.condition")
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stderr.startswith("error: condition:")
     assert not (tmp_path / "bad").exists()
+
+
+def test_shock_onsets_drawn_again_are_the_kernels():
+    """A talks-collapsing shock's first onset, recomputed from the streams, is the first month
+    the kernel's trace shows its targets hit (the earliest of the collapsing events that hit them)."""
+    from sim.api import compose_config
+    from sim.engine.kernel import shock_onsets, traced_run
+    from sim.engine.world import compile_world
+
+    world = compile_world(compose_config(["params=calibrated"]))
+    points, replicates = np.zeros(400, dtype=np.int64), np.arange(400)
+    outcomes, recorders = traced_run(world, points, replicates, 11)
+    onsets = shock_onsets(world, points, replicates, 11).astype(np.int64)
+    collapsing = np.flatnonzero(world.shared.event_collapses_talks)
+    assert len(collapsing) and (onsets[:, collapsing] < 1000).any()
+    compared = 0
+    for i in np.flatnonzero(world.status0 != Status.MEMBER):  # the trace records a country while it decides
+        hitting = [e for e in collapsing if world.shared.event_hits[e, i]]
+        if not hitting:
+            continue
+        expected = onsets[:, hitting].min(axis=1)
+        deciding = outcomes.join_month[:, i].astype(np.int64) > np.minimum(expected, 1000)  # not yet a member then
+        shocked = recorders.shocked[:, :, i]
+        first = np.where(shocked.any(axis=1), shocked.argmax(axis=1), 32767)
+        np.testing.assert_array_equal(first[deciding], np.minimum(expected, 32767)[deciding])
+        compared += deciding.sum()
+    assert compared > 1000
+
+
+def test_conditions_on_shocks_and_collapsed_talks(default_run):
+    from sim.engine.kernel import shock_onsets
+    from sim.runner import design
+
+    _, designs, points = design(default_run.config)
+    setting = Setting(*dataclasses.astuple(setting_of(default_run))[:5], tuple(designs.event_names),
+                      shock_onsets(designs, points, np.arange(20000), default_run.config.seed))
+    war = conditional_table(default_run.outcomes, setting, "shock gaza_war_resumes by 2029-12", 12)[1]
+    p = default_run.config.events.random["gaza_war_resumes"].p_monthly
+    chance = 1 - (1 - p) ** designs.n_months  # about: a running war cannot start again
+    assert abs(war["share_kept"] - chance) < 0.05 and war["kept"] > 1000
+    collapsed = conditional_table(default_run.outcomes, setting, "oman talks collapse by 2029-12", 12)
+    opened = conditional_table(default_run.outcomes, setting, "oman in talks by 2029-12", 12)[1]["kept"]
+    assert 0 < collapsed[1]["kept"] <= opened  # only talks that opened can collapse
+    with pytest.raises(ConfigError, match="expected an event of the run"):
+        conditional_table(default_run.outcomes, setting, "shock tsunami by 2028-01", 12)

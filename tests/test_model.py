@@ -125,7 +125,7 @@ def test_mesa_and_ensemble_agree_replicate_by_replicate(data):
     world = compile_world(build_from(data))
     mesa_out = simulate(world, replicates=6, seed=data["seed"], engine="mesa")
     ensemble_out = simulate(world, replicates=6, seed=data["seed"], engine="ensemble", chunk=4)
-    for field in ("talks_month", "join_month", "exit_month"):
+    for field in ("talks_month", "join_month", "exit_month", "collapse_month"):
         np.testing.assert_array_equal(getattr(mesa_out, field), getattr(ensemble_out, field))
 
 

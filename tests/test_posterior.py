@@ -52,7 +52,7 @@ def test_the_range_across_draws_removes_chance_and_keeps_real_spread():
     def outcomes(p_by_group):
         joined = rng.random((n_groups, size)) < np.asarray(p_by_group)[:, None]
         month = np.where(joined, 0, NEVER).reshape(-1, 1).astype(np.int16)
-        return Outcomes(month, month, np.full_like(month, NEVER))
+        return Outcomes(month, month, np.full_like(month, NEVER), np.full_like(month, NEVER))
 
     same_low, same_high = across_draws(outcomes(np.full(n_groups, 0.3)), 1, size)
     assert same_high[0, 0] - same_low[0, 0] < 0.12  # chance alone: raw shares would span ~0.35

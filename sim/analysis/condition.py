@@ -5,7 +5,8 @@ replicates where it holds are kept, and every country's chance of joining is rea
 set against all replicates. The grammar (country ids as in the roster, months as YYYY-MM):
 
     saudi_arabia joins by 2027-12        saudi_arabia joins           (by the horizon)
-    oman in talks by 2027-06             israel leaves by 2028-01     (exit, where enabled)
+    oman in talks by 2027-06             oman talks collapse by 2028-06  (talks end without accession)
+    shock gaza_war_resumes by 2027-12    bahrain leaves by 2028-01    (exit, where enabled)
     at least 2 new members by 2028-12
     not ..., ... and ..., ... or ..., ( ... )
 
@@ -13,8 +14,8 @@ Each statement also says *when* it came true in a replicate (its trigger month):
 month, the month talks opened, the month the count of new members reached N; `and` takes the
 later, `or` the earlier of those that hold, `not` the statement's deadline (when it is known
 not to have happened). "Follows within K months" is joining in the K months after the trigger.
-Shocks and collapsed talks are not in a run's stored outcomes; a shock is asked about as a
-what-if (an experiment that dates it), not as a condition.
+A shock's onsets are not stored with a run: events do not depend on what countries do, so they
+are drawn again from the run's keyed streams (sim.engine.kernel.shock_onsets), the same months.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Setting:
     start: int  # absolute month of step 0
     n_months: int
     counted: np.ndarray  # (C,) bool: counts as a new member
+    events: tuple[str, ...] = ()  # the world's event names, e.g. "random:gaza_war_resumes"
+    shocks: np.ndarray | None = None  # (R, E) each event's first onset step (sim.engine.kernel.shock_onsets)
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,20 @@ class _Parser:
             return self.count()
         if self.peek() is not None and self.peek().isdigit():
             return self.count()
+        if self.peek() == "shock":
+            return self.shock()
         return self.country_statement()
+
+    def shock(self):
+        self.take("shock")
+        word, names = self.peek(), self.setting.events
+        short = [n.split(":", 1)[1] for n in names]
+        if word is None or (word not in names and short.count(word) != 1):
+            self.fail(f"an event of the run ({', '.join(short) or 'none'})")
+        e = names.index(word) if word in names else short.index(word)
+        self.i += 1
+        last, shocks = self.by(), self.setting.shocks
+        return (lambda o: _milestone(shocks[:, e], last)), last
 
     def count(self):
         word = self.peek()
@@ -138,11 +154,15 @@ class _Parser:
             self.fail(f"a country id of the roster{hint}, 'not', 'at least N new members' or '('")
         i = ids.index(word)
         self.i += 1
-        verb = self.take("joins", "leaves", "in")
+        verb = self.take("joins", "leaves", "in", "talks")
         if verb.lower() == "in":
             self.take("talks")
             last = self.by()
             return (lambda o: _milestone(np.minimum(o.talks_month[:, i], o.join_month[:, i]), last)), last
+        if verb.lower() == "talks":
+            self.take("collapse")
+            last = self.by()
+            return (lambda o: _milestone(o.collapse_month[:, i], last)), last
         last = self.by()
         column = "join_month" if verb.lower() == "joins" else "exit_month"
         return (lambda o: _milestone(getattr(o, column)[:, i], last)), last

@@ -132,8 +132,7 @@ def across_draws(outcomes: Outcomes, n_months: int, group_size: int, level: floa
         mean = member_share_counts(outcomes, n_months) / outcomes.replicates
         return mean, mean
     shares = np.stack([
-        member_share_counts(Outcomes(*(a[g * group_size : (g + 1) * group_size] for a in (
-            outcomes.talks_month, outcomes.join_month, outcomes.exit_month))), n_months) / group_size
+        member_share_counts(outcomes.rows(g * group_size, (g + 1) * group_size), n_months) / group_size
         for g in range(complete)
     ])  # (groups, n_months, C)  # fmt: skip
     mean, total = shares.mean(axis=0), shares.var(axis=0, ddof=1)

@@ -42,6 +42,7 @@ class Country(mesa.Agent):
         self.talks_month = -1 if self.status in (Status.TALKS, Status.MEMBER) else NEVER
         self.join_month = -1 if self.status == Status.MEMBER else NEVER
         self.exit_month = NEVER
+        self.collapse_month = NEVER
 
     @property
     def is_member(self) -> bool:
@@ -87,6 +88,8 @@ class Country(mesa.Agent):
                 self.model.mediator.paid_by(self)
             elif self.next_status == Status.EXITED:
                 self.exit_month = month
+            elif self.next_status == Status.OUTSIDE and self.collapse_month == NEVER:
+                self.collapse_month = month
         self.status = self.next_status
 
 

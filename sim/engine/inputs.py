@@ -90,6 +90,7 @@ class Milestones(NamedTuple):
     talks_month: np.int16  # (R, C)
     join_month: np.int16  # (R, C)
     exit_month: np.int16  # (R, C)
+    collapse_month: np.int16  # (R, C) first month talks ended without accession
 
 
 class Recorders(NamedTuple):

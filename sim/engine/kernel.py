@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.core import streams
+from sim.core import events, streams
 from sim.engine.inputs import Milestones, Recorders, Rows, fixed
-from sim.engine.month import N_EXPLAINED, SIMULATING, run_replicate
+from sim.engine.month import N_EXPLAINED, SIMULATING, point_events, run_replicate
 from sim.engine.outcomes import NEVER, ContributionSums, Outcomes
 from sim.engine.world import World
 
@@ -92,10 +92,42 @@ def traced_run(
     return Outcomes(*out), recorders
 
 
+def shock_onsets(world: World, points: np.ndarray, replicates: np.ndarray, seed: int) -> np.ndarray:
+    """(R, E) the first step at which each event started in each row (NEVER: not within the
+    horizon; an event already running at the start does not start again), as the kernel's
+    months drew it. Events do not depend on what countries do, so their path is recomputed
+    from the same keyed streams rather than stored."""
+    rows = stream_rows(world, points, replicates, seed)
+    out = np.full((len(replicates), len(world.event_names)), NEVER, dtype=np.int16)
+    _onsets(world.shared, world.numbers, rows, out)
+    return out
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _onsets(shared, numbers, rows, out):
+    n_months = numbers.engagement.shape[1]
+    for r in prange(len(rows.points)):
+        d = rows.points[r]
+        table = point_events(shared, numbers, d)
+        remaining = numbers.remaining0[d].copy()
+        started = np.zeros(len(remaining), dtype=np.bool_)
+        draws = np.ones(len(remaining))
+        for t in range(n_months):
+            month = shared.start + t
+            for e in range(len(draws)):  # as run_replicate draws them, then month_of_events advances
+                draws[e] = streams.uniform(rows.event_streams[r, e], month, streams.SHOCK_ONSET)
+            events.advance(remaining, month, draws, table, started)
+            events.age(remaining)
+            for e in range(len(draws)):
+                if started[e] and out[r, e] == NEVER:
+                    out[r, e] = t
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def _run(shared, numbers, rows, recorders) -> Milestones:
     n_rep, n_country = rows.country_streams.shape
     out = Milestones(
+        np.full((n_rep, n_country), NEVER, dtype=np.int16),
         np.full((n_rep, n_country), NEVER, dtype=np.int16),
         np.full((n_rep, n_country), NEVER, dtype=np.int16),
         np.full((n_rep, n_country), NEVER, dtype=np.int16),

@@ -78,7 +78,7 @@ class AccordModel(mesa.Model):
     def outcome(self) -> Outcomes:
         """This replicate's milestones, shape (1, countries)."""
         get = lambda attr: np.array([[getattr(c, attr) for c in self.countries]], np.int16)
-        return Outcomes(get("talks_month"), get("join_month"), get("exit_month"))
+        return Outcomes(get("talks_month"), get("join_month"), get("exit_month"), get("collapse_month"))
 
     def _apply_events(self) -> None:
         n, month = self.numbers, self.month

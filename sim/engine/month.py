@@ -73,7 +73,7 @@ def follow_record(shared, numbers, d: int, joined: np.ndarray) -> Recorders:
         np.zeros((1, n_months, n_country), np.bool_), np.full((1, n_months, n_country), -1),
         np.full((1, n_months, n_country), np.nan), np.full((1, n_months, n_country), np.nan),
     )  # fmt: skip
-    out = Milestones(unused, unused.copy(), unused.copy())
+    out = Milestones(unused, unused.copy(), unused.copy(), unused.copy())
     run_replicate(shared, numbers, rows, 0, out, recorders, 0, joined)
     return recorders
 
@@ -87,6 +87,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     rates, table = point_rates(shared, numbers, d), point_events(shared, numbers, d)
     country_stream, event_stream = rows.country_streams[r], rows.event_streams[r]
     talks_month, join_month, exit_month = out.talks_month[r], out.join_month[r], out.exit_month[r]
+    collapse_month = out.collapse_month[r]
     explain, trace = recorders.by_month.shape[1] > 0, recorders.readiness.shape[0] > 0
     weights_by_period, features_by_period = numbers.weights[d], numbers.features[d]
     threshold_by_period, value_by_period = numbers.threshold[d], numbers.value[d]
@@ -225,6 +226,8 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                         recorders.at_join[block, i] += explained[i]
                 elif new[i] == EXITED:
                     exit_month[i] = t
+                elif new[i] == OUTSIDE and collapse_month[i] == NEVER:  # talks ended without accession
+                    collapse_month[i] = t
             status[i] = new[i]
 
 

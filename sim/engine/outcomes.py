@@ -7,6 +7,7 @@ with replicates x countries, never with months.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,11 @@ class Outcomes:
     talks_month: np.ndarray  # (R, C) int16: first month talks opened
     join_month: np.ndarray  # (R, C) int16: month it became a member
     exit_month: np.ndarray  # (R, C) int16: month it left (only where exit is enabled)
+    collapse_month: np.ndarray  # (R, C) int16: first month its talks ended without accession
+
+    def rows(self, first: int, last: int) -> Outcomes:
+        """Replicates first..last-1 (views)."""
+        return Outcomes(*(getattr(self, f)[first:last] for f in Outcomes.__dataclass_fields__))
 
     @property
     def replicates(self) -> int:
@@ -55,17 +61,17 @@ class Outcomes:
         join = np.where(announced, join + lag, join)
         join = np.where((join >= n_months) & announced, NEVER, join)
         join = np.where((join == BEFORE) & unsigned, NEVER, join)
-        return Outcomes(self.talks_month, join.astype(np.int16), self.exit_month)
+        return dataclasses.replace(self, join_month=join.astype(np.int16))
 
     def chunks(self, size: int = TABLE_CHUNK):
         """The replicates in consecutive slices (views), so tables are built in bounded memory."""
         for s in range(0, self.replicates, size):
-            yield Outcomes(self.talks_month[s : s + size], self.join_month[s : s + size], self.exit_month[s : s + size])
+            yield self.rows(s, s + size)
 
     @staticmethod
     def empty(replicates: int, countries: int) -> Outcomes:
         """Room for `replicates` outcomes, filled chunk by chunk by the engines."""
-        return Outcomes(*(np.full((replicates, countries), NEVER, dtype=np.int16) for _ in range(3)))
+        return Outcomes(*(np.full((replicates, countries), NEVER, dtype=np.int16) for _ in Outcomes.__dataclass_fields__))
 
     def fill(self, start: int, part: Outcomes) -> None:
         for f in Outcomes.__dataclass_fields__:

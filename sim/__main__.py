@@ -25,15 +25,17 @@ from sim.cli import (
     run_checked,
 )
 from sim.compose import POINTS_ENV
+from sim.config.sources import CONF
 from sim.launcher import ready, run_points
 from sim.output import store
 from sim.progress import Watch, stoppable, stopped_quietly
 from sim.runner import execute, format_spread, format_summary, write_outputs
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+log = logging.getLogger("sim")
 
 
-@hydra.main(config_path="../conf", config_name="config", version_base="1.3")
+@hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")  # absolute: also as the accord-sim command
 def main(cfg: DictConfig) -> None:
     with stoppable():  # from here Ctrl-C asks the work to stop at its next step
         _run(cfg)
@@ -60,17 +62,24 @@ def _run(cfg: DictConfig) -> None:
         with interrupted_exits(out_dir), Watch(config.progress) as watch, bad_input_exits(out_dir, config.debug):
             result = execute(config, watch)  # stopped here, nothing is written: no folder that looks like a result
     write_outputs(result, out_dir, overrides, plots=config.plots and (not job or config.sweep_plots), sweep=bool(job))
-    print(
+    line = (
         f"{job}{config.scenario.name} [{' '.join(overrides) or 'defaults'}]: {config.replicates} "
         f"replicates, seed {config.seed}, engine {config.engine}, "
         f"{time.perf_counter() - started:.1f} s; results in {out_dir}"
     )
+    print(line)
+    log.info(line)  # the job's log (accord_sim.log) records what ran
     if not job:
         print(format_summary(result.summary))
         if result.tables.spread is not None:
             print(format_spread(result.tables.spread, config.scenario.end))
 
 
-if __name__ == "__main__":
+def console() -> None:
+    """The `accord-sim` command (and `python -m sim`)."""
     with stopped_quietly(discard_unfinished_jobs), stoppable():  # Ctrl-C between a sweep's jobs too: a flag
         run_checked(main)
+
+
+if __name__ == "__main__":
+    console()

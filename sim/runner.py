@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.analysis.tables import NEW_MEMBERS, Tables, tabulate
 from sim.config.schema import RunConfig
+from sim.core.decision import Status
 from sim.engine.design import group_size, input_design, same_shape, stack_worlds
 from sim.engine.kernel import run_ensemble_parts
 from sim.engine.outcomes import Outcomes
@@ -42,6 +43,24 @@ class RunResult:
     @property
     def members(self) -> pd.DataFrame:
         return self.tables.members
+
+    def p_joined(self, country: str) -> float:
+        """A country's probability of being a member at the horizon, by id or name."""
+        ids, names = self.world.ids, self.world.names
+        if country not in ids and country not in names:
+            raise KeyError(f"unknown country {country!r}: ids are {', '.join(ids)}")
+        name = names[ids.index(country)] if country in ids else country
+        return float(self.summary.set_index("country").loc[name, "p_joined_by_horizon"])
+
+    @property
+    def new_members(self) -> pd.Series:
+        """The mean number of new members (counted as the tables count them) at the end of each month."""
+        w = self.world
+        counted = (w.status0 == Status.MEMBER) & w.counted
+        if w.count_stage == "signed":
+            counted &= ~w.unsigned  # a member whose signing is not on the record is not counted
+        at_start = int(counted.sum())
+        return (self.members.set_index("month")["mean"] - at_start).rename("new_members")
 
 
 def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
@@ -146,7 +165,7 @@ def write_outputs(
 
 
 def _write(result: RunResult, folder: Path, overrides: list[str], plots: bool) -> list[Path]:
-    t, name = result.tables, result.config.scenario.name
+    t = result.tables
     written = [
         store.atomic_write(folder / "joining_probabilities.csv", lambda p: t.joining_probabilities.to_csv(p, index=False)),
         store.atomic_write(folder / "summary.csv", lambda p: t.summary.to_csv(p, index=False)),
@@ -157,25 +176,48 @@ def _write(result: RunResult, folder: Path, overrides: list[str], plots: bool) -
         if table is not None:
             written.append(store.atomic_write(folder / filename, lambda p, x=table: x.to_csv(p, index=False)))
     if plots:
+        title, note = figure_title(result.config, overrides), figure_note(result.config)
         figures = {
-            "joining_probability.png": plot_join_probability(
-                t.joining_probabilities,
-                max_countries=result.config.plot_countries,
-                title=f"{name}: probability of being a member, by month",
+            "joining_probability": plot_join_probability(
+                t.joining_probabilities, max_countries=result.config.plot_countries,
+                title=f"{title}: probability of being a member, by month", note=note,
             ),
-            "members.png": plot_members(t.members, title=f"{name}: members over time"),
-        }
+            "members": plot_members(t.members, title=f"{title}: members over time", note=note),
+        }  # fmt: skip
         if t.why is not None and len(t.why):
-            figures["contributions.png"] = plot_contributions(
+            figures["contributions"] = plot_contributions(
                 t.contributions, list(t.why["country"])[:CONTRIBUTION_PANELS],
-                title=f"{name}: why countries join (mean contribution to accession utility while deciding)",
+                title=f"{title}: why countries join (mean contribution to accession utility while deciding)", note=note,
             )  # fmt: skip
-        for filename, fig in figures.items():
-            dpi = 110 if filename == "contributions.png" else 150  # a large figure: keep sweeps fast
-            written.append(store.atomic_write(folder / filename, lambda p, f=fig, d=dpi: f.savefig(p, dpi=d, format="png")))
+        for stem, fig in figures.items():
+            dpi = 110 if stem == "contributions" else 150  # a large figure: keep sweeps fast
+            for fmt in result.config.plot_format:
+                written.append(store.atomic_write(folder / f"{stem}.{fmt}", lambda p, f=fig, d=dpi, x=fmt: f.savefig(p, dpi=d, format=x)))
             plt.close(fig)
     store.write_job(folder, result.config, list(overrides), result.world.names, result.outcomes)
     return [*written, folder / store.OUTCOMES_FILE, folder / store.JOB_FILE]
+
+
+RUN_ONLY = {"replicates", "seed", "plots", "plot_countries", "plot_format", "sweep_plots", "progress", "explain",
+            "resume", "debug", "chunk", "engine"}  # settings that do not change the scenario (the note says some)  # fmt: skip
+
+
+def figure_title(config: RunConfig, overrides: list[str], width: int = 70) -> str:
+    """The scenario a figure shows: the experiment's name (or the scenario's), and the overrides
+    that change it, shortened to `width` characters."""
+    experiment = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+").startswith("experiment=")), None)
+    changes = [o for o in overrides if not o.startswith(("hydra", "+experiment", "experiment")) and o.split("=", 1)[0] not in RUN_ONLY]
+    text = ", ".join(changes)
+    if len(text) > width:
+        text = text[: width - 1].rstrip(", ") + "…"
+    name = experiment or config.scenario.name
+    return f"{name} [{text}]" if text else name
+
+
+def figure_note(config: RunConfig) -> str:
+    """What a figure rests on: replicates, seed and the parameters (posterior draws or fixed)."""
+    params = f"posterior draws ({config.params.name})" if config.params.draws else f"fixed parameters ({config.params.name})"
+    return f"{config.replicates:,} replicates, seed {config.seed}, {params}"
 
 
 def format_summary(summary: pd.DataFrame) -> str:

@@ -12,12 +12,16 @@ what the engines, tables or plots already do.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
+import io
+import zipfile
 
+import matplotlib
 import matplotlib.pyplot as plt
 import solara
-from mesa.visualization import make_plot_component
+from matplotlib.ticker import MaxNLocator
 from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
@@ -25,7 +29,7 @@ from sim.api import compose_config, hold
 from sim.config.schema import RunConfig, with_values
 from sim.config.sources import ROOT
 from sim.engine.model import AccordModel
-from sim.output.plots import plot_join_probability, plot_members, plot_network
+from sim.output.plots import caption, plot_join_probability, plot_members, plot_network
 from sim.runner import RunResult, execute
 
 SCENARIOS = ["baseline", *sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml") if p.stem != "history")]
@@ -33,6 +37,10 @@ STRATEGIES = ["courting", "persuadable", "priority", "none"]
 WEIGHTS = ("iran_threat", "us_security", "econ_gain", "inducement", "public_opposition", "palestine")
 SHOCKS = ("gaza_war_resumes", "iran_war_flares", "israeli_strike_in_gulf")
 REPLICATES = 10_000
+matplotlib.rcParams["svg.fonttype"] = "none"  # text in the network's SVG stays text: readable, findable
+PAGE_CSS = """.accord-figure img, .accord-figure svg {max-width: 100%; height: auto;}
+.download-tables {display: inline-block; margin: 8px 0; font-weight: 500;}
+.solara-autorouter-content .v-row {margin-left: 0; margin-right: 0;}"""  # figures fit their column
 
 
 @functools.cache
@@ -104,33 +112,51 @@ def _change(name: str, value) -> None:
     model.value = ExplorerModel(new)  # a new ensemble and a new replicate
 
 
+def Slider(label: str, key: str, low: float, high: float, step: float):
+    """A slider whose label shows its value."""
+    value = settings.value[key]
+    solara.SliderFloat(f"{label}: {value:.{2 if step < 0.1 else 1}f}", value=value, min=low, max=high, step=step,
+                       on_value=lambda v: _change(key, v))  # fmt: skip
+
+
 @solara.component
 def Controls(m: ExplorerModel):
     s = settings.value
     with solara.Card("Scenario"):
         solara.Select("scenario", value=s["scenario"], values=SCENARIOS, on_value=lambda v: _change("scenario", v))
-        solara.SliderFloat("mediator engagement", value=s["engagement"], min=0.0, max=2.0, step=0.05,
-                           on_value=lambda v: _change("engagement", v))
+        Slider("mediator engagement", "engagement", 0.0, 2.0, 0.05)
         solara.Select("mediator strategy", value=s["strategy"], values=STRATEGIES, on_value=lambda v: _change("strategy", v))
         for w in WEIGHTS:
-            solara.SliderFloat(f"weight: {w}", value=s[f"w_{w}"], min=0.0, max=5.0, step=0.05,
-                               on_value=lambda v, k=f"w_{w}": _change(k, v))  # fmt: skip
-        solara.SliderFloat("peer weight", value=s["peer"], min=0.0, max=3.0, step=0.05, on_value=lambda v: _change("peer", v))
-        solara.SliderFloat("leader multiplier", value=s["leader_multiplier"], min=0.0, max=10.0, step=0.1,
-                           on_value=lambda v: _change("leader_multiplier", v))
+            Slider(f"weight: {w}", f"w_{w}", 0.0, 5.0, 0.05)
+        Slider("peer weight", "peer", 0.0, 3.0, 0.05)
+        Slider("leader multiplier", "leader_multiplier", 0.0, 10.0, 0.1)
         for shock in SHOCKS:
             if shock in s:
                 solara.Switch(label=f"shock: {shock}", value=s[shock], on_value=lambda v, k=shock: _change(k, v))
         solara.Switch(label="dated events of the scenario", value=s["dated_events"],
                       on_value=lambda v: _change("dated_events", v))
+        archive = base64.b64encode(tables_zip(m.ensemble)).decode()  # a link, not solara.FileDownload: its script fails offline
+        solara.HTML(tag="a", unsafe_innerHTML="download tables", classes=["download-tables"],
+                    attributes={"href": f"data:application/zip;base64,{archive}", "download": "accord-sim-tables.zip"})  # fmt: skip
         solara.Markdown("*Consequences of stated, overridable assumptions; not a forecast.*")
+
+
+def tables_zip(result: RunResult) -> bytes:
+    """The ensemble's tables as CSV files in one zip."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, table in (("summary", result.summary), ("joining_probabilities", result.joining_probabilities),
+                            ("members", result.members)):  # fmt: skip
+            archive.writestr(f"{name}.csv", table.to_csv(index=False))
+    return buffer.getvalue()
 
 
 @solara.component
 def JoiningCurves(m: ExplorerModel):
     tables = m.ensemble.tables
     fig = plot_join_probability(tables.joining_probabilities, title=f"{m.settings['scenario']}: probability of being a member")
-    solara.FigureMatplotlib(fig, format="png", dpi=90)
+    with solara.Div(classes=["accord-figure"]):
+        solara.FigureMatplotlib(fig, format="png", dpi=90)
     plt.close(fig)
     top = tables.summary[tables.summary["status_at_start"] != "member"].head(8)
     rows = "\n".join(f"| {r.country} | <span class='p-joined'>{r.p_joined_by_horizon:.3f}</span> |" for r in top.itertuples())
@@ -140,7 +166,8 @@ def JoiningCurves(m: ExplorerModel):
 @solara.component
 def MembersFan(m: ExplorerModel):
     fig = plot_members(m.ensemble.tables.members, title="members over time, across replicates")
-    solara.FigureMatplotlib(fig, format="png", dpi=90)
+    with solara.Div(classes=["accord-figure"]):
+        solara.FigureMatplotlib(fig, format="png", dpi=90)
     plt.close(fig)
 
 
@@ -149,11 +176,31 @@ def Network(m: ExplorerModel):
     update_counter.get()  # redraw at every step of Mesa's controls
     statuses = [c.status.name.lower() for c in m.countries]
     fig = plot_network(m.world.names, m.numbers.ties, statuses, title=f"one replicate, month {m.month_index} of {m.world.n_months}")
-    solara.FigureMatplotlib(fig, format="png", dpi=90)
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg")
     plt.close(fig)
+    text = svg.getvalue()
+    solara.HTML(tag="div", unsafe_innerHTML=text[text.index("<svg"):], classes=["accord-figure", "network"])  # inline: names are text
 
 
-MembersOfReplicate, _ = make_plot_component("members")  # Mesa's own plot of the DataCollector
+@solara.component
+def MembersOfReplicate(m: ExplorerModel):
+    """The stepped replicate's members by month, on whole numbers."""
+    update_counter.get()
+    counts = m.datacollector.get_model_vars_dataframe()["members"]
+    fig, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
+    ax.step(counts.index, counts.to_numpy(), where="post", color="tab:blue", marker="o", ms=3)  # month 0 too
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(counts.min() - 1, counts.max() + 1)
+    ax.set_xlim(0, m.world.n_months)
+    ax.set_xlabel("month of the replicate")
+    ax.set_ylabel("members")
+    ax.set_title("members in this replicate", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.supxlabel(caption(), x=0.01, ha="left", fontsize=6, color="0.4")
+    with solara.Div(classes=["accord-figure"]):
+        solara.FigureMatplotlib(fig, format="png", dpi=90)
+    plt.close(fig)
 
 
 @solara.component
@@ -164,6 +211,7 @@ def Page():
     to load in Solara's Vue 3 app without network access ("GlobalVue.use is not a function")."""
     m = model.value
     solara.Title("accord-sim")
+    solara.Style(PAGE_CSS)
     solara.Markdown("## accord-sim: explore a scenario")
     with solara.Columns([1, 3]):
         with solara.Column():

@@ -32,14 +32,28 @@ class Comparison:
 
 
 def choose_baseline(jobs: list[StoredJob], spec: str | None) -> int:
-    """Index of the baseline: the first job, or the first whose overrides include all of `spec`."""
+    """Index of the baseline: the first job, or the first whose overrides match every item of
+    `spec`: a full override (`mediator.engagement=1.0`) or the report's label for it
+    (`engagement=1`: the key's last part, the value as a number)."""
     if not spec:
         return 0
-    wanted = {item.strip() for item in spec.split(",") if item.strip()}
+    wanted = [item.strip().lstrip("+") for item in spec.split(",") if item.strip()]
     for i, job in enumerate(jobs):
-        if wanted <= {o.lstrip("+") for o in job.overrides}:
+        given = [o.lstrip("+") for o in job.overrides]
+        if all(any(_matches(item, o) for o in given) for item in wanted):
             return i
     raise ValueError(f"--baseline {spec}: no job has these overrides")
+
+
+def _matches(item: str, override: str) -> bool:
+    key, _, value = item.partition("=")
+    other_key, _, other_value = override.partition("=")
+    if other_key != key and not other_key.endswith(f".{key}"):
+        return False
+    try:
+        return float(value) == float(other_value)
+    except ValueError:
+        return value == other_value
 
 
 def compare(jobs: list[StoredJob], baseline: int = 0) -> Comparison:

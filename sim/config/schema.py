@@ -22,6 +22,7 @@ from sim.core.calendar import format_month, parse_month
 from sim.core.terms import TERMS
 
 STATUSES = ("outside", "talks", "member")
+PLOT_FORMATS = ("png", "svg", "pdf")
 KINDS = ("new_relations", "symbolic", "unrecognised")  # new ties with Israel; old ties (Kazakhstan); unrecognised (Somaliland)
 STRATEGIES = ("none", "priority", "persuadable", "scripted", "courting")
 OFFER_KNOWN = ("before", "with_accession")
@@ -220,6 +221,7 @@ class RunConfig:
     chunk: int = field(default=16384, metadata=between(1, 10_000_000))  # replicates per kernel call; results do not depend on it
     plot_countries: int = field(default=10, metadata=between(1, 100))
     plots: bool = True
+    plot_format: list[str] = field(default_factory=lambda: ["png"])  # figure files: any of png, svg, pdf
     sweep_plots: bool = False  # in a multirun, each job's figures too (the comparison's are always drawn)
     count_kinds: list[str] = field(default_factory=lambda: list(KINDS))  # kinds of accession counted as new members
     count_stage: str = field(default="announced", metadata=one_of(*STAGES))  # the stage counted as joining
@@ -285,6 +287,9 @@ def check_config(cfg: RunConfig) -> None:
         _check_members(f"roster.countries.{key}.weights", c.weights, set(TERMS), "utility term")
     _check_peers(cfg.roster.peers, set(countries))
     _check_members("count_kinds", cfg.count_kinds, set(KINDS), "kind of accession")
+    _check_members("plot_format", cfg.plot_format, set(PLOT_FORMATS), "figure format")
+    if not cfg.plot_format:
+        raise ConfigError("plot_format", "expected at least one of png, svg, pdf, got none")
     if cfg.record is not None:
         _check_record(cfg.record, set(countries), {c.region for c in countries.values()}, types_)
     _check_members("mediator.priority", cfg.mediator.priority, set(countries), "country id")

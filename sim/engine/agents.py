@@ -30,6 +30,7 @@ class Country(mesa.Agent):
         world = model.world
         self.index = index
         self.name = world.names[index]
+        self.country_id = world.ids[index]
         self.stream = stream  # this country's random stream in this replicate
         self.status = Status(int(world.status0[index]))
         p_talks = model.numbers.p_talks0[index]  # talks no record shows, drawn as the kernel does

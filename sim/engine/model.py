@@ -35,6 +35,7 @@ class AccordModel(mesa.Model):
     ):
         """`config` or a compiled world of one design point; replicate `replicate` of seed `rng`."""
         super().__init__(rng=rng)
+        self.time = 0  # whole months: Mesa's clock counts in floats unless it starts from an int
         self.world = world = config if isinstance(config, World) else compile_world(config)
         self.numbers, self.rates, self.events = world.values(), world.rates(), world.events()
         self.month_index = 0
@@ -51,7 +52,9 @@ class AccordModel(mesa.Model):
         self.countries = [Country(self, i, country_streams[i]) for i in range(n_country)]
         self.datacollector = mesa.DataCollector(
             model_reporters={"members": lambda m: sum(c.is_member for c in m.countries)},
-            agenttype_reporters={Country: {"status": lambda c: c.status.name.lower()}},
+            agenttype_reporters={Country: {
+                "country": lambda c: c.name, "country_id": lambda c: c.country_id, "status": lambda c: c.status.name.lower(),
+            }},
         )
         self.collect = collect  # an ensemble of Mesa runs needs only the outcome
         self.running = world.n_months > 0
@@ -64,6 +67,7 @@ class AccordModel(mesa.Model):
         return self.world.start + self.month_index
 
     def step(self) -> None:
+        self.time = int(self.time)  # whole months (Mesa's event clock runs in floats): integer Step in the frames
         self._apply_events()
         self._update_situation()
         self.mediator.step()

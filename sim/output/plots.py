@@ -24,10 +24,11 @@ CAPTION = "Consequences of stated, overridable assumptions; not a forecast."
 
 
 BANDS = 3  # countries of plot_join_probability drawn with their interval
+LOW = 0.1  # curves ending below this are also drawn magnified in an inset
 
 
 def plot_join_probability(
-    table: pd.DataFrame, *, max_countries: int = 10, title: str = "", ax=None
+    table: pd.DataFrame, *, max_countries: int = 10, title: str = "", note: str = "", ax=None
 ) -> Figure:
     """Curves of p_joined by month, for the non-trivial countries (most likely by the horizon
     first, at most `max_countries`), with the 95% bands of the first `BANDS`."""
@@ -48,16 +49,27 @@ def plot_join_probability(
                 dates, rows["ci_low"], rows["ci_high"], step="post", color=colour, alpha=0.15, lw=0
             )
     ax.set_ylim(0, 1)
-    ax.set_ylabel("p_joined (share of replicates that are members)")
+    ax.set_ylabel("probability of being a member (share of replicates)")
     hidden = len(order) - len(shown)
-    note = f"; {hidden} more not shown" if hidden > 0 else ""
-    ax.set_title(title or f"Probability of being a member, by month (95% bands{note})")
+    more = f"; {hidden} more not shown" if hidden > 0 else ""
+    ax.set_title(title or "Probability of being a member, by month")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
-    _finish(fig, ax)
+    low = [(i, c) for i, c in enumerate(shown) if wide[c].iloc[-1] < LOW]
+    if low and len(low) < len(shown):  # curves that crowd the bottom: magnified in an inset
+        inset = ax.inset_axes([0.05, 0.56, 0.36, 0.36])
+        for i, country in low:
+            inset.step(dates, wide[country], where="post", color=colours(i % colours.N), lw=1)
+        inset.set_ylim(0, wide[[c for _, c in low]].to_numpy().max() * 1.15)
+        inset.set_title(f"below {LOW:.0%} at the horizon, magnified", fontsize=7)
+        inset.tick_params(labelsize=6)
+        inset.xaxis.set_major_locator(mdates.YearLocator())
+        inset.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        inset.grid(alpha=0.3)
+    _finish(fig, ax, f"{note}; bands: 95% intervals of the {min(BANDS, len(shown))} likeliest{more}".lstrip("; "))
     return fig
 
 
-def plot_members(table: pd.DataFrame, *, title: str = "", ax=None) -> Figure:
+def plot_members(table: pd.DataFrame, *, title: str = "", note: str = "", ax=None) -> Figure:
     """Number of members over time: median with 50% and 90% bands across replicates."""
     fig, ax = _figure(ax, (8, 4.5))
     dates = pd.to_datetime(table["month"])
@@ -69,7 +81,7 @@ def plot_members(table: pd.DataFrame, *, title: str = "", ax=None) -> Figure:
     ax.set_ylabel("members of the accord")
     ax.set_title(title or "Members over time across replicates")
     ax.legend(loc="upper left", frameon=False)
-    _finish(fig, ax)
+    _finish(fig, ax, note)
     return fig
 
 
@@ -80,14 +92,25 @@ def _figure(ax, size):
     return fig, ax
 
 
-def _finish(fig: Figure, ax) -> None:
+def _finish(fig: Figure, ax, note: str = "") -> None:
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.grid(alpha=0.3)
-    fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
+    fig.supxlabel(caption(note), x=0.01, ha="left", fontsize=7, color="0.4")
 
 
-def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 15) -> Figure:
+def caption(note: str = "") -> str:
+    """The line under a figure: what it rests on (replicates, parameters), then the caveat."""
+    return f"{note}.\n{CAPTION}" if note else CAPTION
+
+
+def readable(term: str) -> str:
+    """A term's name as a legend shows it: 'public_opposition' -> 'Public opposition'."""
+    words = term.replace("_", " ")
+    return {"us security": "US security", "econ gain": "Economic gain"}.get(words, words[:1].upper() + words[1:])
+
+
+def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 15, note: str = "") -> Figure:
     """Left: p_joined_by_horizon as a scenario x country heatmap. Right: each scenario's delta
     against the baseline with its 95% interval, for the countries that move most."""
     wide = table.pivot_table(index="label", columns="country", values="p_joined_by_horizon", sort=False)
@@ -105,7 +128,7 @@ def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 
     for (i, j), value in np.ndenumerate(wide[shown].to_numpy()):
         heat.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6,
                   color="white" if value < 0.5 else "black")  # fmt: skip
-    fig.colorbar(image, ax=heat, label="p_joined_by_horizon", shrink=0.8)
+    fig.colorbar(image, ax=heat, label="probability of being a member at the horizon", shrink=0.8)
     heat.set_title("Probability of being a member at the horizon")
     by_change = list(spread.reindex(shown).sort_values(ascending=True).index)
     others = [label for label in wide.index if label != baseline]
@@ -122,7 +145,7 @@ def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 
     if others:
         deltas.legend(fontsize=7, loc="best", frameon=False)
     deltas.grid(alpha=0.3, axis="x")
-    fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
+    fig.supxlabel(caption(note), x=0.01, ha="left", fontsize=7, color="0.4")
     return fig
 
 
@@ -204,14 +227,14 @@ def plot_reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
     return fig
 
 
-def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str = "") -> Figure:
+def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str = "", note: str = "") -> Figure:
     """One panel per country: the mean contribution of each term to accession utility by month
     (stacked: incentives up, costs down), the utility and the threshold, over the replicates in
     which the country is still deciding."""
     cols = 2
     rows = max((len(countries) + cols - 1) // cols, 1)
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), squeeze=False, sharex=True)
-    fig.subplots_adjust(left=0.05, right=0.86, top=1 - 0.8 / (2.6 * rows), bottom=0.5 / (2.6 * rows),
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), squeeze=False, sharex=True, sharey=True)  # one scale: panels compare
+    fig.subplots_adjust(left=0.07, right=0.84, top=1 - 0.8 / (2.6 * rows), bottom=0.8 / (2.6 * rows),
                         hspace=0.35, wspace=0.15)  # fixed margins: a constrained layout costs ~0.4 s here
     colours = plt.get_cmap("tab10")
     for ax, country in zip(axes.flat, countries):
@@ -233,8 +256,8 @@ def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str 
                 base += piece
         ax.add_collection(PolyCollection(polygons, facecolors=faces, linewidths=0))
         ax.autoscale_view()
-        ax.step(dates, part["utility"], where="mid", color="black", lw=1.2, label="utility")
-        ax.step(dates, part["threshold"], where="mid", color="black", lw=1, ls="--", label="threshold")
+        ax.step(dates, part["utility"], where="mid", color="black", lw=1.2, label="Utility")
+        ax.step(dates, part["threshold"], where="mid", color="black", lw=1, ls="--", label="Threshold")
         ax.axhline(0, color="0.3", lw=0.5)
         ax.set_title(f"{country} (deciding in {part['deciding'].mean():.0%} of replicate-months)", fontsize=9)
         ax.tick_params(labelsize=7)
@@ -242,14 +265,15 @@ def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str 
     for ax in axes.flat[len(countries):]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    patches = [Patch(color=colours(k), label=term) for k, term in enumerate(CONTRIBUTIONS)]
+    patches = [Patch(color=colours(k), label=readable(term)) for k, term in enumerate(CONTRIBUTIONS)]
     fig.legend(patches + handles, [p.get_label() for p in patches] + labels, loc="upper right",
                fontsize=7, frameon=False)  # fmt: skip
     fig.suptitle(title or "Mean contribution of each term to accession utility", fontsize=10)
+    fig.supylabel("contribution to accession utility (utility units)", fontsize=8)
     for ax in axes.flat:
         ax.xaxis.set_major_locator(mdates.YearLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
+    fig.supxlabel(caption(note), x=0.01, ha="left", fontsize=7, color="0.4")
     return fig
 
 
@@ -318,7 +342,8 @@ def plot_network(names: list[str], ties: np.ndarray, statuses: list[str], *, tit
     nx.draw_networkx_labels(graph, positions, ax=ax, labels=dict(enumerate(names)), font_size=6)
     for status, colour in STATUS_COLOURS.items():
         ax.scatter([], [], color=colour, label=status)
-    ax.legend(loc="lower left", fontsize=7, frameon=False)
+    ax.legend(loc="lower left", fontsize=7, frameon=False, title="status", title_fontsize=7)
+    ax.margins(0.08)  # room for the labels of the outermost countries
     ax.set_title(title or "Countries by status", fontsize=10)
     ax.axis("off")
     return fig

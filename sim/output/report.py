@@ -25,7 +25,10 @@ def write_comparison(comparison: Comparison, folder: Path) -> list[Path]:
         store.atomic_write(folder / "comparison.csv", lambda p: table.to_csv(p, index=False)),
         store.atomic_write(folder / "comparison.parquet", lambda p: table.to_parquet(p, index=False)),
     ]
-    fig = plot_comparison(table, baseline=comparison.labels[comparison.baseline])
+    runs = {(j.record["replicates"], j.record["seed"]) for j in comparison.jobs}
+    note = (f"{next(iter(runs))[0]:,} replicates a job, seed {next(iter(runs))[1]}, paired deltas" if len(runs) == 1
+            else "jobs of different replicate counts or seeds: unpaired deltas where they differ")  # fmt: skip
+    fig = plot_comparison(table, baseline=comparison.labels[comparison.baseline], note=note)
     written.append(store.atomic_write(folder / "comparison.png", lambda p: fig.savefig(p, dpi=150, format="png")))
     plt.close(fig)
     written.append(write_report(comparison, folder))
@@ -76,14 +79,25 @@ def _experiments(jobs) -> list[str]:
     return sorted(set(picked))
 
 
+def _search_path(folder: Path) -> list[str]:
+    record = folder / ".hydra" / "hydra.yaml"
+    if not record.is_file():
+        return []
+    sources = (yaml.safe_load(record.read_text()) or {}).get("hydra", {}).get("runtime", {}).get("config_sources", [])
+    return [s["path"] for s in sources if s.get("schema") == "file"]
+
+
 def _title(jobs) -> str:
     return ", ".join(_experiments(jobs)) or jobs[0].folder.parent.name
 
 
 def _question(jobs) -> str:
+    """The `# Question:` line of the experiment's file: the project's, or a user's found through
+    the config search path the job ran with (its .hydra/hydra.yaml)."""
     for name in _experiments(jobs):
-        path = ROOT / "experiments" / f"{name}.yaml"
-        for line in path.read_text().splitlines() if path.is_file() else []:
+        places = [ROOT / "experiments", *(Path(p) / "experiment" for p in _search_path(jobs[0].folder))]
+        path = next((p / f"{name}.yaml" for p in places if (p / f"{name}.yaml").is_file()), None)
+        for line in path.read_text().splitlines() if path is not None else []:
             if line.startswith("# Question:"):
                 text = line.removeprefix("# Question:").strip()
                 return text[:1].upper() + text[1:]

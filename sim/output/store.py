@@ -34,7 +34,7 @@ from sim.engine.outcomes import Outcomes
 JOB_FILE = "job.json"
 OUTCOMES_FILE = "outcomes.parquet"
 PACKAGES = ("accord-sim", "mesa", "numpy", "numba", "scipy", "SALib", "hydra-core", "omegaconf", "pandas", "pyarrow")
-_IGNORED = ("debug", "plot_countries", "plots", "sweep_plots", "resume", "sensitivity", "chunk", "progress")  # do not change a run's results
+_IGNORED = ("debug", "plot_countries", "plots", "plot_format", "sweep_plots", "resume", "sensitivity", "chunk", "progress")  # do not change a run's results
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ only name classes from a fixed registry: a shared config file must not be able t
 
 from __future__ import annotations
 
+import logging
 import shutil
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+import hydra
 import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
@@ -28,7 +30,7 @@ from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
 from sim.config.sources import CONF
 from sim.output.store import JOB_FILE
-from sim.progress import Interrupted
+from sim.progress import Interrupted, Watch, stoppable, stopped_quietly
 from sim.sweep import running_sweep
 
 EXIT_BAD_INPUT = 2
@@ -180,6 +182,28 @@ def run_checked(main: Callable[[], None], config_name: str = "config", validate:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     main()
+
+
+def study_command(check: Callable[[RunConfig], None], work: Callable, report: Callable) -> None:
+    """A Hydra command over the run config that studies it (sim.sensitivity, sim.discover):
+    `check(config)` first (one-line errors), `work(config, watch)` with progress and Ctrl-C
+    answered, then `report(result, config, folder)` into the run folder."""
+    for name in ("MESA", "EMA"):  # both log every step at INFO
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+    @hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")
+    def _run(cfg) -> None:
+        with stoppable():
+            config = config_or_exit(cfg, check)
+            out = Path(HydraConfig.get().runtime.output_dir)
+            with interrupted_exits(out), Watch(config.progress) as watch, bad_input_exits(out, config.debug):
+                result = work(config, watch)
+        report(result, config, out)
+        print(f"results in {out}")
+
+    with stopped_quietly():
+        run_checked(_run)
+    sys.exit(0)
 
 
 def discard(out_dir: Path, single_run: bool) -> None:

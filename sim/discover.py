@@ -13,22 +13,17 @@ discover.md into the Hydra run folder.
 from __future__ import annotations
 
 import dataclasses
-import logging
-import sys
 from pathlib import Path
 
-import hydra
 import pandas as pd
-from hydra.core.hydra_config import HydraConfig
 
 from sim.analysis.discover import latin_hypercube, prim_box
 from sim.analysis.sensitivity import check, evaluate
-from sim.cli import bad_input_exits, config_or_exit, interrupted_exits, run_checked
+from sim.cli import study_command
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
 from sim.output import store
 from sim.output.answers import discovery_paragraph, plot_discovery, write_answer
-from sim.progress import Watch, stoppable, stopped_quietly
 
 
 def needs_goal(config: RunConfig) -> None:
@@ -49,30 +44,20 @@ def discover(config: RunConfig, watch=None):
     return x, values, prim_box(x, values >= spec.goal.at_least, spec.min_density)
 
 
+def report(found, config: RunConfig, out: Path) -> None:
+    x, values, box = found
+    spec = config.sensitivity
+    goal = f"{config.roster.countries[spec.goal.output].name} >= {spec.goal.at_least:g}"
+    table = x.assign(**{f"p_{spec.goal.output}": values})
+    store.atomic_write(out / "samples.parquet", lambda p: table.to_parquet(p, index=False))
+    store.atomic_write(out / "trajectory.csv", lambda p: box.trajectory.to_csv(p, index=False))
+    paragraph = discovery_paragraph(box, goal, len(x), spec.replicates)
+    write_answer(out, "discover", box.limits, plot_discovery(box, goal), paragraph)
+    print(paragraph)
+
+
 def main() -> None:
-    for name in ("MESA", "EMA"):  # both log every step at INFO
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-    @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
-    def _run(cfg) -> None:
-        with stoppable():
-            config = config_or_exit(cfg, needs_goal)
-            out = Path(HydraConfig.get().runtime.output_dir)
-            with interrupted_exits(out), Watch(config.progress) as watch, bad_input_exits(out, config.debug):
-                x, values, box = discover(config, watch)
-        spec = config.sensitivity
-        name = config.roster.countries[spec.goal.output].name
-        goal = f"{name} >= {spec.goal.at_least:g}"
-        table = x.assign(**{f"p_{spec.goal.output}": values})
-        store.atomic_write(out / "samples.parquet", lambda p: table.to_parquet(p, index=False))
-        store.atomic_write(out / "trajectory.csv", lambda p: box.trajectory.to_csv(p, index=False))
-        write_answer(out, "discover", box.limits, plot_discovery(box, goal), discovery_paragraph(box, goal, len(x), spec.replicates))
-        print(discovery_paragraph(box, goal, len(x), spec.replicates))
-        print(f"results in {out}")
-
-    with stopped_quietly():
-        run_checked(_run)
-    sys.exit(0)
+    study_command(needs_goal, discover, report)
 
 
 if __name__ == "__main__":

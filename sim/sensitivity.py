@@ -3,21 +3,16 @@ written as tables and figures into the Hydra run folder."""
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 
-import hydra
 import matplotlib.pyplot as plt
-from hydra.core.hydra_config import HydraConfig
 
 from sim.analysis.sensitivity import Study, check, conditions, run_study, summary_text
-from sim.cli import bad_input_exits, config_or_exit, interrupted_exits, run_checked
+from sim.cli import study_command
 from sim.config.schema import RunConfig
 from sim.engine.world import compile_world
 from sim.output import store
 from sim.output.plots import plot_indices, plot_sensitivity_heatmap
-from sim.progress import Watch, stoppable, stopped_quietly
 
 
 def write_study(study: Study, config: RunConfig, folder: Path) -> list[Path]:
@@ -50,23 +45,13 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_")
 
 
+def report(study: Study, config: RunConfig, out: Path) -> None:
+    write_study(study, config, out)
+    print(summary_text(study, config.sensitivity))
+
+
 def main() -> None:
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-
-    @hydra.main(config_path="../conf", config_name="config", version_base="1.3")
-    def _run(cfg) -> None:
-        with stoppable():
-            config = config_or_exit(cfg, check)
-            out = Path(HydraConfig.get().runtime.output_dir)
-            with interrupted_exits(out), Watch(config.progress) as watch, bad_input_exits(out, config.debug):
-                study = run_study(config, watch)
-        write_study(study, config, out)
-        print(summary_text(study, config.sensitivity))
-        print(f"results in {out}")
-
-    with stopped_quietly():
-        run_checked(_run)
-    sys.exit(0)
+    study_command(check, run_study, report)
 
 
 if __name__ == "__main__":

@@ -63,3 +63,19 @@ def test_fixed_gives_the_declared_dtypes_and_contiguity():
     assert all(a.flags.c_contiguous for a in rows)
     world_fields = {f for f in World.__dataclass_fields__}
     assert {"shared", "numbers"} <= world_fields
+
+
+def test_compiled_code_is_cached_per_version_of_every_compiled_module(tmp_path):
+    """numba checks only a function's own file: the cache folder is keyed by all compiled sources,
+    so a change in a callee (the mediator under the kernel) cannot leave a stale kernel."""
+    import shutil
+
+    import sim
+
+    copy = tmp_path / "sim"
+    for part in ("core", "engine", "inference"):
+        shutil.copytree(ROOT / "sim" / part, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+    assert sim.compiled_cache_dir(copy).name == sim.compiled_cache_dir().name
+    mediator = copy / "core" / "mediator.py"
+    mediator.write_text(mediator.read_text() + "\n# a change\n")
+    assert sim.compiled_cache_dir(copy).name != sim.compiled_cache_dir().name

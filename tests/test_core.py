@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from sim.config.terms import build_terms, default_terms
 from sim.core import streams
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Rates, Status, next_status, response
@@ -27,7 +28,8 @@ from sim.core.mediator import (
 )
 from sim.core.peers import adjacency, fill_peer_pressure, tie_totals
 from sim.core.terms import FEATURES, TERMS
-from sim.core.utility import IRAN, PALESTINE, PUBLIC, accession_utility, fill_terms
+from sim.core.utility import accession_utility, fill_terms
+from sim.engine.world import term_arrays
 
 RATES = Rates(open=0.3, sign=0.4, collapse=0.3, exit=0.2, collapse_on_shock=0.5, noise=0.2)
 ALLOWED = {  # status -> statuses reachable in one month
@@ -91,12 +93,14 @@ def test_next_status_frequencies_match_the_hazards():
     peer=hnp.arrays(np.float64, 3, elements=st.floats(0, 3)),
 )
 def test_terms_sum_to_utility_and_costs_are_negative(weights, features, shift, salience, peer):
+    index, sign = term_arrays(build_terms(default_terms()))  # the Abraham world's declared terms
     terms = np.zeros((3, len(TERMS)))
-    fill_terms(terms, weights, features, shift, salience, peer)
+    fill_terms(terms, weights, features, shift, salience, peer, index, sign)
     for i in range(3):
         assert accession_utility(terms[i]) == pytest.approx(terms[i].sum(), abs=1e-12)
-    assert np.all(terms[:, [PUBLIC, PALESTINE]] <= 0)
-    assert np.all(terms[:, IRAN] >= 0) and np.all(terms[:, IRAN] <= weights[:, IRAN])
+    iran, public, palestine = (TERMS.index(t) for t in ("iran_threat", "public_opposition", "palestine"))
+    assert np.all(terms[:, [public, palestine]] <= 0)
+    assert np.all(terms[:, iran] >= 0) and np.all(terms[:, iran] <= weights[:, iran])
 
 
 def draw(bases: np.ndarray, month: int, purpose: int) -> np.ndarray:

@@ -19,7 +19,6 @@ import pytest
 from scipy import stats
 
 from sim.api import compose_config
-from sim.core.utility import PEER
 from sim.engine.outcomes import NEVER, Outcomes
 from sim.engine.simulate import simulate
 from sim.engine.world import World, compile_world
@@ -152,7 +151,7 @@ def test_ensemble_is_equal_in_distribution_to_mesa(name, mesa_samples):
 def perturbed(world: World, *, peer: float = 1.0, threshold: float = 0.0) -> World:
     n = world.numbers
     weights = n.weights.copy()
-    weights[..., PEER] *= peer
+    weights[..., world.term_names.index("peer")] *= peer
     return dataclasses.replace(world, numbers=n._replace(weights=weights, threshold=n.threshold + threshold))
 
 

@@ -9,10 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from sim.analysis.explain import contributions_table
 from sim.analysis.tables import tabulate
 from sim.api import compose_config
+from sim.config.errors import ConfigError
 from sim.config.schema import load_config
 from sim.core.decision import Status
-from sim.core.terms import CONTRIBUTIONS, TERMS
+from sim.core.terms import TERMS
 from sim.core.utility import accession_utility, fill_contributions
+
+CONTRIBUTIONS = (*TERMS, "events")  # the Abraham world's explanation columns
 from sim.engine.outcomes import FIXED_POINT, NEVER, ContributionSums
 from sim.engine.simulate import simulate_explained
 from sim.engine.world import compile_world
@@ -84,7 +87,7 @@ def mesa_sums(world, replicates: int, seed: int) -> ContributionSums:
     for _, t, model, c in mesa_deciding(world, replicates, seed):
         terms = c.contributions()
         features = model.numbers.features[world.shared.period[t], c.index]
-        fill_contributions(row, terms, c.weights, features, model.numbers.salience)
+        fill_contributions(row, terms, c.weights, features, model.numbers.salience, world.shared.term_index, world.shared.term_sign)
         values = [*row, accession_utility(terms), c.threshold]
         fixed = np.rint(np.array(values) * FIXED_POINT).astype(np.int64)
         by_month[t, c.index] += fixed
@@ -106,3 +109,31 @@ def test_explanation_equals_the_mesa_agents_own_terms_for_any_chunking(data):
     table = contributions_table(kernel, world, 40).dropna()
     gap = (table[list(CONTRIBUTIONS)].sum(axis=1) - table["utility"]).abs()
     assert (gap < 10 * RESOLUTION).all()
+
+
+def test_an_incentive_added_by_config_alone_is_in_the_explanations():
+    """A new term is one entry of the terms config plus the roster's scores: the engines, the
+    explanation tables and the Mesa agents read it, and the contributions still sum to the utility."""
+    from hydra import compose, initialize_config_dir
+
+    from sim.api import plain_config
+    from sim.config.sources import CONF
+    from sim.runner import execute
+
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        data = plain_config(compose("config", overrides=["replicates=400", "params=calibrated"], return_hydra_config=True))
+    data["terms"]["terms"]["space_programme"] = {"kind": "feature", "feature": "space_agency", "sign": 1, "weight": 2.0}
+    for cid, country in data["roster"]["countries"].items():
+        country.setdefault("scores", {})["space_agency"] = 1.0 if cid in ("uzbekistan", "kyrgyzstan") else 0.0
+    config = load_config(data)
+    result = execute(config)
+    assert result.world.term_names[-1] == "space_programme"
+    table = result.tables.contributions.set_index("country")
+    assert (table.loc["Uzbekistan", "space_programme"].dropna() == 2.0).all() and (table.loc["Oman", "space_programme"].dropna() == 0).all()
+    columns = [*result.world.term_names, "events"]
+    assert ((result.tables.contributions[columns].sum(axis=1) - result.tables.contributions["utility"]).abs().dropna() < 10 * RESOLUTION).all()
+    base = execute(load_config({**data, "terms": None}))
+    assert result.p_joined("uzbekistan") > base.p_joined("uzbekistan")  # an incentive only it has raises its chance
+    del data["roster"]["countries"]["oman"]["scores"]
+    with pytest.raises(ConfigError, match="roster.countries.oman.scores.space_agency: missing required value"):
+        load_config(data)

@@ -1,9 +1,9 @@
 """Why countries join in a run: the mean contribution of each utility term, by country and month.
 
 The kernel sums, over the replicates in which a country is still deciding (outside or in
-talks) in a month, each contribution to its accession utility (sim.core.utility.CONTRIBUTIONS:
-the incentives, the mediator's offer, peer pressure, the domestic costs, and what active events
-add), the utility and the threshold, and the same at the month it joins. Means of those sums are
+talks) in a month, each contribution to its accession utility (the world's declared terms:
+for the Abraham world the incentives, the mediator's offer, peer pressure, the domestic costs;
+and what active events add), the utility and the threshold, and the same at the month it joins. Means of those sums are
 the tables here; the contributions add up to the utility in every row.
 """
 
@@ -14,11 +14,14 @@ import pandas as pd
 
 from sim.core.calendar import format_month
 from sim.core.decision import Status
-from sim.core.terms import CONTRIBUTIONS
 from sim.engine.outcomes import FIXED_POINT, ContributionSums
 from sim.engine.world import World
 
-VALUES = (*CONTRIBUTIONS, "utility", "threshold")
+
+def contributions_of(world: World) -> list[str]:
+    """The columns of an explanation: the world's declared terms, then `events` (what active
+    events add through the terms they move). They sum to the utility."""
+    return [*world.term_names, "events"]
 SHOWN = 3  # terms named in a "why" row
 DECIMALS = 6  # the sums' resolution is 6e-8
 
@@ -29,7 +32,8 @@ def contributions_table(sums: ContributionSums, world: World, replicates: int) -
     n_months, n_country = sums.deciding.shape
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums.by_month / FIXED_POINT / sums.deciding[..., None]
-    table = pd.DataFrame(means.reshape(-1, len(VALUES)), columns=VALUES).round(DECIMALS)
+    values = [*contributions_of(world), "utility", "threshold"]
+    table = pd.DataFrame(means.reshape(-1, len(values)), columns=values).round(DECIMALS)
     table.insert(0, "country", np.tile(world.names, n_months))
     table.insert(1, "month", np.repeat([format_month(m) for m in world.months], n_country))
     table.insert(2, "deciding", (sums.deciding / replicates).ravel())
@@ -48,21 +52,23 @@ def why_table(
         if world.status0[index[name]] != Status.MEMBER and joined[index[name]] > 0
     ][:countries]  # fmt: skip
     deciding = sums.deciding.sum(axis=0)
+    contributions = contributions_of(world)
+    n = len(contributions)
     rows = []
     for name in outside:
         i = index[name]
         at_join = sums.at_join[i] / FIXED_POINT / joined[i]
         usual = sums.by_month[:, i].sum(axis=0) / FIXED_POINT / deciding[i]
-        terms = dict(zip(CONTRIBUTIONS, at_join[: len(CONTRIBUTIONS)]))
-        lift = dict(zip(CONTRIBUTIONS, at_join[: len(CONTRIBUTIONS)] - usual[: len(CONTRIBUTIONS)]))
+        terms = dict(zip(contributions, at_join[:n]))
+        lift = dict(zip(contributions, at_join[:n] - usual[:n]))
         p = summary.loc[summary["country"] == name, "p_joined_by_horizon"].iloc[0]
-        utility, threshold = at_join[len(CONTRIBUTIONS)], at_join[len(CONTRIBUTIONS) + 1]
+        utility, threshold = at_join[n], at_join[n + 1]
         rows.append(
             {
                 "country": name,
                 "p_joined_by_horizon": p,
                 "joins": int(joined[i]),
-                **{t: terms[t] for t in CONTRIBUTIONS},
+                **{t: terms[t] for t in contributions},
                 "utility": utility,
                 "threshold": threshold,
                 "margin": utility - threshold,
@@ -71,7 +77,7 @@ def why_table(
                 "tipped_by": _named(lift, positive=True),
             }
         )
-    return pd.DataFrame(rows, columns=["country", "p_joined_by_horizon", "joins", *CONTRIBUTIONS,
+    return pd.DataFrame(rows, columns=["country", "p_joined_by_horizon", "joins", *contributions,
                                        "utility", "threshold", "margin", "carried_by",
                                        "held_back_by", "tipped_by"]).round(DECIMALS)  # fmt: skip
 

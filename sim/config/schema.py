@@ -17,6 +17,7 @@ from sim.config.draws import check_draws
 from sim.config.errors import ConfigError
 from sim.config.sensitivity import Sensitivity
 from sim.config.spans import check_spans
+from sim.config.terms import Terms, check_terms, default_terms
 from sim.config.validate import DATED, MONTH, UNIT, between, build, one_of, with_value
 from sim.core.calendar import format_month, parse_month
 from sim.core.terms import TERMS
@@ -48,6 +49,7 @@ class Country:
     regime_insulation: float = field(metadata=DATED_UNIT)
     palestine_linkage: float = field(metadata=DATED_UNIT)
     values: dict[str, float] = field(default_factory=dict, metadata=DATED_UNIT)
+    scores: dict[str, float] = field(default_factory=dict, metadata=DATED_UNIT)  # features of declared terms beyond the fields above
     granted: list[str] = field(default_factory=list, metadata=DATED)
     weights: dict[str, float] = field(default_factory=dict, metadata={**between(0.0, 10.0), **DATED})
     threshold: float | None = field(default=None, metadata={**between(-5.0, 5.0), **DATED})
@@ -231,12 +233,13 @@ class RunConfig:
     progress: bool = True  # a progress bar on stderr, when it is a terminal
     sensitivity: Sensitivity | None = None  # read by python -m sim.sensitivity only
     record: RecordConfig | None = None  # what was observed: the statuses at the start come from it
+    terms: Terms | None = None  # the utility's terms (conf/terms); none given: conf/terms/abraham.yaml
 
 
 def load_config(data: dict) -> RunConfig:
     """Validated `RunConfig` from a plain dict, or `ConfigError` naming the first bad key. A
     scenario without a start starts the month after the record ends."""
-    config = build(RunConfig, data)
+    config = build(RunConfig, data if data.get("terms") is not None else {**data, "terms": default_terms()})
     if config.scenario.start is None:
         if config.record is None:
             raise ConfigError("scenario.start", "missing required value (or choose a record: the month after it ends)")
@@ -284,8 +287,10 @@ def check_config(cfg: RunConfig) -> None:
         for month, given in granted:
             where = f"roster.countries.{key}.granted" + (f".{month}" if month else "")
             _check_members(where, given, types_, "inducement type")
-        _check_members(f"roster.countries.{key}.weights", c.weights, set(TERMS), "utility term")
+        _check_members(f"roster.countries.{key}.weights", c.weights, set(cfg.terms.names if cfg.terms else TERMS), "utility term")
     _check_peers(cfg.roster.peers, set(countries))
+    if cfg.terms is not None:
+        check_terms(cfg.terms, countries, cfg.params.weights)
     _check_members("count_kinds", cfg.count_kinds, set(KINDS), "kind of accession")
     _check_members("plot_format", cfg.plot_format, set(PLOT_FORMATS), "figure format")
     if not cfg.plot_format:

@@ -3,7 +3,7 @@ that the config schema, the tables and the figures can name them without loading
 
 from __future__ import annotations
 
-TERMS = (
+TERMS = (  # the Abraham world's terms (conf/terms/abraham.yaml), by name; the engines read the declared ones
     "iran_threat",
     "us_security",
     "econ_gain",
@@ -27,3 +27,11 @@ FEATURES = (
 CONTRIBUTIONS = (*TERMS, "events")
 """Columns of an explanation: the terms at the standing Iran threat and salience, and `events`,
 what active events add through them. They sum to the utility."""
+
+
+TERM_KINDS = ("threat", "feature", "exposed", "salience", "peers", "offer")
+"""How a declared term is computed (conf/terms/*.yaml; sim.core.utility.fill_terms):
+threat: w * clip(feature + threat shift); feature: w * feature; exposed: w * (1 - f) * (1 - f2);
+salience: w * feature * clip(salience); peers: w * peer pressure; offer: w * the offer's worth.
+The kinds `threat` and `salience` move with events (the explanation's `events` column)."""
+THREAT, FEATURE, EXPOSED, SALIENCE, PEERS, OFFER = range(len(TERM_KINDS))

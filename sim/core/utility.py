@@ -8,8 +8,10 @@
            - w_pub   * (1 - permissiveness_i) * (1 - insulation_i)     public opposition
            - w_pal   * palestine_linkage_i * salience_i(t)             the Palestinian question
 
-Every term is kept separately so that a result can say which term carried a country over its
-threshold; the utility is their sum. Costs enter with a negative sign. The diffusion terms follow
+These are the Abraham world's terms (conf/terms/abraham.yaml); a world declares its own, each a
+kind of computation (sim.core.terms.TERM_KINDS) over the roster's features with a sign, and the
+engines read whatever is declared. Every term is kept separately so that a result can say which
+term carried a country over its threshold; the utility is their sum. Costs enter with a negative sign. The diffusion terms follow
 Berry & Berry (1990, APSR 84): internal motives and obstacles plus neighbours' adoptions; public
 opposition only costs a regime that is exposed to it. The felt threat and the salience include
 active events' shifts and are kept in [0, 1].
@@ -20,11 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.core.terms import FEATURES, TERMS
-
-IRAN, US, ECON, INDUCEMENT, PEER, PUBLIC, PALESTINE = range(len(TERMS))
-EVENTS = len(TERMS)
-F_IRAN, F_US, F_ECON, F_PERMISSIVE, F_INSULATED, F_LINKED = range(len(FEATURES))
+from sim.core.terms import EXPOSED, FEATURE, PEERS, SALIENCE, THREAT
 
 
 @njit(cache=True, error_model="numpy")
@@ -35,19 +33,28 @@ def fill_terms(
     threat_shift: np.ndarray,
     salience: np.ndarray,
     peer_pressure: np.ndarray,
+    term_index: np.ndarray,
+    term_sign: np.ndarray,
 ) -> None:
-    """Every signed term for every country, the offer's left at 0: terms (C, len(TERMS))."""
+    """Every signed term for every country, the offer's left at 0: terms (C, N), the declared
+    terms: `term_index` (N, 3) their kind, feature and second feature, `term_sign` (N,)."""
     for i in range(terms.shape[0]):
         w, f = weights[i], features[i]
-        threat = min(max(f[F_IRAN] + threat_shift[i], 0.0), 1.0)
-        opposition = (1.0 - f[F_PERMISSIVE]) * (1.0 - f[F_INSULATED])
-        terms[i, IRAN] = w[IRAN] * threat
-        terms[i, US] = w[US] * f[F_US]
-        terms[i, ECON] = w[ECON] * f[F_ECON]
-        terms[i, INDUCEMENT] = 0.0
-        terms[i, PEER] = w[PEER] * peer_pressure[i]
-        terms[i, PUBLIC] = -w[PUBLIC] * opposition
-        terms[i, PALESTINE] = -w[PALESTINE] * f[F_LINKED] * min(max(salience[i], 0.0), 1.0)
+        for k in range(terms.shape[1]):
+            kind, a, sign = term_index[k, 0], term_index[k, 1], term_sign[k]
+            if kind == THREAT:
+                terms[i, k] = sign * w[k] * min(max(f[a] + threat_shift[i], 0.0), 1.0)
+            elif kind == FEATURE:
+                terms[i, k] = sign * w[k] * f[a]
+            elif kind == EXPOSED:
+                exposure = (1.0 - f[a]) * (1.0 - f[term_index[k, 2]])
+                terms[i, k] = sign * w[k] * exposure
+            elif kind == SALIENCE:
+                terms[i, k] = sign * w[k] * f[a] * min(max(salience[i], 0.0), 1.0)
+            elif kind == PEERS:
+                terms[i, k] = sign * w[k] * peer_pressure[i]
+            else:  # OFFER: set when the mediator has moved
+                terms[i, k] = 0.0
 
 
 @njit(cache=True, error_model="numpy")
@@ -61,13 +68,19 @@ def accession_utility(terms: np.ndarray) -> float:
 
 @njit(cache=True, error_model="numpy")
 def fill_contributions(
-    out: np.ndarray, terms: np.ndarray, weights: np.ndarray, features: np.ndarray, base_salience: float
+    out: np.ndarray, terms: np.ndarray, weights: np.ndarray, features: np.ndarray, base_salience: float,
+    term_index: np.ndarray, term_sign: np.ndarray,
 ) -> None:
-    """One country's contributions (len(CONTRIBUTIONS),) from its signed terms this month (offer
-    included): the Iran and Palestine terms split into their standing values and the events' part."""
-    iran = weights[IRAN] * min(max(features[F_IRAN], 0.0), 1.0)
-    palestine = -weights[PALESTINE] * features[F_LINKED] * min(max(base_salience, 0.0), 1.0)
-    out[: len(terms)] = terms
-    out[IRAN] = iran
-    out[PALESTINE] = palestine
-    out[EVENTS] = (terms[IRAN] - iran) + (terms[PALESTINE] - palestine)
+    """One country's contributions (N + 1,) from its signed terms this month (offer included):
+    the terms events move (threat, salience) at their standing values, and last what the active
+    events add through them."""
+    events = 0.0
+    for k in range(len(terms)):
+        out[k] = terms[k]
+        kind, a, sign = term_index[k, 0], term_index[k, 1], term_sign[k]
+        if kind == THREAT:
+            out[k] = sign * weights[k] * min(max(features[a], 0.0), 1.0)
+        elif kind == SALIENCE:
+            out[k] = sign * weights[k] * features[a] * min(max(base_salience, 0.0), 1.0)
+        events += terms[k] - out[k] if kind == THREAT or kind == SALIENCE else 0.0
+    out[len(terms)] = events

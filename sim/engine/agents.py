@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.core import mediator, streams
 from sim.core.decision import Status, next_status, response
-from sim.core.utility import INDUCEMENT, accession_utility
+from sim.core.utility import accession_utility
 from sim.engine.outcomes import NEVER
 
 if TYPE_CHECKING:
@@ -51,9 +51,10 @@ class Country(mesa.Agent):
 
 
     def contributions(self) -> np.ndarray:
-        """Each utility term this month (sim.core.utility.TERMS), with my offer."""
+        """Each declared utility term this month (the world's term_names), with my offer."""
         terms = self.model.terms[self.index].copy()
-        terms[INDUCEMENT] = self.weights[INDUCEMENT] * self.offer
+        offer = self.model.world.shared.offer_term
+        terms[offer] = self.weights[offer] * self.offer
         return terms
 
     def step(self) -> None:
@@ -122,7 +123,7 @@ class Mediator(mesa.Agent):
         mediator.fill_leverage(self.leverage, n.value[s], self.spent, shared.candidate[s])
         status = np.array([c.status for c in m.countries], dtype=np.int64)
         utility = np.array([accession_utility(row) for row in m.terms])  # before any offer
-        strength = n.weights[s, :, INDUCEMENT, None] * m.engagement * self.leverage
+        strength = n.weights[s, :, shared.offer_term, None] * m.engagement * self.leverage
         mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
         mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold[s], self._factor, m.rates)
         if self.policy.strategy == mediator.COURTING:  # each country courted by a draw of its own stream

@@ -21,7 +21,7 @@ from sim.core import streams
 from sim.engine.inputs import Numbers
 from sim.engine.world import World, compile_like
 
-LABELS = ("ids", "names", "regions", "inducement_types", "event_names", "kinds", "start", "n_months")
+LABELS = ("ids", "names", "regions", "inducement_types", "event_names", "kinds", "term_names", "start", "n_months")
 
 
 def stack_worlds(worlds: list[World]) -> World:

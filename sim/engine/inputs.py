@@ -42,13 +42,16 @@ class Shared(NamedTuple):
     event_hits: B1  # (E, C) countries an event targets
     event_collapses_talks: B1  # (E,)
     event_grants: B1  # (E, C, K) inducements granted without accession at onset
+    term_index: I8  # (N, 3) each declared term's kind (sim.core.terms.TERM_KINDS), feature and second feature (-1: none)
+    term_sign: F8  # (N,) +1 an incentive, -1 a cost
+    offer_term: int  # the index of the `offer` term
 
 
 class Numbers(NamedTuple):
     """Every number that may differ between design points, with a leading design-point axis."""
 
-    features: F8  # (P, S, C, F) sim.core.terms.FEATURES, by period
-    weights: F8  # (P, S, C, N) sim.core.terms.TERMS, by period
+    features: F8  # (P, S, C, F) the features the declared terms read, by period
+    weights: F8  # (P, S, C, N) each declared term's weight, by period
     threshold: F8  # (P, S, C)
     rate_open: F8  # (P,)
     rate_sign: F8  # (P,)
@@ -97,9 +100,9 @@ class Recorders(NamedTuple):
     """What the kernel may record besides the outcomes; empty arrays (size 0) when not asked for.
     Explanation sums are kept per block of rows, so parallel threads never share one."""
 
-    by_month: I8  # (blocks, T, C, len(CONTRIBUTIONS) + 2) fixed-point sums while deciding
+    by_month: I8  # (blocks, T, C, N + 3) fixed-point sums while deciding: N terms, events, utility, threshold
     deciding: I8  # (blocks, T, C) replicates deciding
-    at_join: I8  # (blocks, C, len(CONTRIBUTIONS) + 2) sums in the month of joining
+    at_join: I8  # (blocks, C, N + 3) sums in the month of joining
     readiness: F8  # (R, T, C) trace: each deciding country's response r, NaN otherwise
     shocked: B1  # (R, T, C) trace: hit by a talks-collapsing shock
     offers: I8  # (R, T, C) trace: the type offered, or -1

@@ -18,7 +18,7 @@ from numba import njit, prange
 
 from sim.core import events, streams
 from sim.engine.inputs import Milestones, Recorders, Rows, fixed
-from sim.engine.month import N_EXPLAINED, SIMULATING, point_events, run_replicate
+from sim.engine.month import EXPLAINED_EXTRA, SIMULATING, point_events, run_replicate
 from sim.engine.outcomes import NEVER, ContributionSums, Outcomes
 from sim.engine.world import World
 
@@ -74,11 +74,12 @@ def new_recorders(
     """Room for what a kernel call records: explanation sums (per block of rows: `blocks`, or up
     to BLOCKS) and a trace of each row's month inputs, each empty unless asked for."""
     n_blocks = blocks if blocks is not None else max(min(BLOCKS, n_rows), 1)
+    width = len(world.term_names) + EXPLAINED_EXTRA
     shape = (world.n_months, len(world.ids)) if explain else (0, 0)
     traced = (n_rows, world.n_months, len(world.ids)) if trace else (0, 0, 0)
     return fixed(Recorders(
-        np.zeros((n_blocks, *shape, N_EXPLAINED)), np.zeros((n_blocks, *shape)),
-        np.zeros((n_blocks, shape[1], N_EXPLAINED)), np.full(traced, np.nan),
+        np.zeros((n_blocks, *shape, width)), np.zeros((n_blocks, *shape)),
+        np.zeros((n_blocks, shape[1], width)), np.full(traced, np.nan),
         np.zeros(traced), np.full(traced, -1), np.full(traced, np.nan), np.full(traced, np.nan),
     ))  # fmt: skip
 

@@ -20,7 +20,6 @@ import numpy as np
 from sim.config.schema import RunConfig
 from sim.core import events, streams
 from sim.core.peers import fill_peer_pressure
-from sim.core.terms import TERMS
 from sim.core.utility import fill_terms
 from sim.engine.agents import Country, Mediator
 from sim.engine.outcomes import Outcomes
@@ -47,7 +46,7 @@ class AccordModel(mesa.Model):
         self._started = np.zeros(n_event, dtype=np.bool_)
         self._granted = np.zeros(world.shared.spent0.shape, dtype=np.bool_)
         self.shock_hit = np.zeros(n_country, dtype=np.bool_)
-        self.terms = np.zeros((n_country, len(TERMS)))
+        self.terms = np.zeros((n_country, len(world.term_names)))
         self.mediator = Mediator(self)
         self.countries = [Country(self, i, country_streams[i]) for i in range(n_country)]
         self.datacollector = mesa.DataCollector(
@@ -106,7 +105,7 @@ class AccordModel(mesa.Model):
             pressure, n.ties, n.tie_totals, status, shared.leader, shared.is_follower, n.leader_multiplier
         )
         s = shared.period[self.month_index]  # facts given by date: this month's period
-        fill_terms(self.terms, n.weights[s], n.features[s], self.threat_shift, self.salience, pressure)
+        fill_terms(self.terms, n.weights[s], n.features[s], self.threat_shift, self.salience, pressure, shared.term_index, shared.term_sign)
 
 
 def _stream_key(rng, generator: np.random.Generator) -> np.uint64:

@@ -31,12 +31,11 @@ from sim.core import events, mediator, streams
 from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, Rates, next_status, response
 from sim.core.events import EventTable
 from sim.core.peers import fill_peer_pressure
-from sim.core.terms import CONTRIBUTIONS, TERMS
-from sim.core.utility import INDUCEMENT, accession_utility, fill_contributions, fill_terms
+from sim.core.utility import accession_utility, fill_contributions, fill_terms
 from sim.engine.inputs import Milestones, Recorders, Rows
 from sim.engine.outcomes import BEFORE, FIXED_POINT, NEVER
 
-N_EXPLAINED = len(CONTRIBUTIONS) + 2  # the contributions, the utility, the threshold
+EXPLAINED_EXTRA = 3  # an explanation row: the N terms, then the events' part, the utility and the threshold
 SIMULATING = np.zeros(0, dtype=np.int64)  # `joined` of a run that follows no record
 
 
@@ -68,8 +67,8 @@ def follow_record(shared, numbers, d: int, joined: np.ndarray) -> Recorders:
     rows = Rows(np.full(1, d), np.zeros((1, n_country), np.uint64), np.zeros((1, n_event), np.uint64))
     unused = np.zeros((1, n_country), np.int16)
     recorders = Recorders(
-        np.zeros((1, 0, 0, N_EXPLAINED), np.int64), np.zeros((1, 0, 0), np.int64),
-        np.zeros((1, 0, N_EXPLAINED), np.int64), np.full((1, n_months, n_country), np.nan),
+        np.zeros((1, 0, 0, 0), np.int64), np.zeros((1, 0, 0), np.int64),
+        np.zeros((1, 0, 0), np.int64), np.full((1, n_months, n_country), np.nan),
         np.zeros((1, n_months, n_country), np.bool_), np.full((1, n_months, n_country), -1),
         np.full((1, n_months, n_country), np.nan), np.full((1, n_months, n_country), np.nan),
     )  # fmt: skip
@@ -121,13 +120,14 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     )
     chance = np.ones(n_country)
     paid = np.full(n_country, mediator.NO_OFFER)  # the type paid out if the country signs this month
-    terms, utility = np.zeros((n_country, len(TERMS))), np.zeros(n_country)
+    n_terms, offer_term = weights_by_period.shape[2], shared.offer_term
+    terms, utility = np.zeros((n_country, n_terms)), np.zeros(n_country)
     strength, factor = np.zeros((n_country, n_type)), np.ones((n_country, n_type))
     gain = np.zeros((n_country, n_type))
     factor_engagement = np.nan  # the engagement the offer factors were computed for
     offers = np.full(n_country, mediator.NO_OFFER)
-    explained = np.zeros((n_country, N_EXPLAINED), dtype=np.int64)
-    row = np.zeros(len(CONTRIBUTIONS))
+    explained = np.zeros((n_country, n_terms + EXPLAINED_EXTRA), dtype=np.int64)
+    row = np.zeros(n_terms + 1)
     for i in range(n_country):
         if status[i] >= TALKS:
             talks_month[i] = BEFORE
@@ -152,7 +152,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
         fill_peer_pressure(
             pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d]
         )
-        fill_terms(terms, weights, features, threat, salience, pressure)
+        fill_terms(terms, weights, features, threat, salience, pressure, shared.term_index, shared.term_sign)
         # 3. the mediator moves first
         if shared.strategy == mediator.PERSUADABLE:  # the only strategy that weighs persuasion
             for i in range(n_country):
@@ -160,7 +160,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             if engagement != factor_engagement:  # the factors only change with these two
                 for i in range(n_country):
                     for k in range(n_type):
-                        strength[i, k] = weights[i, INDUCEMENT] * engagement * leverage[i, k]
+                        strength[i, k] = weights[i, offer_term] * engagement * leverage[i, k]
                 mediator.fill_offer_factors(factor, strength, rates.noise)
                 factor_engagement = engagement
             mediator.fill_persuasion_gain(gain, status, utility, threshold_by_period[s], factor, rates)
@@ -180,11 +180,11 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 new[i] = status[i]  # next_status would say so whatever the draw: skip the work
                 continue
             worth = mediator.offer_worth(offers[i], leverage[i], engagement)
-            terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
+            terms[i, offer_term] = weights[i, offer_term] * worth
             u = accession_utility(terms[i])
             candidate, threshold = candidate_by_period[s, i], threshold_by_period[s, i]
             if explain and status[i] <= TALKS and candidate:
-                fill_contributions(row, terms[i], weights[i], features[i], base_salience)
+                fill_contributions(row, terms[i], weights[i], features[i], base_salience, shared.term_index, shared.term_sign)
                 _explain(explained[i], row, u, threshold)
                 recorders.by_month[block, t, i] += explained[i]
                 recorders.deciding[block, t, i] += 1
@@ -197,9 +197,9 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 best = mediator.best_offer(leverage[i], units)
                 if best != mediator.NO_OFFER:
                     recorders.courting[r, t, i] = mediator.courting_start(leverage[i, best], engagement, policy.court_rate)
-                    terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * mediator.offer_worth(best, leverage[i], engagement)
+                    terms[i, offer_term] = weights[i, offer_term] * mediator.offer_worth(best, leverage[i], engagement)
                     courted = accession_utility(terms[i])  # as the month computes it when courted: bit for bit
-                    terms[i, INDUCEMENT] = weights[i, INDUCEMENT] * worth
+                    terms[i, offer_term] = weights[i, offer_term] * worth
                     recorders.courted_readiness[r, t, i] = response(courted, threshold, rates.noise) if candidate else 0.0
                 else:
                     recorders.courting[r, t, i] = 0.0

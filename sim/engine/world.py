@@ -17,13 +17,14 @@ import numpy as np
 from sim.config.dated import Dated, values_at
 from sim.config.schema import RunConfig
 from sim.config.spans import spans
+from sim.config.terms import Terms, build_terms, default_terms
 from sim.core import streams
 from sim.core.calendar import parse_month
 from sim.core.decision import Rates, Status
 from sim.core.events import EventTable
 from sim.core.mediator import Strategy
 from sim.core.peers import adjacency, tie_totals
-from sim.core.terms import FEATURES, TERMS
+from sim.core.terms import TERM_KINDS
 from sim.engine.inputs import Numbers, Shared, fixed
 from sim.engine.month import point_events, point_rates
 
@@ -37,6 +38,7 @@ class World:
     regions: list[str]
     inducement_types: list[str]
     event_names: list[str]
+    term_names: list[str]  # the utility's declared terms (conf/terms), the columns of the weights
     kinds: list[str]  # what each country's accession would be (sim.config.schema.KINDS)
     counted: np.ndarray  # (C,) bool: its accession counts as a new member (config count_kinds)
     start: int  # absolute month of the first step
@@ -111,9 +113,12 @@ def compile_world(cfg: RunConfig) -> World:
         event_hits=events.hits,
         event_collapses_talks=events.collapses_talks,
         event_grants=events.grants,
+        term_index=term_arrays(terms_of(cfg))[0],
+        term_sign=term_arrays(terms_of(cfg))[1],
+        offer_term=[t.kind for t in terms_of(cfg).terms.values()].index("offer"),
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
-        "features": _by_period([[getattr(c, f) for f in FEATURES] for c in countries], periods),
+        "features": _by_period([[_feature(c, f) for f in terms_of(cfg).features] for c in countries], periods),
         **_param_numbers(cfg, periods, start, n_months),
         "value": _offer_values(cfg, types_, periods),
         "units0": units0,
@@ -136,6 +141,7 @@ def compile_world(cfg: RunConfig) -> World:
         inducement_types=types_,
         event_names=event_names,
         kinds=[c.kind for c in countries],
+        term_names=terms_of(cfg).names,
         counted=np.array([c.kind in cfg.count_kinds for c in countries], dtype=bool),
         start=start,
         n_months=n_months,
@@ -149,6 +155,24 @@ def compile_world(cfg: RunConfig) -> World:
     )
 
 
+def terms_of(cfg: RunConfig) -> Terms:
+    """The config's declared terms (the Abraham world's for a config built without any)."""
+    return cfg.terms if cfg.terms is not None else build_terms(default_terms())
+
+
+def term_arrays(terms: Terms) -> tuple[np.ndarray, np.ndarray]:
+    """The terms as the compiled month reads them: (N, 3) kind, feature and second feature
+    columns (-1: none), and (N,) signs."""
+    column = {f: i for i, f in enumerate(terms.features)}
+    index = [[TERM_KINDS.index(t.kind), column.get(t.feature, -1), column.get(t.feature2, -1)] for t in terms.terms.values()]
+    return np.array(index, dtype=np.int64).reshape(-1, 3), np.array([float(t.sign) for t in terms.terms.values()])
+
+
+def _feature(country, name: str):
+    """A country's score of a feature: a field of the roster entry, or one of its `scores`."""
+    return getattr(country, name) if hasattr(country, name) else country.scores[name]
+
+
 def _one_point(values: dict) -> dict[str, np.ndarray]:
     """Numbers' fields with the design-point axis (of length one) in front."""
     return {k: np.asarray(v)[None] for k, v in values.items()}
@@ -156,7 +180,8 @@ def _one_point(values: dict) -> dict[str, np.ndarray]:
 
 def _param_numbers(cfg: RunConfig, periods: np.ndarray, start: int, n_months: int) -> dict:
     """The numbers that `cfg.params` enter (with the roster's and mediator's own values)."""
-    countries, p = list(cfg.roster.countries.values()), cfg.params
+    countries, p, declared = list(cfg.roster.countries.values()), cfg.params, terms_of(cfg)
+    weight = {t: getattr(p.weights, t) if hasattr(p.weights, t) else term.weight for t, term in declared.terms.items()}
     index = {cid: i for i, cid in enumerate(cfg.roster.countries)}
     ties = adjacency(
         [c.region for c in countries],
@@ -164,7 +189,7 @@ def _param_numbers(cfg: RunConfig, periods: np.ndarray, start: int, n_months: in
         region_weight=p.region_weight,
     )
     return {
-        "weights": _by_period([[c.weights.get(t, getattr(p.weights, t)) for t in TERMS] for c in countries], periods),
+        "weights": _by_period([[c.weights.get(t, weight[t]) for t in declared.names] for c in countries], periods),
         "threshold": _by_period([p.threshold if c.threshold is None else c.threshold for c in countries], periods),
         "rate_open": p.rate_open,
         "rate_sign": p.rate_sign,

@@ -17,8 +17,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from sim.core.terms import CONTRIBUTIONS
-
 TRIVIAL = 0.005  # a curve that never leaves [0, 0.005] or [0.995, 1] is not drawn
 CAPTION = "Consequences of stated, overridable assumptions; not a forecast."
 
@@ -236,7 +234,9 @@ def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str 
     fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), squeeze=False, sharex=True, sharey=True)  # one scale: panels compare
     fig.subplots_adjust(left=0.07, right=0.84, top=1 - 0.8 / (2.6 * rows), bottom=0.8 / (2.6 * rows),
                         hspace=0.35, wspace=0.15)  # fixed margins: a constrained layout costs ~0.4 s here
-    colours = plt.get_cmap("tab10")
+    colours = plt.get_cmap("tab10" if len(table.columns) < 16 else "tab20")
+    columns = list(table.columns)
+    contributions = columns[columns.index("deciding") + 1 : columns.index("utility")]  # the terms, then events
     for ax, country in zip(axes.flat, countries):
         part = table[table["country"] == country]
         dates = pd.to_datetime(part["month"])
@@ -245,7 +245,7 @@ def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str 
         left, right = edges[:-1], edges[1:]
         up, down = np.zeros(len(part)), np.zeros(len(part))
         polygons, faces = [], []
-        for k, term in enumerate(CONTRIBUTIONS):  # one collection per panel: fill_between per term is slow
+        for k, term in enumerate(contributions):  # one collection per panel: fill_between per term is slow
             value = part[term].fillna(0).to_numpy()
             for base, piece in ((up, np.maximum(value, 0)), (down, np.minimum(value, 0))):
                 top = base + piece
@@ -265,7 +265,7 @@ def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str 
     for ax in axes.flat[len(countries):]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    patches = [Patch(color=colours(k), label=readable(term)) for k, term in enumerate(CONTRIBUTIONS)]
+    patches = [Patch(color=colours(k), label=readable(term)) for k, term in enumerate(contributions)]
     fig.legend(patches + handles, [p.get_label() for p in patches] + labels, loc="upper right",
                fontsize=7, frameon=False)  # fmt: skip
     fig.suptitle(title or "Mean contribution of each term to accession utility", fontsize=10)

@@ -137,3 +137,28 @@ def test_an_incentive_added_by_config_alone_is_in_the_explanations():
     del data["roster"]["countries"]["oman"]["scores"]
     with pytest.raises(ConfigError, match="roster.countries.oman.scores.space_agency: missing required value"):
         load_config(data)
+
+
+def test_a_world_of_other_terms_needs_none_of_the_abraham_features():
+    """Terms of another world (an offer, peers, a feature of its own) over a roster that scores
+    only what they read: it validates, runs, and explains itself in its own terms."""
+    from hydra import compose, initialize_config_dir
+
+    from sim.api import plain_config
+    from sim.config.sources import CONF
+    from sim.runner import execute
+
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        data = plain_config(compose("config", overrides=["replicates=300", "params=calibrated"], return_hydra_config=True))
+    data["terms"] = {"name": "other", "terms": {
+        "offer": {"kind": "offer", "sign": 1, "weight": 3.0}, "neighbours": {"kind": "peers", "sign": 1, "weight": 1.0},
+        "ally": {"kind": "feature", "feature": "treaty_ally", "sign": 1, "weight": 1.5},
+    }}  # fmt: skip
+    for country in data["roster"]["countries"].values():
+        for feature in ("iran_threat", "us_security", "econ_gain", "public_permissiveness", "regime_insulation", "palestine_linkage"):
+            country.pop(feature, None)
+        country.pop("weights", None)
+        country["scores"] = {"treaty_ally": 1.0 if country["region"] == "Gulf" else 0.0}
+    result = execute(load_config(data))
+    assert result.world.term_names == ["offer", "neighbours", "ally"]
+    assert list(result.tables.contributions.columns[3:7]) == ["offer", "neighbours", "ally", "events"]

@@ -36,18 +36,20 @@ DATED_UNIT = {**UNIT, **DATED}
 @dataclass(frozen=True)
 class Country:
     """One roster entry. Facts: name, region, status, granted, candidate, source. Judgement: the
-    features in [0, 1], `values`, and any `weights` or `threshold` override. Every number, the
+    features in [0, 1] the declared terms read (the fields below, or `scores` for others),
+    `values`, and any `weights` or `threshold` override. Every number, the
     `granted` list and `candidate` may be given by date (sim.config.dated)."""
 
     name: str
     region: str
     status: str = field(metadata=one_of(*STATUSES))
-    iran_threat: float = field(metadata=DATED_UNIT)
-    us_security: float = field(metadata=DATED_UNIT)
-    econ_gain: float = field(metadata=DATED_UNIT)
-    public_permissiveness: float = field(metadata=DATED_UNIT)
-    regime_insulation: float = field(metadata=DATED_UNIT)
-    palestine_linkage: float = field(metadata=DATED_UNIT)
+    # The Abraham world's features; a world whose terms (conf/terms) do not read them leaves them out.
+    iran_threat: float | None = field(default=None, metadata=DATED_UNIT)
+    us_security: float | None = field(default=None, metadata=DATED_UNIT)
+    econ_gain: float | None = field(default=None, metadata=DATED_UNIT)
+    public_permissiveness: float | None = field(default=None, metadata=DATED_UNIT)
+    regime_insulation: float | None = field(default=None, metadata=DATED_UNIT)
+    palestine_linkage: float | None = field(default=None, metadata=DATED_UNIT)
     values: dict[str, float] = field(default_factory=dict, metadata=DATED_UNIT)
     scores: dict[str, float] = field(default_factory=dict, metadata=DATED_UNIT)  # features of declared terms beyond the fields above
     granted: list[str] = field(default_factory=list, metadata=DATED)

@@ -66,8 +66,9 @@ def check_terms(terms: Terms, countries: dict, weights) -> None:
             raise ConfigError(f"{key}.weight", "missing required value (params.weights does not name this term)")
     for feature in terms.features:
         for cid, country in countries.items():
-            if not hasattr(country, feature) and feature not in country.scores:
-                raise ConfigError(f"roster.countries.{cid}.scores.{feature}", "missing required value (a term reads this feature)")
+            if getattr(country, feature, None) is None and feature not in country.scores:
+                where = feature if hasattr(country, feature) else f"scores.{feature}"  # a field of its own, or a score
+                raise ConfigError(f"roster.countries.{cid}.{where}", "missing required value (a term reads this feature)")
 
 
 def build_terms(data) -> Terms:

@@ -170,7 +170,8 @@ def term_arrays(terms: Terms) -> tuple[np.ndarray, np.ndarray]:
 
 def _feature(country, name: str):
     """A country's score of a feature: a field of the roster entry, or one of its `scores`."""
-    return getattr(country, name) if hasattr(country, name) else country.scores[name]
+    value = getattr(country, name, None)
+    return value if value is not None else country.scores[name]
 
 
 def _one_point(values: dict) -> dict[str, np.ndarray]:

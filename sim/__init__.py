@@ -19,8 +19,19 @@ def compiled_cache_dir(here: Path = Path(__file__).parent) -> Path:
     return here / "__pycache__" / f"numba-{digest}"
 
 
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK)
+
+
 if "NUMBA_CACHE_DIR" not in os.environ:  # the user's choice wins
-    os.environ["NUMBA_CACHE_DIR"] = str(compiled_cache_dir())
+    _cache = compiled_cache_dir()
+    if not _writable(_cache):  # an install the user cannot write to: the user's own cache folder
+        _cache = Path.home() / ".cache" / "accord-sim" / _cache.name
+    os.environ["NUMBA_CACHE_DIR"] = str(_cache)
     if "numba" in sys.modules:  # imported before us: its config has read the environment already
         sys.modules["numba"].config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 

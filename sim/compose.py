@@ -96,12 +96,12 @@ class JobConfigs:
     def check(self, overrides: Sequence[str]) -> None:
         """Compose the job if it is the first of its kind (a sibling sets the same keys, which its
         kind's config has, to values of its own: nothing Hydra could refuse)."""
-        if self._kind(overrides)[2] not in self.templates:
+        if self.kind(overrides)[2] not in self.templates:
             self.get(overrides)
 
     def get(self, overrides: Sequence[str]) -> DictConfig:
         """The config of the job with these overrides: Hydra's `load_sweep_config`, or derived."""
-        parsed, plain, kind = self._kind(overrides)
+        parsed, plain, kind = self.kind(overrides)
         template = self.templates.get(kind)
         if template is not None:
             try:
@@ -113,7 +113,7 @@ class JobConfigs:
         self.templates.setdefault(kind, cfg)
         return copy.deepcopy(cfg)
 
-    def _kind(self, overrides: Sequence[str]) -> tuple[list[Override], list[Override], tuple]:
+    def kind(self, overrides: Sequence[str]) -> tuple[list[Override], list[Override], tuple]:
         """The parsed overrides, the plain ones, and the job's kind: its other overrides and the
         keys its plain ones set."""
         parsed = self.parser.parse_overrides(list(overrides))
@@ -129,7 +129,7 @@ class JobConfigs:
         """The config of job `idx` for running it now: one config per kind, set in place for each
         job in turn (Hydra's run_job copies what it keeps), so a job costs no copy here. Valid
         until the next call for a job of the same kind."""
-        parsed, plain, kind = self._kind(overrides)
+        parsed, plain, kind = self.kind(overrides)
         cfg = self.working.get(kind)
         try:
             cfg = self._set(cfg, parsed, plain) if cfg is not None else None
@@ -192,12 +192,14 @@ class BatchSweeper(BasicSweeper):
         self.validate_batch_is_legal(batch)
         configs = job_configs(self.hydra_context.config_loader, self.config)
         groups: list[list[tuple[int, list[str]]]] = []
+        kinds: list[tuple] = []  # each group's kind
         for num, overrides in enumerate(batch, start=first):
-            kind = configs._kind(overrides)[2]
-            if groups and len(groups[-1]) < size and configs._kind(groups[-1][0][1])[2] == kind:
+            kind = configs.kind(overrides)[2]
+            if groups and len(groups[-1]) < size and kinds[-1] == kind:
                 groups[-1].append((num, overrides))
             else:
                 groups.append([(num, overrides)])
+                kinds.append(kind)
         folder = Path(str(self.config.hydra.sweep.dir)) / ".points"
         folder.mkdir(parents=True, exist_ok=True)
         jobs = []

@@ -2,8 +2,8 @@
 
 Hydra's launchers run one job per point: compose its config, make its folder, run the task. Most
 of a sweep's time went there, not into the kernel. This launcher composes every point first
-(once per kind of job, sim.compose),
-runs the points that share a world's shape as design points of one stack (sim.runner.execute_many:
+(once per kind of job, sim.compose), runs the points that share a world's shape as design
+points of one stack (sim.runner.execute_many:
 many points per kernel call, each with its own streams and explanation sums), then hands each
 point to Hydra's `run_job` as usual: the same job folders, `.hydra` records, logs, resume by
 config hash, job records and comparison as any launcher, with the point's result already

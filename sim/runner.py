@@ -77,7 +77,7 @@ def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
 def design(config: RunConfig, watch: Watch | None = None) -> tuple[World, World, np.ndarray]:
     """The run's world, the worlds its replicates see (posterior draws, uncertain inputs; each
     draw from its own start) and each replicate's design point."""
-    compiled, prepare = compile_world(config), RecordStart(config)
+    compiled, prepare = compile_world(config), RecordStart()
     world = prepare(config, compiled)
     designs, points = input_design(config, compiled, prepare=prepare, watch=watch)
     return world, designs, points

@@ -54,10 +54,10 @@ def _first_difference(a: World, b: World) -> str | None:
 
 
 def input_design(config, world: World, prepare=None, watch=None) -> tuple[World, np.ndarray]:
-    """The worlds a run's replicates see (`world`: compiled from `config`), and each replicate's design point: one world when
-    every input is a number; with uncertain inputs or posterior draws of the parameters
-    (`params.draws`), one drawn world per group of `replicates_per_draw` replicates
-    (sim.config.uncertainty, sim.config.draws). `prepare(config, world)`, if given, finishes
+    """The worlds a run's replicates see (`world`: compiled from `config`), and each replicate's
+    design point: one world when every input is a number; with uncertain inputs or posterior
+    draws of the parameters (`params.draws`), one drawn world per group of `replicates_per_draw`
+    replicates (sim.config.uncertainty, sim.config.draws). `prepare(config, world)`, if given, finishes
     each drawn world from its own config (e.g. where its outlook starts); `watch("draws", done,
     total)`, if given, is told after each."""
     inputs = uncertain_inputs(config)

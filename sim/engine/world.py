@@ -86,7 +86,8 @@ def compile_world(cfg: RunConfig) -> World:
     countries = list(cfg.roster.countries.values())
     ids = list(cfg.roster.countries)
     index = {cid: i for i, cid in enumerate(ids)}
-    med, sc = cfg.mediator, cfg.scenario
+    med, sc, terms = cfg.mediator, cfg.scenario, terms_of(cfg)
+    term_index, term_sign = term_arrays(terms)
     types_ = list(med.inducements)
     start, end = parse_month(sc.start), parse_month(sc.end)
     n_months = end - start + 1
@@ -113,12 +114,12 @@ def compile_world(cfg: RunConfig) -> World:
         event_hits=events.hits,
         event_collapses_talks=events.collapses_talks,
         event_grants=events.grants,
-        term_index=term_arrays(terms_of(cfg))[0],
-        term_sign=term_arrays(terms_of(cfg))[1],
-        offer_term=[t.kind for t in terms_of(cfg).terms.values()].index("offer"),
+        term_index=term_index,
+        term_sign=term_sign,
+        offer_term=[t.kind for t in terms.terms.values()].index("offer"),
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
-        "features": _by_period([[_feature(c, f) for f in terms_of(cfg).features] for c in countries], periods),
+        "features": _by_period([[_feature(c, f) for f in terms.features] for c in countries], periods),
         **_param_numbers(cfg, periods, start, n_months),
         "value": _offer_values(cfg, types_, periods),
         "units0": units0,
@@ -141,7 +142,7 @@ def compile_world(cfg: RunConfig) -> World:
         inducement_types=types_,
         event_names=event_names,
         kinds=[c.kind for c in countries],
-        term_names=terms_of(cfg).names,
+        term_names=terms.names,
         counted=np.array([c.kind in cfg.count_kinds for c in countries], dtype=bool),
         start=start,
         n_months=n_months,

@@ -65,14 +65,14 @@ def _past(config: RunConfig) -> RunConfig:
 def latent_talks(config: RunConfig, world: World) -> np.ndarray:
     """(C,) each country's probability of being in talks at `world`'s start: the filtered
     probability for countries outside, 0 for the others."""
-    return RecordStart(config).latent_talks(config, world)
+    return RecordStart().latent_talks(config, world)
 
 
 def start_from_record(config: RunConfig, world: World) -> World:
     """`world` (any number of design points) starting from the talks the record leaves latent,
     when the scenario asks for it and the run starts after the record does. The record is read
     up to the month before the start: an outlook from inside the record knows only its past."""
-    return RecordStart(config)(config, world)
+    return RecordStart()(config, world)
 
 
 class RecordStart:
@@ -81,9 +81,8 @@ class RecordStart:
     only in params gets its numbers (sim.engine.world.compile_like), so a draw costs a filter,
     not a compile."""
 
-    def __init__(self, config: RunConfig):
-        self.config = config
-        self._past: tuple[RunConfig, World] | None = None
+    def __init__(self) -> None:
+        self._past: tuple[RunConfig, World] | None = None  # the first config's record world
 
     def __call__(self, config: RunConfig, world: World) -> World:
         record = config.record

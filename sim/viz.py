@@ -34,8 +34,6 @@ from sim.runner import RunResult, execute
 
 SCENARIOS = ["baseline", *sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml") if p.stem != "history")]
 STRATEGIES = ["courting", "persuadable", "priority", "none"]
-WEIGHTS = ("iran_threat", "us_security", "econ_gain", "inducement", "public_opposition", "palestine")
-SHOCKS = ("gaza_war_resumes", "iran_war_flares", "israeli_strike_in_gulf")
 REPLICATES = 10_000
 matplotlib.rcParams["svg.fonttype"] = "none"  # text in the network's SVG stays text: readable, findable
 PAGE_CSS = """.accord-figure img, .accord-figure svg {max-width: 100%; height: auto;}
@@ -56,10 +54,9 @@ def defaults(name: str = "baseline") -> dict:
         "scenario": name,
         "engagement": cfg.mediator.engagement,
         "strategy": cfg.mediator.strategy if cfg.mediator.strategy in STRATEGIES else STRATEGIES[0],
-        **{f"w_{w}": getattr(cfg.params.weights, w) for w in WEIGHTS},
-        "peer": cfg.params.weights.peer,
+        **{f"w_{t}": cfg.params.weights.get(t, term.weight) for t, term in cfg.terms.terms.items()},  # the world's terms
         "leader_multiplier": cfg.params.leader_multiplier,
-        **{s: cfg.events.random[s].enabled for s in SHOCKS if s in cfg.events.random},
+        **{f"shock_{s}": shock.enabled for s, shock in cfg.events.random.items()},
         "dated_events": True,
     }
 
@@ -70,10 +67,9 @@ def configure(settings: dict) -> RunConfig:
     changes = {
         "mediator.engagement": settings["engagement"],
         "mediator.strategy": settings["strategy"],
-        **{f"params.weights.{w}": settings[f"w_{w}"] for w in WEIGHTS},
-        "params.weights.peer": settings["peer"],
+        **{f"params.weights.{k[2:]}": v for k, v in settings.items() if k.startswith("w_")},
         "params.leader_multiplier": settings["leader_multiplier"],
-        **{f"events.random.{s}.enabled": settings[s] for s in SHOCKS if s in cfg.events.random},
+        **{f"events.random.{k[6:]}.enabled": v for k, v in settings.items() if k.startswith("shock_")},
         # off: no dated event; on: each as the scenario sets it (the 2026 election stays a choice)
         **{f"events.dated.{e}.enabled": settings["dated_events"] and ev.enabled for e, ev in cfg.events.dated.items()},
     }
@@ -126,13 +122,11 @@ def Controls(m: ExplorerModel):
         solara.Select("scenario", value=s["scenario"], values=SCENARIOS, on_value=lambda v: _change("scenario", v))
         Slider("mediator engagement", "engagement", 0.0, 2.0, 0.05)
         solara.Select("mediator strategy", value=s["strategy"], values=STRATEGIES, on_value=lambda v: _change("strategy", v))
-        for w in WEIGHTS:
-            Slider(f"weight: {w}", f"w_{w}", 0.0, 5.0, 0.05)
-        Slider("peer weight", "peer", 0.0, 3.0, 0.05)
+        for key in [k for k in s if k.startswith("w_")]:  # one slider per declared term of the world
+            Slider(f"weight: {key[2:]}", key, 0.0, 5.0, 0.05)
         Slider("leader multiplier", "leader_multiplier", 0.0, 10.0, 0.1)
-        for shock in SHOCKS:
-            if shock in s:
-                solara.Switch(label=f"shock: {shock}", value=s[shock], on_value=lambda v, k=shock: _change(k, v))
+        for key in [k for k in s if k.startswith("shock_")]:
+            solara.Switch(label=f"shock: {key[6:]}", value=s[key], on_value=lambda v, k=key: _change(k, v))
         solara.Switch(label="dated events of the scenario", value=s["dated_events"],
                       on_value=lambda v: _change("dated_events", v))
         archive = base64.b64encode(tables_zip(m.ensemble)).decode()  # a link, not solara.FileDownload: its script fails offline

@@ -41,6 +41,8 @@ CORPUS = [
     (["params.noise=nan"], {}, "params.noise: expected a finite number in [0.001, 10.0], got nan"),
     (["params.noise=inf"], {}, "params.noise: expected a finite number in [0.001, 10.0], got inf"),
     (["params.weights.peer=-inf"], {}, "params.weights.peer: expected a finite number in [0.0, 10.0], got -inf"),
+    (["+params.weights.charm=1"], {}, "params.weights.charm: not a term of the world (terms abraham: iran_threat, us_security,"),
+    (["+experiment=artemis", "+params.weights.palestine=1"], {}, "params.weights.palestine: not a term of the world (terms artemis: treaty_ally,"),
     (["mediator.inducements.arms.cost=0"], {}, "mediator.inducements.arms.cost: expected a number in [1e-06, 1000000.0], got 0.0"),
     (["events.random.gaza_war_resumes.p_monthly=2"], {}, "events.random.gaza_war_resumes.p_monthly: expected a number in [0.0, 1.0], got 2.0"),
     (["params.rate_sign=0.7", "params.rate_collapse=0.5"], {}, "params.rate_collapse: expected rate_sign + rate_collapse <= 1, got 0.7 + 0.5"),

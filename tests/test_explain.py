@@ -154,6 +154,7 @@ def test_a_world_of_other_terms_needs_none_of_the_abraham_features():
         "offer": {"kind": "offer", "sign": 1, "weight": 3.0}, "neighbours": {"kind": "peers", "sign": 1, "weight": 1.0},
         "ally": {"kind": "feature", "feature": "treaty_ally", "sign": 1, "weight": 1.5},
     }}  # fmt: skip
+    data["params"]["weights"] = {}  # the terms carry their weights; params name only the world's terms
     for country in data["roster"]["countries"].values():
         for feature in ("iran_threat", "us_security", "econ_gain", "public_permissiveness", "regime_insulation", "palestine_linkage"):
             country.pop(feature, None)

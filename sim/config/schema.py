@@ -156,24 +156,11 @@ class Events:
 
 
 @dataclass(frozen=True)
-class Weights:
-    """Global weight of each utility term (sim.core.utility.TERMS); countries may override."""
-
-    iran_threat: float = field(metadata=between(0.0, 10.0))
-    us_security: float = field(metadata=between(0.0, 10.0))
-    econ_gain: float = field(metadata=between(0.0, 10.0))
-    inducement: float = field(metadata=between(0.0, 10.0))
-    peer: float = field(metadata=between(0.0, 10.0))
-    public_opposition: float = field(metadata=between(0.0, 10.0))
-    palestine: float = field(metadata=between(0.0, 10.0))
-
-
-@dataclass(frozen=True)
 class Params:
     """Behavioural parameters: weights, threshold, hazards, network strengths."""
 
     name: str
-    weights: Weights
+    weights: dict[str, float] = field(metadata=between(0.0, 10.0))  # each declared term's weight (conf/terms); countries may override
     threshold: float = field(metadata=between(-5.0, 5.0))
     noise: float = field(metadata=between(1e-3, 10.0))
     rate_open: float = field(metadata=UNIT)
@@ -267,7 +254,7 @@ def with_values(config: RunConfig, values: Mapping[str, Any], origin: str | None
 
 def params_values(params: Params) -> dict[str, float]:
     """Every number of a params option by its name under `params`: 'weights.peer', 'threshold'."""
-    values = {f"weights.{k}": v for k, v in dataclasses.asdict(params.weights).items()}
+    values = {f"weights.{k}": v for k, v in params.weights.items()}
     values |= {f"era_engagement.{k}": v for k, v in params.era_engagement.items()}
     return values | {k: v for k, v in dataclasses.asdict(params).items() if isinstance(v, float)}
 

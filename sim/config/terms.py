@@ -49,7 +49,7 @@ def default_terms() -> dict:
     return yaml.safe_load(DEFAULT.read_text())
 
 
-def check_terms(terms: Terms, countries: dict, weights) -> None:
+def check_terms(terms: Terms, countries: dict, weights: dict[str, float]) -> None:
     """The terms make sense for this roster and these parameters; ConfigError on the first problem."""
     offers = [n for n, t in terms.terms.items() if t.kind == "offer"]
     if len(offers) != 1:
@@ -62,8 +62,11 @@ def check_terms(terms: Terms, countries: dict, weights) -> None:
             raise ConfigError(f"{key}.feature", f"a {term.kind} term {'needs' if term.kind in NEEDS_FEATURE else 'takes no'} feature")
         if (term.kind == "exposed") != (term.feature2 is not None):
             raise ConfigError(f"{key}.feature2", "only an exposed term has a second feature, and it needs one")
-        if term.weight is None and not hasattr(weights, name):
+        if term.weight is None and name not in weights:
             raise ConfigError(f"{key}.weight", "missing required value (params.weights does not name this term)")
+    for name in weights:
+        if name not in terms.terms:
+            raise ConfigError(f"params.weights.{name}", f"not a term of the world (terms {terms.name}: {', '.join(terms.names)})")
     for feature in terms.features:
         for cid, country in countries.items():
             if getattr(country, feature, None) is None and feature not in country.scores:

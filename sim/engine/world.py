@@ -183,7 +183,7 @@ def _one_point(values: dict) -> dict[str, np.ndarray]:
 def _param_numbers(cfg: RunConfig, periods: np.ndarray, start: int, n_months: int) -> dict:
     """The numbers that `cfg.params` enter (with the roster's and mediator's own values)."""
     countries, p, declared = list(cfg.roster.countries.values()), cfg.params, terms_of(cfg)
-    weight = {t: getattr(p.weights, t) if hasattr(p.weights, t) else term.weight for t, term in declared.terms.items()}
+    weight = {t: p.weights.get(t, term.weight) for t, term in declared.terms.items()}
     index = {cid: i for i, cid in enumerate(cfg.roster.countries)}
     ties = adjacency(
         [c.region for c in countries],

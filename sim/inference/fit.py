@@ -26,7 +26,6 @@ from sim.config.schema import (
     Params,
     RecordConfig,
     RunConfig,
-    Weights,
     check_rates,
     params_values,
     with_values,
@@ -192,8 +191,7 @@ def _free_bounds(name: str, centre: float, prior_sd: float) -> tuple[float, floa
 def _allowed(name: str) -> tuple[float | None, float | None]:
     if name.startswith("era_engagement."):
         return 0.0, 1.0
-    owner = Weights if name.startswith("weights.") else Params
-    field = owner.__dataclass_fields__[name.removeprefix("weights.")]
+    field = Params.__dataclass_fields__["weights" if name.startswith("weights.") else name]
     return field.metadata.get("range", (None, None))
 
 

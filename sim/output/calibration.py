@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.schema import Params, RecordConfig, Weights, params_values
+from sim.config.schema import Params, RecordConfig, params_values
 
 if TYPE_CHECKING:
     from sim.inference.fit import Fit
@@ -23,7 +23,7 @@ def params_yaml(base: Params, fit_: Fit, source: str) -> str:
         "name: calibrated",
         "weights:",
     ]
-    for key in Weights.__dataclass_fields__:
+    for key in base.weights:
         mark = _mark(fit_, f"weights.{key}")
         lines.append(f"  {key}: {values[f'weights.{key}']:.4g}{mark}")
     for key in Params.__dataclass_fields__:
@@ -84,8 +84,9 @@ def backtest_section(bt) -> str:
         "## Out-of-time backtest",
         "",
         (
-            f"Fitted on the record up to {bt.train_end} only (mode, same priors). Events after "
-            f"{bt.train_end}: {events} ({_joins(bt.predictions)})."
+            f"Fitted on the record up to {bt.train_end} only (same priors; the model's forecasts "
+            "average over draws of that fit's posterior, so what the past leaves uncertain about the "
+            f"parameters widens them). Events after {bt.train_end}: {events} ({_joins(bt.predictions)})."
         ),
         "",
         (
@@ -105,8 +106,8 @@ def backtest_section(bt) -> str:
             "country-window: each country outside at the start, joined within the window or not. "
             "year-count: the log predictive probability of each year's count (log-loss column: its "
             "negative mean). country-month and country-year: **one step ahead**, a diagnostic of the "
-            "filter that knows the record to the month before and that month's dated events. With so "
-            "few events after the training window these scores rest on very little."
+            "filter that knows the record to the month before and that month's dated events."
+            + (" With so few events after the training window these scores rest on very little." if events < 10 else "")
         ),
         "",
         "![reliability](reliability.png)",
@@ -191,7 +192,10 @@ def era_section(table) -> str:
 
 
 def questions_section(table) -> str:
-    """The model's forecasts of resolved questions next to the crowds' and a constant hazard's."""
+    """The model's forecasts of resolved questions next to the crowds' and a constant hazard's
+    (nothing for a world without questions)."""
+    if table.empty:
+        return ""
     lines = [
         "## Scores against the crowds",
         "",

@@ -51,7 +51,8 @@ def predictive_check(config: RunConfig, draws: pd.DataFrame, n_draws: int = 200,
     record = config.record
     rows = []
     for period, (first, last) in PERIODS.items():
-        lo, hi = parse_month(first), min(parse_month(last), parse_month(record.end))
+        lo = max(parse_month(first), parse_month(record.start))  # members before the start (founders) are not events
+        hi = min(parse_month(last), parse_month(record.end))
         counts = (joined & (months >= lo) & (months <= hi)).sum(axis=1)
         observed = sum(lo <= parse_month(m) <= hi for m in record.joined.values())
         q05, q95 = np.quantile(counts, [0.05, 0.95])

@@ -174,10 +174,12 @@ def _forward(chain, joined, talks_seen, p_talks, scored, talks_end, predicted) -
     out = np.zeros(n_country)
     state, moved = np.zeros((2, 2)), np.zeros((2, 2))
     for i in range(n_country):
+        talks_end[i] = np.nan
+        if joined[i] < 0:  # a member before the record starts (a founder): nothing to explain
+            continue
         state[:] = 0.0
         state[0, 0], state[1, 0] = 1.0 - p_talks, p_talks
         member, log_scale = 0.0, 0.0
-        talks_end[i] = np.nan
         for t in range(n_months):
             start, persist = chain.start[t, i], chain.persist[t, i]
             for s in range(2):  # the spell moves

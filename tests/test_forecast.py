@@ -68,3 +68,23 @@ def test_a_country_may_have_several_spans_of_talks_on_the_record():
     seen = load_record(config.record, world).talks_seen[:, world.ids.index("saudi_arabia")]
     at = lambda month: seen[parse_month(month) - world.start]
     assert (at("2020-12"), at("2022-01"), at("2023-06"), at("2025-01")) == (1, 0, 1, -1)
+
+
+def test_a_forecast_knows_the_rosters_dated_facts_up_to_its_start_only():
+    """Thailand joined the rival bloc (ILRS) in 2024-04: a forecast from 2024-01 is bit for bit
+    the one of a roster where it never did; the same fact dated 2023-06 changes it."""
+    from sim.config.dated import Dated
+
+    config, events, _ = calibration_config("calibrate_artemis")
+
+    def thailand_joins_ilrs(months: dict):
+        countries = dict(config.roster.countries)
+        thailand = countries["thailand"]
+        countries["thailand"] = dataclasses.replace(thailand, scores={**thailand.scores, "rival_bloc": Dated(months)})
+        return dataclasses.replace(config, roster=dataclasses.replace(config.roster, countries=countries))
+
+    _, real = forecast_from(config, events, {}, "2024-01", "2025-12")
+    _, never = forecast_from(thailand_joins_ilrs({"2020-10": 0.0}), events, {}, "2024-01", "2025-12")
+    _, earlier = forecast_from(thailand_joins_ilrs({"2020-10": 0.0, "2023-06": 1.0}), events, {}, "2024-01", "2025-12")
+    np.testing.assert_array_equal(real.join_month, never.join_month)
+    assert not np.array_equal(real.join_month, earlier.join_month)

@@ -18,7 +18,8 @@ import dataclasses
 
 import numpy as np
 
-from sim.config.schema import Events, RecordConfig, RunConfig, check_config
+from sim.config.dated import Dated
+from sim.config.schema import Events, RecordConfig, Roster, RunConfig, check_config
 from sim.config.spans import cut_spans
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
@@ -44,6 +45,27 @@ def truncate(record: RecordConfig, end: str) -> RecordConfig:
     return dataclasses.replace(
         record, end=end, joined=joined, signed=signed, in_talks=talks, out_of_talks=ended, events=events, offers=offers
     )
+
+
+def roster_as_known(roster: Roster, end: str) -> Roster:
+    """The roster as it stood at the end of `end`: each value given by date keeps the months up
+    to `end` (the last of them holds on), so a forecast from then does not know, say, a NATO or
+    ILRS accession that came later. A value whose every month is later keeps its first."""
+    last = parse_month(end)
+
+    def known(value):
+        if isinstance(value, Dated):
+            kept = [(m, v) for m, v in value.items() if parse_month(m) <= last]
+            return Dated(kept or list(value.items())[:1])
+        if type(value) is dict:  # values, scores, weights: each may be dated
+            return {k: known(v) for k, v in value.items()}
+        return value
+
+    countries = {
+        cid: dataclasses.replace(c, **{f.name: known(getattr(c, f.name)) for f in dataclasses.fields(c)})
+        for cid, c in roster.countries.items()
+    }
+    return dataclasses.replace(roster, countries=countries)
 
 
 def record_world(config: RunConfig) -> World:

@@ -4,6 +4,8 @@ the run folder. The defaults change only when asked:
 
     python -m sim.calibrate promote=RUN_DIR     installs RUN_DIR/calibrated.yaml as conf/params/calibrated.yaml,
                                                 and its posterior draws as params=posterior
+    python -m sim.calibrate promote=RUN_DIR as=artemis    the same for another world: params=artemis_calibrated,
+                                                          params=artemis_posterior
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 import hydra
+import numpy as np
 import yaml
 from hydra.core.hydra_config import HydraConfig
 
@@ -43,6 +46,7 @@ from sim.progress import Watch, stoppable, stopped_quietly
 
 PROMOTED = CONF / "params" / "calibrated.yaml"
 DRAWS = "posterior_draws.parquet"
+BACKTEST_DRAWS = 100  # posterior draws of the training fit the out-of-time forecasts average over
 
 
 def _era_backtest(config: RunConfig, events: Events, settings: FitConfig):
@@ -52,15 +56,21 @@ def _era_backtest(config: RunConfig, events: Events, settings: FitConfig):
     return run_era_backtest(config, events, config.record, fit_mode)
 
 
-def _backtest(config: RunConfig, events: Events, settings: FitConfig):
+def _backtest(config: RunConfig, events: Events, settings: FitConfig, sampler: SamplerConfig, watch):
+    """Fit on the record to `train_end`, sample that fit's posterior (a quarter as long as the
+    full one's), and score the months after with forecasts averaged over BACKTEST_DRAWS draws."""
     train = dataclasses.replace(config, scenario=dataclasses.replace(config.scenario, end=settings.train_end))
     problem = Problem(train, truncate(config.record, settings.train_end), settings.parameters, settings.prior_sd)
-    return run_backtest(config, events, config.record, settings.train_end, mode(problem))
+    quarter = dataclasses.replace(sampler, steps=max(sampler.steps // 4, 2), burn=sampler.burn // 4)
+    draws = sample(problem, mode(problem), quarter, watch).draws[problem.names]
+    picks = draws.iloc[np.linspace(0, len(draws) - 1, BACKTEST_DRAWS).astype(int)]
+    return run_backtest(config, events, config.record, settings.train_end, picks.to_dict("records"))
 
 
-def promote(run_dir: Path, target: Path = PROMOTED) -> Path:
-    """Install a calibration run's parameters as the `calibrated` params option, after checking
-    that they are a valid params file; ConfigError names what is wrong."""
+def promote(run_dir: Path, target: Path = PROMOTED, world: str = "") -> Path:
+    """Install a calibration run's parameters as the `calibrated` params option (`WORLD_calibrated`
+    for another world, e.g. artemis), after checking that they are a valid params file;
+    ConfigError names what is wrong."""
     source = Path(run_dir) / "calibrated.yaml"
     if not source.is_file():
         raise ConfigError("promote", f"expected a calibration run folder holding calibrated.yaml, got {str(run_dir)!r}")
@@ -71,14 +81,16 @@ def promote(run_dir: Path, target: Path = PROMOTED) -> Path:
         raise ConfigError("promote", f"{source} is not YAML: {str(err).splitlines()[0]}") from None
     except ConfigError as err:
         raise err.in_file(str(source)) from None
+    prefix = f"{world}_" if world else ""
+    text = text.replace("name: calibrated", f"name: {prefix}calibrated", 1)
     draws = Path(run_dir) / DRAWS
     if draws.is_file():  # the posterior option: the mode's numbers, and the draws
-        atomic_write(target.parent / DRAWS, lambda p: p.write_bytes(draws.read_bytes()))
-        posterior = text.replace("name: calibrated", "name: posterior", 1).replace(
+        atomic_write(target.parent / f"{prefix}{DRAWS}", lambda p: p.write_bytes(draws.read_bytes()))
+        posterior = text.replace(f"name: {prefix}calibrated", f"name: {prefix}posterior", 1).replace(
             "# Params option `calibrated`", "# Params option `posterior` (each group of replicates runs one draw; the numbers below are the mode)", 1
-        ) + f"draws: {DRAWS}\n" + "fixed: []    # parameters held at the values above in every draw (command-line and page overrides join)\n"
-        atomic_write(target.parent / "posterior.yaml", lambda p: p.write_text(posterior))
-    return atomic_write(target, lambda p: p.write_text(text))
+        ) + f"draws: {prefix}{DRAWS}\n" + "fixed: []    # parameters held at the values above in every draw (command-line and page overrides join)\n"
+        atomic_write(target.parent / f"{prefix}posterior.yaml", lambda p: p.write_text(posterior))
+    return atomic_write(target.parent / f"{prefix}{target.name}", lambda p: p.write_text(text))
 
 
 def _calibrate(cfg) -> None:
@@ -107,7 +119,7 @@ def _calibrate(cfg) -> None:
         shorter = dataclasses.replace(sampler, steps=sampler.steps // 3, burn=sampler.burn // 3)  # a check, not the answer
         wide = sample(Problem(config, record, settings.parameters, 2 * settings.prior_sd), result.estimate, shorter, watch)
         watch("checks", 0, 4)
-        bt = _backtest(config, forecast_events, settings)
+        bt = _backtest(config, forecast_events, settings, sampler, watch)
         watch("checks", 1, 4)
         eras = _era_backtest(config, forecast_events, settings)
         watch("checks", 2, 4)
@@ -147,12 +159,13 @@ def _calibrate(cfg) -> None:
 def main() -> None:
     promoted = [a.removeprefix("promote=") for a in sys.argv[1:] if a.startswith("promote=")]
     if promoted:
+        world = next((a.removeprefix("as=") for a in sys.argv[1:] if a.startswith("as=")), "")
         try:
-            target = promote(Path(promoted[0]))
+            target = promote(Path(promoted[0]), world=world)
         except ConfigError as err:
             print(f"error: {err}", file=sys.stderr)
             sys.exit(EXIT_BAD_INPUT)
-        print(f"installed {Path(promoted[0]) / 'calibrated.yaml'} as {target.relative_to(CONF.parent)} (params=calibrated)")
+        print(f"installed {Path(promoted[0]) / 'calibrated.yaml'} as {target.relative_to(CONF.parent)} (params={target.stem})")
         return
     with stopped_quietly():
         run_checked(hydra.main(config_path="../conf", config_name="calibrate", version_base="1.3")(_calibrate), "calibrate", validate=False)

@@ -27,7 +27,7 @@ from sim.config.schema import RecordConfig
 from sim.core.calendar import format_month, parse_month
 from sim.engine.world import compile_world
 from sim.inference.fit import with_params
-from sim.inference.forecast import forecast_from
+from sim.inference.forecast import REPLICATES, forecast_from
 from sim.inference.likelihood import load_record, one_step_predictions
 
 EPS = 1e-12
@@ -43,28 +43,32 @@ class Backtest:
     train_end: str
 
 
-def run_backtest(config, events, record: RecordConfig, train_end: str, fitted_values: dict) -> Backtest:
-    """Score the months after `train_end` with values fitted on the months up to it."""
+def run_backtest(config, events, record: RecordConfig, train_end: str, draws: list[dict]) -> Backtest:
+    """Score the months after `train_end` with parameter values fitted on the months up to it:
+    draws of that fit's posterior (the model's forecasts average over them), or its mode alone."""
     world = compile_world(config)
     split = parse_month(train_end) - world.start + 1
     train = np.arange(world.n_months) < split
-    predictions = _predictions(config, record, fitted_values, train=train, test=~train)
-    countries, years = free_running(config, events, fitted_values, train=train, test=~train)
+    predictions = _predictions(config, record, draws, train=train, test=~train)
+    countries, years = free_running(config, events, draws, train=train, test=~train)
     scores = pd.concat([score_free(countries, years), score(predictions)], ignore_index=True)
     return Backtest(scores, predictions, countries, years, train_end)
 
 
-def free_running(config, events, values: dict, *, train, test) -> tuple[pd.DataFrame, pd.DataFrame]:
+def free_running(config, events, draws: list[dict], *, train, test) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Forecasts of the `test` months (one span) from their first month, knowing the record
-    before it only; the baselines' hazards from the `train` months. Per country at risk at the
-    start: the probability of joining in the window; per calendar year: the count of accessions."""
+    before it only, pooled over the parameter `draws` (each its share of the replicates, on its
+    own seed); the baselines' hazards from the `train` months. Per country at risk at the start:
+    the probability of joining in the window; per calendar year: the count of accessions."""
     world = compile_world(config)
     months = np.flatnonzero(test)
     first, last = format_month(world.start + months[0]), format_month(world.start + months[-1])
-    ahead, outcomes = forecast_from(config, events, values, first, last)
+    each = max(REPLICATES // len(draws), 1)
+    runs = [forecast_from(config, events, v, first, last, each, config.seed + k) for k, v in enumerate(draws)]
+    ahead, join_month = runs[0][0], np.concatenate([outcomes.join_month for _, outcomes in runs])
     rec = load_record(config.record, world)
     at_risk = rec.joined >= months[0]  # not a member before the window
-    joined = (outcomes.join_month >= 0) & (outcomes.join_month < ahead.n_months)
+    joined = (join_month >= 0) & (join_month < ahead.n_months)
     constant, region = _hazards(world, rec, train)
     n = len(months)
     countries = pd.DataFrame({
@@ -76,7 +80,7 @@ def free_running(config, events, values: dict, *, train, test) -> tuple[pd.DataF
     rows = []
     for year in np.unique(year_of):
         in_year = np.flatnonzero(year_of == year)
-        counts = (joined & np.isin(outcomes.join_month, in_year))[:, at_risk].sum(axis=1)
+        counts = (joined & np.isin(join_month, in_year))[:, at_risk].sum(axis=1)
         observed = int(np.isin(rec.joined[at_risk] - months[0], in_year).sum())
         q05, q95 = np.quantile(counts, [0.05, 0.95])
         baseline = {
@@ -134,20 +138,19 @@ def run_era_backtest(config, events, record: RecordConfig, fit_mode) -> pd.DataF
     for name, (first, last) in eras_of(config).items():
         months = np.arange(world.n_months)
         held_out = (months >= first) & (months <= last)
-        values = fit_mode(~held_out)
+        values = [fit_mode(~held_out)]
         predictions = _predictions(config, record, values, train=~held_out, test=held_out)
         countries, years = free_running(config, events, values, train=~held_out, test=held_out)
         blocks.append(pd.concat([score_free(countries, years), score(predictions)], ignore_index=True).assign(era=name))
     return pd.concat(blocks, ignore_index=True)
 
 
-def _predictions(config, record, values: dict, *, train, test) -> pd.DataFrame:
-    """One-step predictions of the model (with `values`) and of the baselines (fitted on the
-    `train` months) for the country-months at risk in the `test` months."""
-    config = with_params(config, values)
+def _predictions(config, record, draws: list[dict], *, train, test) -> pd.DataFrame:
+    """One-step predictions of the model (averaged over the parameter `draws`) and of the
+    baselines (fitted on the `train` months) for the country-months at risk in the `test` months."""
     world = compile_world(config)
     rec = load_record(record, world)
-    model = one_step_predictions(world, rec, config.params.talks_at_record_start)
+    model = np.mean([_one_step(config, record, values) for values in draws], axis=0)
     months = np.arange(world.n_months)[:, None]
     at_risk = months <= rec.joined[None, :]  # up to and including the month it joined
     joined_now = months == rec.joined[None, :]
@@ -163,6 +166,12 @@ def _predictions(config, record, values: dict, *, train, test) -> pd.DataFrame:
                     "model": float(model[t, i]), "constant": float(constant), "region": float(region[regions[i]]),
                 })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _one_step(config, record, values: dict) -> np.ndarray:
+    config = with_params(config, values)
+    world = compile_world(config)
+    return one_step_predictions(world, load_record(record, world), config.params.talks_at_record_start)
 
 
 def score(predictions: pd.DataFrame) -> pd.DataFrame:

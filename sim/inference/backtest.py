@@ -1,7 +1,8 @@
 """Backtests that know only the past: fit on part of the record, forecast the rest.
 
 Out of time: the model is fitted on the months up to `train_end` only (the record truncated
-there). Left out, by era: fitted on the other eras (the era's months marginalised, not observed).
+there), and its forecasts average over draws of that fit's posterior. Left out, by era: fitted on
+the other eras (the era's months marginalised, not observed), with each fit's mode.
 Each is scored two ways, against two baselines fitted on the same months (one constant monthly
 hazard, and a hazard by region, Jeffreys-smoothed, (k + 1/2) / (n + 1), so no region gets 0):
 

@@ -40,7 +40,7 @@ from sim.output.calibration import (
     questions_section,
     report,
 )
-from sim.output.plots import plot_posterior, plot_predictive_check, plot_profiles, plot_reliability
+from sim.output.plots import plot_backtest, plot_posterior, plot_predictive_check, plot_profiles
 from sim.output.store import atomic_write
 from sim.progress import Watch, stoppable, stopped_quietly
 
@@ -140,8 +140,8 @@ def _calibrate(cfg) -> None:
     atomic_write(out / "backtest_countries.csv", lambda p: bt.countries.to_csv(p, index=False))
     atomic_write(out / "backtest_years.csv", lambda p: bt.years.to_csv(p, index=False))
     atomic_write(out / "backtest_eras.csv", lambda p: eras.to_csv(p, index=False))
-    figure = plot_reliability(bt.predictions)
-    atomic_write(out / "reliability.png", lambda p: figure.savefig(p, dpi=130, format="png"))
+    figure = plot_backtest(bt.predictions, bt.years)
+    atomic_write(out / "backtest.png", lambda p: figure.savefig(p, dpi=130, format="png"))
     atomic_write(out / "posterior_draws.parquet", lambda p: post.draws.to_parquet(p, index=False))
     atomic_write(out / "posterior.csv", lambda p: post.summary().to_csv(p, index=False))
     for name, figure in plot_posterior(post.draws, post.names).items():

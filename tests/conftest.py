@@ -36,10 +36,11 @@ def cli(*args: str, module: str = "sim", cwd: Path = ROOT, env: dict | None = No
     )  # fmt: skip
 
 
-def calibration_config():
-    """The calibration's run config, the events of its forecasts and its fit settings."""
+def calibration_config(name: str = "calibrate"):
+    """The calibration's run config, the events of its forecasts and its fit settings (`name`:
+    the primary config, e.g. calibrate_artemis)."""
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        data = plain_config(compose("calibrate"))
+        data = plain_config(compose(name))
     data.pop("posterior"), data.pop("questions")
     events = build(Events, data.pop("forecast_events"), "forecast_events")
     fit = build(FitConfig, data.pop("fit"), "fit")

@@ -17,7 +17,7 @@ def params_yaml(base: Params, fit_: Fit, source: str) -> str:
     values = params_values(base) | fit_.estimate
     lines = [
         "# Params option `calibrated`: written by `python -m sim.calibrate`, not by hand.",
-        f"# Fitted to {source} (maximum a posteriori; weak priors centred on params/judgement).",
+        f"# Fitted to {source} (maximum a posteriori; weak priors centred on params/{base.name}).",
         "# Parameters the record does not identify keep values near their judgement prior.",
         "# 95% profile intervals and identification are in the calibration report.",
         "name: calibrated",
@@ -110,7 +110,7 @@ def backtest_section(bt) -> str:
             + (" With so few events after the training window these scores rest on very little." if events < 10 else "")
         ),
         "",
-        "![reliability](reliability.png)",
+        "![backtest](backtest.png)",
         "",
     ]
     return "\n".join(lines)

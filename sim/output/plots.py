@@ -206,9 +206,19 @@ def plot_predictive_check(table: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
-    """Observed share of joins against predicted probability, per predictor (quantile bins)."""
-    fig, ax = plt.subplots(figsize=(5, 4.5), layout="constrained")
+def plot_backtest(predictions: pd.DataFrame, years: pd.DataFrame, bins: int = 5) -> Figure:
+    """The out-of-time backtest: free running, each year's accessions on the record against the
+    model's 90% predictive interval (left); one step ahead, the observed share of joins against
+    the predicted probability, per predictor in quantile bins (right)."""
+    fig, (counts, ax) = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
+    x = np.arange(len(years))
+    counts.bar(x, years["observed"], color="lightgrey", label="on the record")
+    counts.errorbar(x, years["mean"], yerr=[years["mean"] - years["q05"], years["q95"] - years["mean"]],
+                    fmt="o", color="tab:blue", capsize=4, label="model: mean and 90% interval")  # fmt: skip
+    counts.set_xticks(x, [str(y) for y in years["year"]])
+    counts.set_ylabel("accessions in the year")
+    counts.set_title("Free running, knowing only the past")
+    counts.legend(frameon=False)
     top = 0.0
     for name in ("model", "constant", "region"):
         p = predictions[name]
@@ -220,7 +230,7 @@ def plot_reliability(predictions: pd.DataFrame, bins: int = 5) -> Figure:
     ax.plot([0, top], [0, top], color="grey", lw=0.8)
     ax.set_xlabel("predicted monthly probability of joining")
     ax.set_ylabel("observed share that joined")
-    ax.set_title("Reliability out of time, one step ahead")
+    ax.set_title("Reliability, one step ahead")
     ax.legend(frameon=False)
     return fig
 

@@ -93,8 +93,9 @@ def _title(jobs) -> str:
 
 def _question(jobs) -> str:
     """The `# Question:` line of the experiment's file: the project's, or a user's found through
-    the config search path the job ran with (its .hydra/hydra.yaml)."""
-    for name in _experiments(jobs):
+    the config search path the job ran with (its .hydra/hydra.yaml). A sweep over experiments
+    (`+experiment=base,what_if`) asks the question of the last one named: the what-if's."""
+    for name in reversed(_experiments(jobs)):
         places = [ROOT / "experiments", *(Path(p) / "experiment" for p in _search_path(jobs[0].folder))]
         path = next((p / f"{name}.yaml" for p in places if (p / f"{name}.yaml").is_file()), None)
         for line in path.read_text().splitlines() if path is not None else []:

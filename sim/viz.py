@@ -81,7 +81,7 @@ def configure(settings: dict) -> RunConfig:
 def _value(cfg: RunConfig, key: str):
     node = cfg
     for part in key.split("."):
-        node = getattr(node, part)
+        node = node[part] if isinstance(node, dict) else getattr(node, part)  # params.weights is a mapping
     return node
 
 
@@ -124,7 +124,8 @@ def Controls(m: ExplorerModel):
         solara.Select("mediator strategy", value=s["strategy"], values=STRATEGIES, on_value=lambda v: _change("strategy", v))
         for key in [k for k in s if k.startswith("w_")]:  # one slider per declared term of the world
             Slider(f"weight: {key[2:]}", key, 0.0, 5.0, 0.05)
-        Slider("leader multiplier", "leader_multiplier", 0.0, 10.0, 0.1)
+        if scenario_config(s["scenario"]).roster.peers.leader:  # a world without a leader has nothing to multiply
+            Slider("leader multiplier", "leader_multiplier", 0.0, 10.0, 0.1)
         for key in [k for k in s if k.startswith("shock_")]:
             solara.Switch(label=f"shock: {key[6:]}", value=s[key], on_value=lambda v, k=key: _change(k, v))
         solara.Switch(label="dated events of the scenario", value=s["dated_events"],

@@ -78,8 +78,8 @@ CORPUS = [
     (["~roster.countries.oman.iran_threat"], {}, "roster.countries.oman.iran_threat: missing required value"),
     (["~params.noise"], {}, "params.noise: missing required value"),
     # what Hydra rejects before our code runs
-    (["+experiment=nope"], {}, "experiment: unknown option 'nope' (known: gaza_ceasefire, "),
-    (["roster=nope"], {}, "roster: unknown option 'nope' (known: abraham_2026) (command line: roster=nope)"),
+    (["+experiment=nope"], {}, "experiment: unknown option 'nope' (known: artemis, artemis_rival_wave, artemis_us_disengages, gaza_ceasefire, "),
+    (["roster=nope"], {}, "roster: unknown option 'nope' (known: abraham_2026, artemis_2026) (command line: roster=nope)"),
     (["nokey=1"], {}, "nokey: unknown key (to add a key the config does not set, write +nokey=...)"),
     (["params.noise=[1,"], {}, "params.noise: cannot parse the override: no viable alternative at input '[1,'"),
     (["+hydra.callbacks.x._target_=os.system"], {}, "hydra.callbacks.x._target_: expected a class from the registry"),
@@ -100,7 +100,7 @@ CORPUS = [
     (["+mediator.package={a: {country: oman, type: gold, start: 2027-01, end: 2027-06}}"], {}, "mediator.package.a.type: unknown inducement type 'gold'"),
     # a sweep's values, each checked before any job runs (the first composed, the others derived from it)
     (["mediator.engagement=0,0.5,-1", "--multirun"], {}, "mediator.engagement: expected a number in [0.0, 10.0], got -1.0 (command line: mediator.engagement=-1)"),
-    (["replicates=10", "params=calibrated,nonexist", "--multirun"], {}, "params: unknown option 'nonexist' (known: calibrated, judgement, posterior)"),
+    (["replicates=10", "params=calibrated,nonexist", "--multirun"], {}, "params: unknown option 'nonexist' (known: artemis_calibrated, artemis_judgement, artemis_posterior, calibrated, judgement, posterior)"),
 ]  # fmt: skip
 
 

@@ -179,3 +179,23 @@ def test_the_page_shows_values_the_whole_network_and_fits_a_laptop_screen(server
         return out;""")  # fmt: skip
     browser.save_screenshot(str(ARTIFACTS / "page_1366.png"))
     assert not scrolling, f"horizontal scrolling at 1366 px: {scrolling}"
+
+
+def test_choosing_the_second_world_shows_its_terms_and_countries(server, browser):
+    """The scenario list holds the Artemis world: choosing it gives one slider per term it
+    declares (none of the Abraham world's) and its countries in the table and the network."""
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(1800, 1300)
+    browser.get(server)
+    assert wait_for(lambda: probability(browser, "Uzbekistan")), "the page never showed its table"
+    browser.find_element(By.XPATH, "//div[contains(@class,'v-select')][.//label[normalize-space(.)='scenario']]//div[@role='button']").click()
+    item = "//div[contains(@class,'v-list-item-title')][normalize-space(.)='artemis']"  # Vuetify 3's menu
+    browser.execute_script("arguments[0].click()", wait_for(lambda: browser.find_elements(By.XPATH, item))[0])  # the menu may still be moving
+    assert wait_for(lambda: probability(browser, "Türkiye"), timeout=120), "the Artemis world's table never showed"
+    labels = wait_for(lambda: [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".v-slider label, .v-input label") if e.text])
+    assert any(label.startswith("weight: treaty_ally") for label in labels), labels
+    assert not any("palestine" in label or "leader" in label for label in labels), labels  # no leader here
+    shown = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".network svg text")}
+    assert {"Türkiye", "Latvia", "Japan"} <= shown
+    browser.save_screenshot(str(ARTIFACTS / "page_artemis.png"))

@@ -2,10 +2,10 @@
 
 The record is cut at the month before the forecast starts (sim.inference.start.truncate): no
 later accessions, talks, offers or dated events; and the roster's values given by date keep only
-the months up to then (a later NATO or ILRS accession, a later grant, is not known). The mediator is the `courting` process with the
-values given (fitted on the record to the cut-off), the shocks after the cut-off are the random
-ones of `events` at their stated rates, and each country starts in talks with the probability the
-cut record leaves it (sim.inference.start). A forecast from the record's first month starts from
+the months up to then (a later NATO or ILRS accession, a later grant, is not known). The
+mediator is the `courting` process with the values given (fitted on the record to the cut-off),
+the shocks after the cut-off are the random ones of `events` at their stated rates, and each
+country starts in talks with the probability the cut record leaves it (sim.inference.start). A forecast from the record's first month starts from
 the talks on the record before it, every other country outside in talks with
 `talks_at_record_start`, as the likelihood does.
 """

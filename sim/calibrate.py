@@ -61,7 +61,8 @@ def _backtest(config: RunConfig, events: Events, settings: FitConfig, sampler: S
     full one's), and score the months after with forecasts averaged over BACKTEST_DRAWS draws."""
     train = dataclasses.replace(config, scenario=dataclasses.replace(config.scenario, end=settings.train_end))
     problem = Problem(train, truncate(config.record, settings.train_end), settings.parameters, settings.prior_sd)
-    quarter = dataclasses.replace(sampler, steps=max(sampler.steps // 4, 2), burn=sampler.burn // 4)
+    steps = max(sampler.steps // 4, 2)
+    quarter = dataclasses.replace(sampler, steps=steps, burn=min(sampler.burn // 4, steps - 1))
     draws = sample(problem, mode(problem), quarter, watch).draws[problem.names]
     picks = draws.iloc[np.linspace(0, len(draws) - 1, BACKTEST_DRAWS).astype(int)]
     return run_backtest(config, events, config.record, settings.train_end, picks.to_dict("records"))

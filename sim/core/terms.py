@@ -24,11 +24,6 @@ FEATURES = (
 )
 """A country's incentive features in [0, 1]: the columns of a features matrix."""
 
-CONTRIBUTIONS = (*TERMS, "events")
-"""Columns of an explanation: the terms at the standing Iran threat and salience, and `events`,
-what active events add through them. They sum to the utility."""
-
-
 TERM_KINDS = ("threat", "feature", "exposed", "salience", "peers", "offer")
 """How a declared term is computed (conf/terms/*.yaml; sim.core.utility.fill_terms):
 threat: w * clip(feature + threat shift); feature: w * feature; exposed: w * (1 - f) * (1 - f2);

@@ -85,8 +85,8 @@ class Outcomes:
 
 @dataclass(frozen=True)
 class ContributionSums:
-    """Sums over replicates of each country's utility contributions (`CONTRIBUTIONS`, then the
-    utility and the threshold), in fixed point: integer sums are exact in any order, so the
+    """Sums over replicates of each country's utility contributions (the declared terms, what
+    events add through them, then the utility and the threshold), in fixed point: integer sums are exact in any order, so the
     result does not depend on chunking or threads. Divide by `FIXED_POINT` for values."""
 
     by_month: np.ndarray  # (T, C, N) int64: over replicates where the country was deciding

@@ -26,7 +26,7 @@ from scipy import stats
 
 from sim.config.schema import RecordConfig
 from sim.core.calendar import format_month, parse_month
-from sim.engine.world import compile_world
+from sim.engine.world import compile_like, compile_world
 from sim.inference.fit import with_params
 from sim.inference.forecast import REPLICATES, forecast_from
 from sim.inference.likelihood import load_record, one_step_predictions
@@ -151,7 +151,7 @@ def _predictions(config, record, draws: list[dict], *, train, test) -> pd.DataFr
     baselines (fitted on the `train` months) for the country-months at risk in the `test` months."""
     world = compile_world(config)
     rec = load_record(record, world)
-    model = np.mean([_one_step(config, record, values) for values in draws], axis=0)
+    model = np.mean([_one_step(config, world, rec, values) for values in draws], axis=0)
     months = np.arange(world.n_months)[:, None]
     at_risk = months <= rec.joined[None, :]  # up to and including the month it joined
     joined_now = months == rec.joined[None, :]
@@ -169,10 +169,11 @@ def _predictions(config, record, draws: list[dict], *, train, test) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def _one_step(config, record, values: dict) -> np.ndarray:
-    config = with_params(config, values)
-    world = compile_world(config)
-    return one_step_predictions(world, load_record(record, world), config.params.talks_at_record_start)
+def _one_step(config, world, rec, values: dict) -> np.ndarray:
+    """One-step predictions with the parameter `values`: a draw differs from `config` in params
+    only, so its world reuses `world` (compile_like)."""
+    drawn = with_params(config, values)
+    return one_step_predictions(compile_like(drawn, config, world), rec, drawn.params.talks_at_record_start)
 
 
 def score(predictions: pd.DataFrame) -> pd.DataFrame:

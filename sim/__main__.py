@@ -26,10 +26,10 @@ from sim.cli import (
 )
 from sim.compose import POINTS_ENV
 from sim.config.sources import CONF
-from sim.launcher import ready, run_points
+from sim.launcher import run_points
 from sim.output import store
 from sim.progress import Watch, stoppable, stopped_quietly
-from sim.runner import execute, format_spread, format_summary, write_outputs
+from sim.runner import execute, format_spread, format_summary, run_line, write_outputs
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
 log = logging.getLogger("sim")
@@ -47,8 +47,7 @@ def _run(cfg: DictConfig) -> None:
             return run_points(cfg, Path(os.environ[POINTS_ENV]))
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
-    result = ready(out_dir)  # computed, from a validated config, with the sweep's other points by the batch launcher
-    config = result.config if result is not None else config_or_exit(cfg)
+    config = config_or_exit(cfg)
     overrides = list(hc.overrides.task)
     job = f"job {hc.job.num} " if hc.mode.name == "MULTIRUN" else ""
     if config.resume and store.finished(out_dir, config):
@@ -58,15 +57,10 @@ def _run(cfg: DictConfig) -> None:
     if hc.mode.name == "MULTIRUN" and not any(name in str(hc.launcher.get("_target_")) for name in in_process):
         numba.set_num_threads(1)
     started = time.perf_counter()
-    if result is None:
-        with interrupted_exits(out_dir), Watch(config.progress) as watch, bad_input_exits(out_dir, config.debug):
-            result = execute(config, watch)  # stopped here, nothing is written: no folder that looks like a result
+    with interrupted_exits(out_dir), Watch(config.progress) as watch, bad_input_exits(out_dir, config.debug):
+        result = execute(config, watch)  # stopped here, nothing is written: no folder that looks like a result
     write_outputs(result, out_dir, overrides, plots=config.plots and (not job or config.sweep_plots), sweep=bool(job))
-    line = (
-        f"{job}{config.scenario.name} [{' '.join(overrides) or 'defaults'}]: {config.replicates} "
-        f"replicates, seed {config.seed}, engine {config.engine}, "
-        f"{time.perf_counter() - started:.1f} s; results in {out_dir}"
-    )
+    line = run_line(config, overrides, out_dir, time.perf_counter() - started, job)
     print(line)
     log.info(line)  # the job's log (accord_sim.log) records what ran
     if not job:

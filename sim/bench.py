@@ -8,9 +8,9 @@ pipeline (simulate, tabulate, write tables, figures and outcomes) for `--memory-
 replicates (a million by default), as the operating system reports it.
 The sweep figures are the wall time of `python -m sim ... --multirun` over an 8 x 8 grid
 (engagement x peer weight) of 2,000-replicate jobs: with the default batch launcher (the
-comparison's figure, not every job's), and, measured in the same run for the ratios, a single
-2,000-replicate run of `python -m sim` (its figures included) and the local launcher (one process
-per job). The evaluator's figure is its time per point for 64 points of 500 replicates in one
+comparison's figure, not every job's), the same without explanations (`explain=false`), and,
+measured in the same run for the ratios, a single 2,000-replicate run of `python -m sim` (its
+figures included) and the local launcher (one process per job). The evaluator's figure is its time per point for 64 points of 500 replicates in one
 call (sim.evaluate), after a first call.
 """
 
@@ -134,11 +134,13 @@ def main(argv: list[str] | None = None) -> dict:
         "evaluator_s_per_point_64_x_500": round(evaluator_seconds_per_point(64, 500), 4),
     }
     if not args.no_sweep:
-        single, batch, local = _single(), _timed_sweep(), _timed_sweep("hydra/launcher=local")
+        single, batch, plain = _single(), _timed_sweep(), _timed_sweep("explain=false")
+        local = _timed_sweep("hydra/launcher=local")
         report |= {
             "single_run_2000_replicates_s": round(single, 1),
             "sweep_64_jobs_x_2000_replicates_s": round(batch, 1),
             "sweep_over_single_run": round(batch / single, 1),
+            "sweep_64_jobs_without_explanations_s": round(plain, 1),  # explain=false: the kernel's sums off
             "sweep_64_jobs_local_launcher_s": round(local, 1),  # one process per job, as sweeps ran before
         }
     report |= {

@@ -65,13 +65,16 @@ def derive_plain(first: tuple[list[str], DictConfig, dict], variant: list[str], 
     `first` (overrides, their composed config, its plain data): a value set after composition
     is set in the data. None when it must be composed: it differs in more than plain values
     (a config group, an addition, Hydra's settings, another list of keys), or the config has
-    interpolations. `groups`: the config groups (Hydra's runtime choices)."""
+    interpolations (`cfg` None: known to have none). `groups`: the config groups (Hydra's
+    runtime choices)."""
     overrides, cfg, data = first
     keys = [o.split("=", 1)[0] for o in overrides]
     if len(variant) != len(overrides) or [o.split("=", 1)[0] for o in variant] != keys:
         return None
     parsed = OverridesParser.create().parse_overrides([o for o, f in zip(variant, overrides) if o != f])
-    if any(not plain_override(o) or o.key_or_group in groups for o in parsed) or not free_of_interpolations(cfg):
+    if any(not plain_override(o) or o.key_or_group in groups for o in parsed):
+        return None
+    if cfg is not None and not free_of_interpolations(cfg):
         return None
     data = copy.deepcopy(data)
     for o in parsed:

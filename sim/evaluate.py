@@ -29,7 +29,7 @@ from sim.api import compose_config, hold
 from sim.config.schema import RunConfig, with_values
 from sim.engine.outcomes import BEFORE, Outcomes
 from sim.engine.world import World
-from sim.runner import design, simulate_many
+from sim.runner import design_all, simulate_many
 
 
 class Evaluator:
@@ -54,7 +54,7 @@ class Evaluator:
     def _run(self, configs: list[RunConfig]) -> list[dict[str, float]]:
         """Each config's outputs; configs whose worlds share a shape run in one kernel call."""
         configs = [dataclasses.replace(c, explain=False) for c in configs]
-        prepared = [design(c) for c in configs]
+        prepared = design_all(configs)
         results: list[dict | None] = [None] * len(configs)
         for i, outcomes, _ in simulate_many(configs, prepared):
             results[i] = self._outputs(outcomes, prepared[i][0])

@@ -3,13 +3,14 @@
 Hydra's launchers run one job per point: compose its config, make its folder, run the task. Most
 of a sweep's time went there, not into the kernel. This launcher composes every point first
 (once per kind of job, sim.compose), runs the points that share a world's shape as design
-points of one stack (sim.runner.execute_many:
-many points per kernel call, each with its own streams and explanation sums), then hands each
-point to Hydra's `run_job` as usual: the same job folders, `.hydra` records, logs, resume by
-config hash, job records and comparison as any launcher, with the point's result already
-computed (`ready`). Points that change the shape (another roster, another strategy) run in
-their own batches; a point with bad input, or already finished, is left to its job, which
-reports or skips it as always.
+points of one stack (sim.runner.execute_many: many points per kernel call, each with its own
+streams and explanation sums), then finishes each point as Hydra's `run_job` finishes a job:
+its folder, its `.hydra` records, its log, the callbacks, its results and job record, so resume
+by config hash and the comparison work as with any launcher. `run_job` itself costs 0.1 s a
+job (two copies of the config, three YAML dumps in pure Python); here the records are dumped
+by libyaml from plain data, the same YAML (tested). Points that change the shape (another
+roster, another strategy) run in their own batches; a point with bad input, or already
+finished, is left to Hydra's `run_job` and the task, which report or skip it as always.
 """
 
 from __future__ import annotations
@@ -17,29 +18,34 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.utils import JobReturn, configure_log, filter_overrides, run_job, setup_globals
+from hydra.core.utils import (
+    JobReturn,
+    JobRuntime,
+    JobStatus,
+    configure_log,
+    env_override,
+    filter_overrides,
+    run_job,
+    setup_globals,
+)
 from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim.api import config_from_dict, plain_config
-from sim.compose import derive_plain, job_configs
+from sim.compose import derive_plain, free_of_interpolations, job_configs
 from sim.config.errors import ConfigError
 from sim.output.store import finished
 from sim.progress import Watch, stoppable
-from sim.runner import RunResult, execute_many, write_outputs
+from sim.runner import RunResult, execute_many, run_line, write_outputs
 
-log = logging.getLogger(__name__)
-_READY: dict[str, RunResult] = {}  # job folder -> its result, computed with the other points
-
-
-def ready(out_dir: Path) -> RunResult | None:
-    """The result the batch computed for the job in `out_dir`, once (None: compute it)."""
-    return _READY.pop(os.path.abspath(out_dir), None)
+log = logging.getLogger("sim")  # the logger a job's line goes to, as in sim.__main__
 
 
 class BatchLauncher(Launcher):
@@ -57,34 +63,88 @@ class BatchLauncher(Launcher):
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         configs = job_configs(self.hydra_context.config_loader, self.config)  # once per kind of job (sim.compose)
         jobs = [(idx, list(overrides)) for idx, overrides in enumerate(job_overrides, start=initial_job_idx)]
-        log.info(f"Batching {len(jobs)} jobs, sweep output dir : {self.config.hydra.sweep.dir}")
+        logging.getLogger(__name__).info(f"Batching {len(jobs)} jobs, sweep output dir : {self.config.hydra.sweep.dir}")
+        started = time.perf_counter()
         with stoppable(), Watch(bool(self.config.get("progress", True))) as watch:
-            self._compute(jobs, configs, watch)  # Ctrl-C: Interrupted, which the command turns into one line
+            computed = self._compute(jobs, configs, watch)  # Ctrl-C: Interrupted, which the command turns into one line
+        seconds = (time.perf_counter() - started) / max(len(computed), 1)  # each job's share
         runs = []
         for idx, overrides in jobs:
-            log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
-            ret = run_job(
-                hydra_context=self.hydra_context, task_function=self.task_function, config=configs.job(overrides, idx),
-                job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir",
-            )  # fmt: skip
+            logging.getLogger(__name__).info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+            cfg = configs.job(overrides, idx)
+            if _job_dir(cfg) in computed:
+                ret = self._finish(cfg, idx, *computed.pop(_job_dir(cfg)), seconds)
+            else:  # bad input, or finished already: its task reports or skips it
+                ret = run_job(
+                    hydra_context=self.hydra_context, task_function=self.task_function, config=cfg,
+                    job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir",
+                )  # fmt: skip
             runs.append(ret)
             _ = ret.return_value  # a failed job fails the sweep, as with Hydra's own launchers
         return runs
 
-    def _compute(self, jobs: list, configs, watch) -> None:
-        """Run every point still to do in as few kernel calls as their shapes allow."""
-        pending = []
+    def _compute(self, jobs: list, configs, watch) -> dict[str, tuple[dict, RunResult]]:
+        """Run every point still to do in as few kernel calls as their shapes allow: by job
+        folder, the point's config as plain data (what its `.hydra/config.yaml` records) and
+        its result."""
+        pending, firsts = [], {}  # firsts: each kind's first job (overrides, plain data), free of interpolations
         for idx, overrides in jobs:
             cfg = configs.job(overrides, idx)
+            kind = configs.kind(overrides)[2]
             try:
-                config = config_from_dict(plain_config(cfg), overrides, cfg.hydra.runtime)
+                data = derive_plain((firsts[kind][0], None, firsts[kind][1]), overrides, cfg.hydra.runtime.choices) if kind in firsts else None
+                record = data
+                if data is None:  # the first of its kind, or not derived: read from the composed config
+                    data = record = plain_config(cfg)
+                    if free_of_interpolations(cfg):
+                        firsts[kind] = (overrides, data)
+                    else:  # the record keeps the interpolations, as Hydra writes it
+                        record = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
+                        record.pop("hydra")
+                config = config_from_dict(data, overrides, cfg.hydra.runtime)
             except ConfigError:
                 continue  # its job prints the one line and exits 2, as with any launcher
             out = _job_dir(cfg)
             if not (config.resume and finished(Path(out), config)):
-                pending.append((out, config))
-        for (out, _), result in zip(pending, execute_many([c for _, c in pending], watch)):
-            _READY[out] = result
+                pending.append((out, record, config))
+        results = execute_many([c for *_, c in pending], watch)
+        return {out: (data, result) for (out, data, _), result in zip(pending, results)}
+
+    def _finish(self, cfg: DictConfig, idx: int, data: dict, result: RunResult, seconds: float) -> JobReturn:
+        """What `run_job` and the task do for a job, for a point computed with the others."""
+        out = _job_dir(cfg)
+        with read_write(cfg.hydra.runtime), open_dict(cfg.hydra.runtime):
+            cfg.hydra.runtime.output_dir = out
+        HydraConfig.instance().set_config(cfg)
+        overrides = list(cfg.hydra.overrides.task)
+        if cfg.hydra.output_subdir is not None:
+            records = Path(out) / str(cfg.hydra.output_subdir)
+            records.mkdir(parents=True, exist_ok=True)
+            _save(data, records / "config.yaml")
+            _save({"hydra": OmegaConf.to_container(cfg.hydra, resolve=False, enum_to_str=True)}, records / "hydra.yaml")
+            _save(overrides, records / "overrides.yaml")
+        configure_log(cfg.hydra.job_logging, cfg.hydra.verbose)
+        callbacks = self.hydra_context.callbacks
+        ret = JobReturn(overrides=overrides, cfg=cfg, hydra_cfg=HydraConfig.instance().cfg, working_dir=os.getcwd())
+        with env_override(cfg.hydra.job.env_set):
+            callbacks.on_job_start(config=cfg, task_function=self.task_function)
+            try:
+                config = result.config
+                write_outputs(result, Path(out), overrides, plots=config.plots and config.sweep_plots, sweep=True)
+                line = run_line(config, overrides, Path(out), seconds, f"job {idx} ")
+                print(line)
+                log.info(line)
+                ret.return_value, ret.status = None, JobStatus.COMPLETED
+            except Exception as err:  # noqa: BLE001 - as run_job: the sweep raises it when it reads return_value
+                ret.return_value, ret.status = err, JobStatus.FAILED
+        ret.task_name = JobRuntime.instance().get("name")
+        callbacks.on_job_end(config=cfg, job_return=ret)
+        return ret
+
+
+def _save(data, path: Path) -> None:
+    """A `.hydra` record as run_job writes it (OmegaConf.to_yaml: the same YAML), by libyaml."""
+    path.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=False))
 
 
 def run_points(cfg: DictConfig, listing: Path) -> None:
@@ -106,11 +166,13 @@ def run_points(cfg: DictConfig, listing: Path) -> None:
             print(f"job {num} skipped: {out} holds the results of this config (resume=false reruns it)")
         else:
             todo.append((num, overrides, out, config))
+    started = time.perf_counter()
     with Watch(bool(cfg.get("progress", True))) as watch:
         results = execute_many([config for *_, config in todo], watch)
+    seconds = (time.perf_counter() - started) / max(len(todo), 1)  # each point's share
     for (num, overrides, out, config), result in zip(todo, results):
         write_outputs(result, out, overrides, plots=config.plots and config.sweep_plots, sweep=True)
-        print(f"job {num} {config.scenario.name} [{' '.join(overrides)}]: {config.replicates} replicates; results in {out}")
+        print(run_line(config, overrides, out, seconds, f"job {num} "))
 
 
 def _job_dir(cfg: DictConfig) -> str:

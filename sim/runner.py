@@ -16,7 +16,7 @@ from sim.engine.design import group_size, input_design, same_shape, stack_worlds
 from sim.engine.kernel import run_ensemble_parts
 from sim.engine.outcomes import Outcomes
 from sim.engine.simulate import Watch, simulate_explained
-from sim.engine.world import World, compile_world
+from sim.engine.world import World, compile_like, compile_world
 from sim.inference.start import RecordStart
 from sim.output import store
 from sim.output.plots import plot_contributions, plot_join_probability, plot_members
@@ -74,12 +74,17 @@ def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
     return _result(config, world, designs, outcomes, sums)
 
 
-def design(config: RunConfig, watch: Watch | None = None) -> tuple[World, World, np.ndarray]:
+def design(
+    config: RunConfig, watch: Watch | None = None, start: RecordStart | None = None, like: tuple | None = None
+) -> tuple[World, World, np.ndarray]:
     """The run's world, the worlds its replicates see (posterior draws, uncertain inputs; each
-    draw from its own start) and each replicate's design point."""
-    compiled, prepare = compile_world(config), RecordStart()
-    world = prepare(config, compiled)
-    designs, points = input_design(config, compiled, prepare=prepare, watch=watch)
+    draw from its own start) and each replicate's design point. The points of a sweep share
+    `start` (the record's world, compiled once while only params differ) and are compiled
+    `like` the previous point's (config, world) (sim.engine.world.compile_like)."""
+    start = start if start is not None else RecordStart()
+    compiled = compile_like(config, *like) if like is not None else compile_world(config)
+    world = start(config, compiled)
+    designs, points = input_design(config, compiled, prepare=start.draws, watch=watch)
     return world, designs, points
 
 
@@ -96,17 +101,23 @@ def execute_many(configs: list[RunConfig], watch: Watch | None = None) -> list[R
     """`execute` for each config, at kernel speed: configs whose worlds share a shape (and a
     seed, replicate count and engine) run as design points of one stack, many per kernel call,
     each with its own explanation sums; the results are those of `execute`, byte for byte."""
-    prepared = []
-    for i, config in enumerate(configs):
-        prepared.append(design(config, watch))
-        if watch is not None:
-            watch("points", i + 1, len(configs))
+    prepared = design_all(configs, watch)
     results: list[RunResult | None] = [None] * len(configs)
     for i, outcomes, sums in simulate_many(configs, prepared):
         results[i] = _result(configs[i], prepared[i][0], prepared[i][1], outcomes, sums)
         if watch is not None:
             watch("runs", sum(r is not None for r in results), len(configs))
     return results
+
+
+def design_all(configs: list[RunConfig], watch: Watch | None = None) -> list[tuple[World, World, np.ndarray]]:
+    """`design` of each config, the points of a sweep sharing what they can (see `design`)."""
+    prepared, start = [], RecordStart()
+    for i, config in enumerate(configs):
+        prepared.append(design(config, watch, start, (configs[i - 1], prepared[-1][0]) if i else None))
+        if watch is not None:
+            watch("points", i + 1, len(configs))
+    return prepared
 
 
 def simulate_many(configs: list[RunConfig], prepared: list[tuple[World, World, np.ndarray]]):
@@ -196,6 +207,14 @@ def _write(result: RunResult, folder: Path, overrides: list[str], plots: bool) -
             plt.close(fig)
     store.write_job(folder, result.config, list(overrides), result.world.names, result.outcomes)
     return [*written, folder / store.OUTCOMES_FILE, folder / store.JOB_FILE]
+
+
+def run_line(config: RunConfig, overrides: list[str], folder: Path, seconds: float, job: str = "") -> str:
+    """The line a run (or a sweep's `job N `) prints and logs when its results are written."""
+    return (
+        f"{job}{config.scenario.name} [{' '.join(overrides) or 'defaults'}]: {config.replicates} "
+        f"replicates, seed {config.seed}, engine {config.engine}, {seconds:.1f} s; results in {folder}"
+    )
 
 
 RUN_ONLY = {"replicates", "seed", "plots", "plot_countries", "plot_format", "sweep_plots", "progress", "explain",

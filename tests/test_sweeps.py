@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from sim import run
 from sim.analysis.compare import compare, paired_delta, unpaired_delta
@@ -92,7 +94,22 @@ def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
         tables[way] = result_tables(folder)
     assert len(tables["basic"]) == 10 * 7 + 1  # every job's six tables (spread: the posterior's) and outcomes; the comparison
     assert tables["basic"] == tables["joblib"] == tables["batch"] == tables["points"]
+    for job in ("0", "7"):  # the batch launcher writes each job's records itself, as Hydra's run_job does
+        basic, batch = tmp_path / "basic" / job, tmp_path / "batch" / job
+        for name in ("config.yaml", "overrides.yaml"):
+            assert (basic / ".hydra" / name).read_bytes() == (batch / ".hydra" / name).read_bytes()
+        assert hydra_record(basic, "basic") == hydra_record(batch, "batch")
+        assert (batch / "accord_sim.log").read_text().count(f"job {job} baseline [") == 1
     assert sorted(p.name for p in (tmp_path / "points" / ".points").iterdir()) == ["0.json", "4.json", "8.json"]  # three jobs
+
+
+def hydra_record(job: Path, way: str) -> dict:
+    """A job's .hydra/hydra.yaml as data, without what names the launcher or the folder."""
+    record = yaml.safe_load((job / ".hydra" / "hydra.yaml").read_text())["hydra"]
+    text = json.dumps(record).replace(str(job.parent), "SWEEP").replace(f"hydra/launcher={way}", "LAUNCHER")
+    record = json.loads(text)
+    del record["launcher"], record["runtime"]["choices"]["hydra/launcher"]
+    return record
 
 
 def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes():

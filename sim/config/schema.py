@@ -18,7 +18,7 @@ from sim.config.errors import ConfigError
 from sim.config.sensitivity import Sensitivity
 from sim.config.spans import check_spans
 from sim.config.terms import Terms, check_terms, default_terms
-from sim.config.validate import DATED, MONTH, UNIT, between, build, one_of, with_value
+from sim.config.validate import DATED, MONTH, UNIT, between, build, one_of, with_settings
 from sim.core.calendar import format_month, parse_month
 from sim.core.terms import TERMS
 
@@ -244,9 +244,11 @@ def with_values(config: RunConfig, values: Mapping[str, Any], origin: str | None
     (page values, sampled points, drawn inputs, fitted parameters). `origin` says what produced
     the values, for the error (e.g. a sensitivity parameter's range)."""
     try:
-        for key, value in values.items():
-            config = with_value(config, key, value)
-        check_config(config)
+        config = with_settings(config, values)
+        if all(key.startswith("params.") for key in values):
+            check_params(config)  # every config is checked when made: only the params' rules can break
+        else:
+            check_config(config)
     except ConfigError as err:
         raise err if origin is None else err.in_file(origin) from None
     return config
@@ -278,8 +280,7 @@ def check_config(cfg: RunConfig) -> None:
             _check_members(where, given, types_, "inducement type")
         _check_members(f"roster.countries.{key}.weights", c.weights, set(cfg.terms.names if cfg.terms else TERMS), "utility term")
     _check_peers(cfg.roster.peers, set(countries))
-    if cfg.terms is not None:
-        check_terms(cfg.terms, countries, cfg.params.weights)
+    check_params(cfg)
     _check_members("count_kinds", cfg.count_kinds, set(KINDS), "kind of accession")
     _check_members("plot_format", cfg.plot_format, set(PLOT_FORMATS), "figure format")
     if not cfg.plot_format:
@@ -297,13 +298,6 @@ def check_config(cfg: RunConfig) -> None:
             raise ConfigError(f"mediator.package.{name}.end", f"expected a month on or after start {offer.start}, got {offer.end!r}")
     for name, era in cfg.mediator.eras.items():
         parse_month(era.start)
-    _check_members("params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era")
-    if cfg.params.draws is not None:
-        check_draws(cfg.params.draws)
-    _check_members("params.fixed", cfg.params.fixed, set(params_values(cfg.params)), "parameter")
-    for name, level in cfg.params.era_engagement.items():
-        if not 0.0 <= level <= 1.0:
-            raise ConfigError(f"params.era_engagement.{name}", f"expected a number in [0.0, 1.0], got {level!r}")
     regions = {c.region for c in countries.values()}
     for kind, events in (("dated", cfg.events.dated), ("random", cfg.events.random)):
         for name, event in events.items():
@@ -314,6 +308,19 @@ def check_config(cfg: RunConfig) -> None:
             "scenario.end", f"expected a month on or after start {cfg.scenario.start}, "
             f"got {cfg.scenario.end!r}"
         )
+
+
+def check_params(cfg: RunConfig) -> None:
+    """The cross-field rules the params enter (part of check_config)."""
+    if cfg.terms is not None:
+        check_terms(cfg.terms, cfg.roster.countries, cfg.params.weights)
+    _check_members("params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era")
+    if cfg.params.draws is not None:
+        check_draws(cfg.params.draws)
+    _check_members("params.fixed", cfg.params.fixed, set(params_values(cfg.params)), "parameter")
+    for name, level in cfg.params.era_engagement.items():
+        if not 0.0 <= level <= 1.0:
+            raise ConfigError(f"params.era_engagement.{name}", f"expected a number in [0.0, 1.0], got {level!r}")
     check_rates(cfg.params.rate_sign, cfg.params.rate_collapse)
 
 

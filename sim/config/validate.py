@@ -43,7 +43,7 @@ def build(cls: type, data: Any, path: str = "") -> Any:
     """An instance of dataclass `cls` from `data`, or ConfigError naming the first bad key."""
     if not isinstance(data, dict):
         raise ConfigError(path, f"expected a mapping of {cls.__name__} fields, got {_show(data)}")
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)  # cached: resolving the annotations was most of the cost of a build
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key in data:
         if key not in fields:
@@ -117,25 +117,51 @@ def with_value(node: Any, key: str, value: Any, path: str = "", meta: typing.Map
     """A copy of the dataclass tree `node` with the setting at dotted `key` (a number, flag or
     text) set to `value` (rounded for whole-number fields), checked against the field's
     constraints; ConfigError names a key that does not exist or a bad value."""
-    head, _, rest = key.partition(".")
-    here = _join(path, head)
+    return with_settings(node, {key: value}, path, meta)
+
+
+class _Branch(dict):
+    """Settings below one key, by the rest of their dotted keys (with_settings)."""
+
+
+def with_settings(node: Any, values: typing.Mapping[str, Any], path: str = "", meta: typing.Mapping = {}) -> Any:
+    """`with_value` for many settings at once: each node on their paths is copied once (a
+    posterior draw sets a dozen numbers under `params`)."""
+    branches: dict[str, Any] = {}
+    for key, value in values.items():
+        head, _, rest = key.partition(".")
+        if rest:
+            branch = branches.setdefault(head, _Branch())
+            if not isinstance(branch, _Branch):
+                raise ConfigError(_join(path, key), f"expected a key into a mapping, got {_show(branch)}")
+            branch[rest] = value
+        elif isinstance(branches.get(head), _Branch):
+            raise ConfigError(_join(path, key), "expected a number, flag or text, got a key that has keys below it")
+        else:
+            branches[head] = value
     if dataclasses.is_dataclass(node):
         fields = {f.name: f for f in dataclasses.fields(node)}
-        if head not in fields:
-            raise ConfigError(here, f"unknown key (known keys: {', '.join(fields)})")
-        child, child_meta = getattr(node, head), fields[head].metadata
-        if rest:
-            new = with_value(child, rest, value, here, child_meta)
-        else:
-            new = _number(_hints(type(node))[head], child, value, here, child_meta)
-        return dataclasses.replace(node, **{head: new})
+        new = {}
+        for head, value in branches.items():
+            here = _join(path, head)
+            if head not in fields:
+                raise ConfigError(here, f"unknown key (known keys: {', '.join(fields)})")
+            child, child_meta = getattr(node, head), fields[head].metadata
+            if isinstance(value, _Branch):
+                new[head] = with_settings(child, value, here, child_meta)
+            else:
+                new[head] = _number(_hints(type(node))[head], child, value, here, child_meta)
+        return dataclasses.replace(node, **new)
     if isinstance(node, dict):
-        if head not in node:
-            raise ConfigError(here, f"unknown key (known keys: {', '.join(map(str, node))})")
-        child = node[head]
-        new = with_value(child, rest, value, here, meta) if rest else _number(float, child, value, here, meta)
-        return type(node)({**node, head: new})  # a Dated stays dated
-    raise ConfigError(here, f"expected a key into a mapping, got {_show(node)}")
+        new = {}
+        for head, value in branches.items():
+            here = _join(path, head)
+            if head not in node:
+                raise ConfigError(here, f"unknown key (known keys: {', '.join(map(str, node))})")
+            child = node[head]
+            new[head] = with_settings(child, value, here, meta) if isinstance(value, _Branch) else _number(float, child, value, here, meta)
+        return type(node)({**node, **new})  # a Dated stays dated
+    raise ConfigError(_join(path, next(iter(branches))), f"expected a key into a mapping, got {_show(node)}")
 
 
 def _number(hint: Any, current: Any, value: Any, key: str, meta: typing.Mapping) -> Any:

@@ -19,7 +19,7 @@ from sim.config.schema import with_values
 from sim.config.uncertainty import Uncertain, uncertain_inputs
 from sim.core import streams
 from sim.engine.inputs import Numbers
-from sim.engine.world import World, compile_like
+from sim.engine.world import World, compile_world, only_params_differ, with_params
 
 LABELS = ("ids", "names", "regions", "inducement_types", "event_names", "kinds", "term_names", "start", "n_months")
 
@@ -57,27 +57,35 @@ def input_design(config, world: World, prepare=None, watch=None) -> tuple[World,
     """The worlds a run's replicates see (`world`: compiled from `config`), and each replicate's
     design point: one world when every input is a number; with uncertain inputs or posterior
     draws of the parameters (`params.draws`), one drawn world per group of `replicates_per_draw`
-    replicates (sim.config.uncertainty, sim.config.draws). `prepare(config, world)`, if given, finishes
-    each drawn world from its own config (e.g. where its outlook starts); `watch("draws", done,
-    total)`, if given, is told after each."""
+    replicates (sim.config.uncertainty, sim.config.draws). `prepare(configs, worlds)`, if given,
+    finishes each design point of `worlds` from its own config (e.g. where its outlook starts);
+    `watch("draws", done, total)`, if given, is told after each draw."""
     inputs = uncertain_inputs(config)
     posterior = load_draws(config.params.draws) if config.params.draws else None
     if not inputs and posterior is None:
-        return (prepare(config, world) if prepare else world), np.zeros(config.replicates, dtype=np.int64)
+        return (prepare([config], world) if prepare else world), np.zeros(config.replicates, dtype=np.int64)
     group = group_size(config)
     groups = -(-config.replicates // group)
     values = draw(inputs, groups, config.seed) if inputs else np.zeros((groups, 0))
     rows = _posterior_rows(posterior, groups, config.seed)
     rows = [{k: v for k, v in row.items() if k.removeprefix("params.") not in config.params.fixed} for row in rows]
-    worlds = []
+    drawn = []
     for g in range(groups):
         changed = rows[g] | dict(zip(inputs, values[g]))  # an input the config draws overrides the posterior's
-        drawn = with_values(config, changed, f"draw {g} of the uncertain inputs")
-        compiled = compile_like(drawn, config, world)  # a posterior draw: only the params' numbers
-        worlds.append(prepare(drawn, compiled) if prepare else compiled)
+        drawn.append(with_values(config, changed, f"draw {g} of the uncertain inputs"))
         if watch is not None:
             watch("draws", g + 1, groups)
-    return stack_worlds(worlds), np.arange(config.replicates, dtype=np.int64) // group
+    worlds = compile_draws(drawn, config, world)
+    return (prepare(drawn, worlds) if prepare else worlds), np.arange(config.replicates, dtype=np.int64) // group
+
+
+def compile_draws(configs: list, base, world: World) -> World:
+    """The worlds of `configs` as the design points of one stack: when they differ from `base`
+    (compiled into `world`, one design point) only in params, as posterior draws do, only the
+    numbers the params enter are computed, for all draws at once (with_params)."""
+    if world.size == 1 and all(only_params_differ(c, base) for c in configs):
+        return with_params(world, base, [c.params for c in configs])
+    return stack_worlds([compile_world(c) for c in configs])
 
 
 MAX_DRAWS = 1000  # a run compiles one world per draw: past this, groups grow instead

@@ -25,7 +25,7 @@ a second.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.core import events, mediator, streams
 from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, Rates, next_status, response
@@ -59,22 +59,49 @@ def point_events(shared, numbers, d: int) -> EventTable:
 
 
 @njit(cache=True, error_model="numpy")
-def follow_record(shared, numbers, d: int, joined: np.ndarray) -> Recorders:
-    """Design point d's months on a record (`joined` (C,): each country's join step, or NEVER):
-    the traced readiness, shocks and offers (T, C) of `Recorders`, for one row."""
-    n_months, n_country = numbers.engagement.shape[1], len(joined)
-    n_event = len(shared.event_onset)
-    rows = Rows(np.full(1, d), np.zeros((1, n_country), np.uint64), np.zeros((1, n_event), np.uint64))
-    unused = np.zeros((1, n_country), np.int16)
+def follow_record(shared, numbers, points: np.ndarray, joined: np.ndarray) -> Recorders:
+    """Each design point's months on a record (`joined` (C,): each country's join step, or
+    NEVER): the traced readiness, shocks and offers (P, T, C) of `Recorders`, a row a point."""
+    rows, out, recorders = _trace_room(shared, numbers, points, len(joined))
+    _follow_rows(shared, numbers, rows, out, recorders, joined, 0, len(points))
+    return recorders
+
+
+def follow_records(shared, numbers, points: np.ndarray, joined: np.ndarray) -> Recorders:
+    """`follow_record` for many points (a run's posterior draws), in parallel threads."""
+    rows, out, recorders = _trace_room(shared, numbers, points, len(joined))
+    _follow_blocks(shared, numbers, rows, out, recorders, joined)
+    return recorders
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _follow_blocks(shared, numbers, rows, out, recorders, joined):
+    n_rows = len(rows.points)
+    n_blocks = min(n_rows, 64)
+    for b in prange(n_blocks):  # a block a call, the month inlined there (see sim.engine.kernel)
+        _follow_rows(shared, numbers, rows, out, recorders, joined, b * n_rows // n_blocks, (b + 1) * n_rows // n_blocks)
+
+
+@njit(cache=True, error_model="numpy")
+def _trace_room(shared, numbers, points, n_country):
+    """Rows (no streams: following a record draws nothing), milestones and trace recorders for
+    `points`, one row each."""
+    n_months, n_rows, n_event = numbers.engagement.shape[1], len(points), len(shared.event_onset)
+    rows = Rows(points.copy(), np.zeros((n_rows, n_country), np.uint64), np.zeros((n_rows, n_event), np.uint64))
+    unused = np.zeros((n_rows, n_country), np.int16)
     recorders = Recorders(
         np.zeros((1, 0, 0, 0), np.int64), np.zeros((1, 0, 0), np.int64),
-        np.zeros((1, 0, 0), np.int64), np.full((1, n_months, n_country), np.nan),
-        np.zeros((1, n_months, n_country), np.bool_), np.full((1, n_months, n_country), -1),
-        np.full((1, n_months, n_country), np.nan), np.full((1, n_months, n_country), np.nan),
+        np.zeros((1, 0, 0), np.int64), np.full((n_rows, n_months, n_country), np.nan),
+        np.zeros((n_rows, n_months, n_country), np.bool_), np.full((n_rows, n_months, n_country), -1),
+        np.full((n_rows, n_months, n_country), np.nan), np.full((n_rows, n_months, n_country), np.nan),
     )  # fmt: skip
-    out = Milestones(unused, unused.copy(), unused.copy(), unused.copy())
-    run_replicate(shared, numbers, rows, 0, out, recorders, 0, joined)
-    return recorders
+    return rows, Milestones(unused, unused.copy(), unused.copy(), unused.copy()), recorders
+
+
+@njit(cache=True, error_model="numpy")
+def _follow_rows(shared, numbers, rows, out, recorders, joined, first, last):
+    for r in range(first, last):
+        run_replicate(shared, numbers, rows, r, out, recorders, 0, joined)
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.dated import Dated, values_at
-from sim.config.schema import RunConfig
+from sim.config.schema import Params, RunConfig
 from sim.config.spans import spans
 from sim.config.terms import Terms, build_terms, default_terms
 from sim.core import streams
@@ -120,7 +120,6 @@ def compile_world(cfg: RunConfig) -> World:
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
         "features": _by_period([[_feature(c, f) for f in terms.features] for c in countries], periods),
-        **_param_numbers(cfg, periods, start, n_months),
         "value": _offer_values(cfg, types_, periods),
         "units0": units0,
         "cost": [med.inducements[t].cost for t in types_],
@@ -134,7 +133,7 @@ def compile_world(cfg: RunConfig) -> World:
         "event_engagement": events.engagement,
         "package": _offers(cfg.mediator.package.values(), index, types_, start, n_months),
     }
-    numbers = Numbers(**_one_point(one))
+    numbers = Numbers(**_one_point(one), **_param_numbers(cfg, [cfg.params], periods, start, n_months))
     return World(
         ids=ids,
         names=[c.name for c in countries],
@@ -180,49 +179,51 @@ def _one_point(values: dict) -> dict[str, np.ndarray]:
     return {k: np.asarray(v)[None] for k, v in values.items()}
 
 
-def _param_numbers(cfg: RunConfig, periods: np.ndarray, start: int, n_months: int) -> dict:
-    """The numbers that `cfg.params` enter (with the roster's and mediator's own values)."""
-    countries, p, declared = list(cfg.roster.countries.values()), cfg.params, terms_of(cfg)
-    weight = {t: p.weights.get(t, term.weight) for t, term in declared.terms.items()}
+def _param_numbers(cfg: RunConfig, params: list[Params], periods: np.ndarray, start: int, n_months: int) -> dict:
+    """The numbers that params enter, for each of `params` (the leading axis), with the roster's
+    and mediator's own values from `cfg`: a country's own weight or threshold holds in every draw."""
+    countries, declared = list(cfg.roster.countries.values()), terms_of(cfg)
     index = {cid: i for i, cid in enumerate(cfg.roster.countries)}
-    ties = adjacency(
-        [c.region for c in countries],
-        [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
-        region_weight=p.region_weight,
-    )
-    return {
-        "weights": _by_period([[c.weights.get(t, weight[t]) for t in declared.names] for c in countries], periods),
-        "threshold": _by_period([p.threshold if c.threshold is None else c.threshold for c in countries], periods),
-        "rate_open": p.rate_open,
-        "rate_sign": p.rate_sign,
-        "rate_collapse": p.rate_collapse,
-        "rate_exit": p.rate_exit,
-        "collapse_on_shock": p.collapse_on_shock,
-        "noise": p.noise,
+    regions, edges = [c.region for c in countries], [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges]
+    own_weight = _by_period([[c.weights.get(t, np.nan) for t in declared.names] for c in countries], periods)
+    own_threshold = _by_period([np.nan if c.threshold is None else c.threshold for c in countries], periods)
+    weight = np.array([[p.weights.get(t, declared.terms[t].weight) for t in declared.names] for p in params], dtype=float)
+    threshold = np.array([p.threshold for p in params], dtype=float)
+    ties = np.stack([adjacency(regions, edges, region_weight=p.region_weight) for p in params])
+    numbers = {
+        "weights": np.where(np.isnan(own_weight), weight[:, None, None, :], own_weight),
+        "threshold": np.where(np.isnan(own_threshold), threshold[:, None, None], own_threshold),
         "ties": ties,
-        "tie_totals": tie_totals(ties),
-        "leader_multiplier": p.leader_multiplier,
-        "court_rate": p.court_rate,
-        "court_persistence": p.court_persistence,
-        "engagement": _engagement(cfg, start, n_months),
+        "tie_totals": np.stack([tie_totals(t) for t in ties]),
+        "engagement": _engagement(cfg, params, start, n_months),
     }
+    scalars = ("rate_open", "rate_sign", "rate_collapse", "rate_exit", "collapse_on_shock", "noise",
+               "leader_multiplier", "court_rate", "court_persistence")  # fmt: skip
+    return numbers | {name: np.array([getattr(p, name) for p in params], dtype=float) for name in scalars}
 
 
 def only_params_differ(a: RunConfig, b: RunConfig) -> bool:
     return dataclasses.replace(a, params=b.params) == b
 
 
+def with_params(world: World, cfg: RunConfig, params: list[Params]) -> World:
+    """`world` (compiled from `cfg`, one design point) as one design point per entry of `params`:
+    what `compile_world` gives each config that differs from `cfg` only in its params (a
+    posterior draw), bit for bit (tested), computing only the numbers the params enter, for
+    all of them at once. A run of the posterior compiles hundreds of such worlds."""
+    periods = world.months[np.r_[0, np.flatnonzero(np.diff(world.shared.period)) + 1]]  # each period's first month
+    changed = _param_numbers(cfg, params, periods, world.start, world.n_months)
+    same = {k: np.repeat(v, len(params), axis=0) for k, v in world.numbers._asdict().items() if k not in changed}
+    numbers = Numbers(**same, **changed)._replace(p_talks0=np.zeros((len(params), len(world.ids))))
+    return dataclasses.replace(world, numbers=fixed(numbers))
+
+
 def compile_like(cfg: RunConfig, base: RunConfig, world: World) -> World:
     """`compile_world(cfg)`, reusing `world` (compiled from `base`, one design point) when `cfg`
-    differs from `base` only in its params, as a posterior draw does: only the numbers the
-    params enter are computed again, by the same code, so the result is the same bit for bit
-    (tested). A run of the posterior compiles hundreds of such worlds."""
+    differs from `base` only in its params (with_params)."""
     if world.size != 1 or not only_params_differ(cfg, base):
         return compile_world(cfg)
-    periods = world.months[np.r_[0, np.flatnonzero(np.diff(world.shared.period)) + 1]]  # each period's first month
-    changed = _one_point(_param_numbers(cfg, periods, world.start, world.n_months))
-    numbers = world.numbers._replace(**changed, p_talks0=np.zeros_like(world.numbers.p_talks0))
-    return dataclasses.replace(world, numbers=fixed(numbers))
+    return with_params(world, base, [cfg.params])
 
 
 def _unsigned(cfg: RunConfig, status0: list[int]) -> np.ndarray:
@@ -278,7 +279,9 @@ def _by_period(values: list, periods: np.ndarray) -> np.ndarray:
 
 
 def _any_dated(values) -> bool:
-    return isinstance(values, Dated) or isinstance(values, list) and any(map(_any_dated, values))
+    if not isinstance(values, list):
+        return isinstance(values, Dated)
+    return any(_any_dated(v) for v in values if isinstance(v, (list, Dated)))  # numbers skipped: compiled per draw
 
 
 def _offer_values(cfg: RunConfig, types_: list[str], periods: np.ndarray) -> np.ndarray:
@@ -322,14 +325,15 @@ def _offers(offers, index: dict[str, int], types_: list[str], start: int, n_mont
     return table
 
 
-def _engagement(cfg: RunConfig, start: int, n_months: int) -> np.ndarray:
-    """The mediator's level each month: its era's (fitted where params.era_engagement says), times its scale."""
+def _engagement(cfg: RunConfig, params: list[Params], start: int, n_months: int) -> np.ndarray:
+    """(len(params), T) the mediator's level each month: its era's (fitted where each params'
+    era_engagement says), times its scale."""
     eras = sorted(cfg.mediator.eras.items(), key=lambda item: parse_month(item[1].start))
     starts = np.array([parse_month(e.start) for _, e in eras] + [np.iinfo(np.int64).max])
-    levels = np.array([cfg.params.era_engagement.get(name, e.engagement) for name, e in eras] + [0.0])
+    levels = np.array([[p.era_engagement.get(name, e.engagement) for name, e in eras] + [0.0] for p in params])
     months = start + np.arange(n_months)
     era = np.searchsorted(starts, months, side="right") - 1  # -1 before the first era
-    return np.where(era >= 0, levels[era], 0.0) * cfg.mediator.engagement
+    return np.where(era >= 0, levels[:, era], 0.0) * cfg.mediator.engagement
 
 
 def _event_table(

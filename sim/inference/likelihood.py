@@ -32,7 +32,7 @@ from sim.config.spans import spans
 from sim.core import mediator
 from sim.core.calendar import parse_month
 from sim.core.decision import Rates
-from sim.engine.month import follow_record
+from sim.engine.month import follow_record, follow_records
 from sim.engine.outcomes import NEVER
 from sim.engine.world import World
 
@@ -79,14 +79,18 @@ class MonthInputs(NamedTuple):
 
 def month_inputs(world: World, record: Record, point: int = 0) -> MonthInputs:
     """The record's months as the model sees them, for design point `point`."""
+    return months_of_points(world, record, np.array([point]))[0]
+
+
+def months_of_points(world: World, record: Record, points: np.ndarray) -> list[MonthInputs]:
+    """`month_inputs` of each design point in `points`, followed in one compiled call."""
     if (world.shared.event_onset < 0).any():
         raise ConfigError("events.random", "the likelihood replaces random shocks by the record: expected none")
     if world.shared.strategy not in (mediator.NONE, mediator.SCRIPTED, mediator.COURTING):
         raise ConfigError("mediator.strategy", "the likelihood needs the record's offers: expected scripted, courting or none")
-    traced = follow_record(world.shared, world.numbers, point, record.joined)
-    return MonthInputs(
-        traced.readiness[0], traced.shocked[0], traced.offers[0], traced.courting[0], traced.courted_readiness[0]
-    )
+    follow = follow_records if len(points) > 1 else follow_record  # threads cost more than one point's months
+    t = follow(world.shared, world.numbers, np.asarray(points, dtype=np.int64), record.joined)
+    return [MonthInputs(t.readiness[k], t.shocked[k], t.offers[k], t.courting[k], t.courted_readiness[k]) for k in range(len(points))]
 
 
 def log_likelihood(
@@ -108,18 +112,26 @@ def talks_probability(world: World, record: Record, p_talks_at_start: float) -> 
     return _filter(world, record, p_talks_at_start, None)[1]
 
 
+def talks_probabilities(world: World, record: Record, p_talks_at_start: list[float]) -> np.ndarray:
+    """(D, C) `talks_probability` of each design point of `world` (a run's posterior draws), with
+    its own share in talks at the start."""
+    inputs = months_of_points(world, record, np.arange(world.size))
+    return np.stack([_filter(world, record, p, None, d, inputs[d])[1] for d, p in enumerate(p_talks_at_start)])
+
+
 def one_step_predictions(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
     """(T, C) probability of joining in each month given the record up to the month before
     (NaN once a country has joined): the forward filter's one-step-ahead predictions."""
     return _filter(world, record, p_talks_at_start, None)[2]
 
 
-def _filter(world: World, record: Record, p_talks_at_start: float, scored) -> tuple[np.ndarray, ...]:
-    inputs = month_inputs(world, record)
+def _filter(world: World, record: Record, p_talks_at_start: float, scored, point: int = 0, inputs=None) -> tuple[np.ndarray, ...]:
+    """The forward filter on design point `point` (its `month_inputs`, if known already)."""
+    inputs = month_inputs(world, record, point) if inputs is None else inputs
     scored = np.ones(world.n_months, dtype=np.bool_) if scored is None else np.asarray(scored, dtype=np.bool_)
     talks_end = np.zeros(len(world.ids))
     predicted = np.full(inputs.readiness.shape, np.nan)
-    chain = _chain(inputs, world.rates(), world.numbers.court_persistence[0])
+    chain = _chain(inputs, world.rates(point), world.numbers.court_persistence[point])
     log_lik = _forward(chain, record.joined, record.talks_seen, p_talks_at_start, scored, talks_end, predicted)
     return log_lik, talks_end, predicted
 

@@ -23,8 +23,9 @@ from sim.config.schema import Events, RecordConfig, Roster, RunConfig, check_con
 from sim.config.spans import cut_spans
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
-from sim.engine.world import World, compile_like, compile_world, only_params_differ
-from sim.inference.likelihood import load_record, talks_probability
+from sim.engine.design import compile_draws
+from sim.engine.world import World, compile_world, only_params_differ
+from sim.inference.likelihood import Record, load_record, talks_probabilities
 
 
 def truncate(record: RecordConfig, end: str) -> RecordConfig:
@@ -87,7 +88,7 @@ def _past(config: RunConfig) -> RunConfig:
 def latent_talks(config: RunConfig, world: World) -> np.ndarray:
     """(C,) each country's probability of being in talks at `world`'s start: the filtered
     probability for countries outside, 0 for the others."""
-    return RecordStart().latent_talks(config, world)
+    return RecordStart().latent_talks([config], world)[0]
 
 
 def start_from_record(config: RunConfig, world: World) -> World:
@@ -99,28 +100,66 @@ def start_from_record(config: RunConfig, world: World) -> World:
 
 class RecordStart:
     """`start_from_record` for the many configs of one run (its posterior draws): the record's
-    world is compiled once, from the first config, and each config that differs from that one
-    only in params gets its numbers (sim.engine.world.compile_like), so a draw costs a filter,
-    not a compile."""
+    world is compiled once, from the first config; `draws` starts each design point from its
+    own config's filter, the draws' record worlds taking only their params' numbers
+    (sim.engine.design.compile_draws) and the record's months of all draws followed in one
+    compiled call (sim.inference.likelihood.talks_probabilities)."""
 
     def __init__(self) -> None:
         self._past: tuple[RunConfig, World] | None = None  # the first config's record world
+        self._record: tuple[RecordConfig, tuple, Record] | None = None  # the record on that world's months
 
     def __call__(self, config: RunConfig, world: World) -> World:
-        record = config.record
-        if not config.scenario.latent_talks or record is None or world.start <= parse_month(record.start):
+        """`world` (any number of design points) starting from `config`'s latent talks."""
+        if not _starts_from_record(config, world):
             return world
-        p_talks = self.latent_talks(config, world)
+        p_talks = self.latent_talks([config], world)[0]
         numbers = world.numbers._replace(p_talks0=np.broadcast_to(p_talks, world.numbers.p_talks0.shape).copy())
         return dataclasses.replace(world, numbers=numbers)
 
-    def latent_talks(self, config: RunConfig, world: World) -> np.ndarray:
-        if world.start - 1 < parse_month(config.record.end):
-            config = dataclasses.replace(config, record=truncate(config.record, format_month(world.start - 1)))
-        past = _past(config)
-        if self._past is None or not only_params_differ(past, self._past[0]):
-            check_config(past)  # the one validation every changed config goes through (params: checked already)
-            self._past = (past, compile_world(past))
-        world_past = compile_like(past, *self._past)
-        p_talks = talks_probability(world_past, load_record(config.record, world_past), config.params.talks_at_record_start)
+    def draws(self, configs: list[RunConfig], world: World) -> World:
+        """`world` (one design point per config) with each point starting from its own config's
+        latent talks."""
+        if not _starts_from_record(configs[0], world):
+            return world
+        numbers = world.numbers._replace(p_talks0=self.latent_talks(configs, world))
+        return dataclasses.replace(world, numbers=numbers)
+
+    def latent_talks(self, configs: list[RunConfig], world: World) -> np.ndarray:
+        """(len(configs), C) each config's `latent_talks` at `world`'s start."""
+        pasts = [_past(c) for c in _as_known(configs, world.start - 1)]
+        if self._past is None or not only_params_differ(pasts[0], self._past[0]):
+            check_config(pasts[0])  # the one validation every changed config goes through (params: checked already)
+            self._past = (pasts[0], compile_world(pasts[0]))
+        for k, past in enumerate(pasts):
+            if only_params_differ(past, self._past[0]):
+                pasts[k] = dataclasses.replace(self._past[0], params=past.params)  # equal; shared parts compare at once
+            else:
+                check_config(past)  # an uncertain input drawn: a config of its own
+        world_past = compile_draws(pasts, *self._past)
+        start = [c.params.talks_at_record_start for c in configs]
+        p_talks = talks_probabilities(world_past, self._aligned(pasts[0].record, world_past), start)
         return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
+
+    def _aligned(self, record: RecordConfig, world: World) -> Record:
+        """`load_record(record, world)`, read once for the draws of one record and window (the
+        draws may differ in an event's numbers, never in its months)."""
+        window = (world.ids, world.start, world.n_months)
+        if self._record is None or self._record[0] is not record or self._record[1] != window:
+            self._record = (record, window, load_record(record, world))
+        return self._record[2]
+
+
+def _starts_from_record(config: RunConfig, world: World) -> bool:
+    record = config.record
+    return bool(config.scenario.latent_talks) and record is not None and world.start > parse_month(record.start)
+
+
+def _as_known(configs: list[RunConfig], last: int) -> list[RunConfig]:
+    """The configs with their record as it stood at the end of month `last` (cut once a record)."""
+    cut: dict[int, RecordConfig] = {}
+    if last >= parse_month(configs[0].record.end):
+        return configs
+    for c in configs:
+        cut.setdefault(id(c.record), truncate(c.record, format_month(last)))
+    return [dataclasses.replace(c, record=cut[id(c.record)]) for c in configs]

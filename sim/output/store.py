@@ -12,6 +12,7 @@ done.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -59,9 +60,11 @@ class StoredJob:
         return self.record["overrides"]
 
 
-def config_hash(config: RunConfig) -> str:
-    """Hash of the validated config, without the knobs that do not change results."""
-    return _digest({k: v for k, v in config_record(config).items() if k not in _IGNORED})
+def config_hash(config: RunConfig, record: dict | None = None) -> str:
+    """Hash of the validated config (its `config_record`, if made already), without the knobs
+    that do not change results."""
+    record = config_record(config) if record is None else record
+    return _digest({k: v for k, v in record.items() if k not in _IGNORED})
 
 
 def _digest(data) -> str:
@@ -71,16 +74,18 @@ def _digest(data) -> str:
 def config_record(config: RunConfig) -> dict:
     """The validated config as plain data; an uncertain input as its distribution."""
 
-    def plain(value):
+    def plain(value):  # dataclasses.asdict, without its deep copy of every number
         if isinstance(value, Uncertain):
             return value.spec()
+        if dataclasses.is_dataclass(value):
+            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
         if isinstance(value, dict):
             return {k: plain(v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return [plain(v) for v in value]
         return value
 
-    return plain(dataclasses.asdict(config))
+    return plain(config)
 
 
 def write_job(
@@ -89,15 +94,16 @@ def write_job(
     """Store one job's outcome and record; job.json last, as the mark of a finished job."""
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / OUTCOMES_FILE, lambda p: _write_outcomes(p, outcomes, countries))
+    plain = config_record(config)
     record = {
-        "hash": config_hash(config),
-        "roster_hash": _digest(config_record(config)["roster"]),
+        "hash": config_hash(config, plain),
+        "roster_hash": _digest(plain["roster"]),
         "overrides": overrides,
         "countries": countries,
         "seed": config.seed,
         "replicates": config.replicates,
         "versions": _versions(),
-        "config": config_record(config),
+        "config": plain,
     }
     atomic_write(folder / JOB_FILE, lambda p: p.write_text(json.dumps(record, indent=1) + "\n"))
 
@@ -203,6 +209,7 @@ def atomic_write(path: Path, write) -> Path:
     return path
 
 
+@functools.cache  # read once a process: a sweep writes many job records
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version(), "machine": platform.machine()}
     for name in PACKAGES:

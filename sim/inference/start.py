@@ -98,6 +98,9 @@ def start_from_record(config: RunConfig, world: World) -> World:
     return RecordStart()(config, world)
 
 
+DRAWS_PER_CALL = 128  # draws whose record worlds are compiled and followed together: bounded memory
+
+
 class RecordStart:
     """`start_from_record` for the many configs of one run (its posterior draws): the record's
     world is compiled once, from the first config; `draws` starts each design point from its
@@ -136,10 +139,13 @@ class RecordStart:
                 pasts[k] = dataclasses.replace(self._past[0], params=past.params)  # equal; shared parts compare at once
             else:
                 check_config(past)  # an uncertain input drawn: a config of its own
-        world_past = compile_draws(pasts, *self._past)
-        start = [c.params.talks_at_record_start for c in configs]
-        p_talks = talks_probabilities(world_past, self._aligned(pasts[0].record, world_past), start)
-        return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
+        p_talks = []
+        for first in range(0, len(pasts), DRAWS_PER_CALL):
+            chunk = slice(first, first + DRAWS_PER_CALL)
+            world_past = compile_draws(pasts[chunk], *self._past)
+            start = [c.params.talks_at_record_start for c in configs[chunk]]
+            p_talks.append(talks_probabilities(world_past, self._aligned(pasts[0].record, world_past), start))
+        return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(np.concatenate(p_talks)), 0.0)
 
     def _aligned(self, record: RecordConfig, world: World) -> Record:
         """`load_record(record, world)`, read once for the draws of one record and window (the

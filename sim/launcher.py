@@ -45,7 +45,8 @@ from sim.output.store import finished
 from sim.progress import Watch, stoppable
 from sim.runner import RunResult, execute_many, run_line, write_outputs
 
-log = logging.getLogger("sim")  # the logger a job's line goes to, as in sim.__main__
+log = logging.getLogger(__name__)
+job_log = logging.getLogger("sim")  # the logger a job's line goes to, as in sim.__main__
 
 
 class BatchLauncher(Launcher):
@@ -63,14 +64,14 @@ class BatchLauncher(Launcher):
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         configs = job_configs(self.hydra_context.config_loader, self.config)  # once per kind of job (sim.compose)
         jobs = [(idx, list(overrides)) for idx, overrides in enumerate(job_overrides, start=initial_job_idx)]
-        logging.getLogger(__name__).info(f"Batching {len(jobs)} jobs, sweep output dir : {self.config.hydra.sweep.dir}")
+        log.info(f"Batching {len(jobs)} jobs, sweep output dir : {self.config.hydra.sweep.dir}")
         started = time.perf_counter()
         with stoppable(), Watch(bool(self.config.get("progress", True))) as watch:
             computed = self._compute(jobs, configs, watch)  # Ctrl-C: Interrupted, which the command turns into one line
         seconds = (time.perf_counter() - started) / max(len(computed), 1)  # each job's share
         runs = []
         for idx, overrides in jobs:
-            logging.getLogger(__name__).info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+            log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
             cfg = configs.job(overrides, idx)
             if _job_dir(cfg) in computed:
                 ret = self._finish(cfg, idx, *computed.pop(_job_dir(cfg)), seconds)
@@ -133,7 +134,7 @@ class BatchLauncher(Launcher):
                 write_outputs(result, Path(out), overrides, plots=config.plots and config.sweep_plots, sweep=True)
                 line = run_line(config, overrides, Path(out), seconds, f"job {idx} ")
                 print(line)
-                log.info(line)
+                job_log.info(line)
                 ret.return_value, ret.status = None, JobStatus.COMPLETED
             except Exception as err:  # noqa: BLE001 - as run_job: the sweep raises it when it reads return_value
                 ret.return_value, ret.status = err, JobStatus.FAILED
@@ -144,7 +145,8 @@ class BatchLauncher(Launcher):
 
 def _save(data, path: Path) -> None:
     """A `.hydra` record as run_job writes it (OmegaConf.to_yaml: the same YAML), by libyaml."""
-    path.write_text(yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=False))
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml, where PyYAML was built with it
+    path.write_text(yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False))
 
 
 def run_points(cfg: DictConfig, listing: Path) -> None:

@@ -281,7 +281,7 @@ def _by_period(values: list, periods: np.ndarray) -> np.ndarray:
 def _any_dated(values) -> bool:
     if not isinstance(values, list):
         return isinstance(values, Dated)
-    return any(_any_dated(v) for v in values if isinstance(v, (list, Dated)))  # numbers skipped: compiled per draw
+    return any(_any_dated(v) for v in values if isinstance(v, (list, Dated)))  # plain numbers skipped: most entries
 
 
 def _offer_values(cfg: RunConfig, types_: list[str], periods: np.ndarray) -> np.ndarray:

@@ -115,6 +115,7 @@ def test_a_drawn_world_reuses_the_compiled_one_and_is_the_same_bit_for_bit():
     config that differs in more than params is compiled afresh."""
     from sim.config.draws import load_draws
     from sim.config.schema import with_values
+    from sim.engine.design import compile_draws, stack_worlds
     from sim.engine.world import compile_like
     from sim.inference.start import _past
 
@@ -129,7 +130,22 @@ def test_a_drawn_world_reuses_the_compiled_one_and_is_the_same_bit_for_bit():
             assert fast.shared is world.shared  # reused, not compiled again
             for field, a, b in zip(slow.numbers._fields, fast.numbers, slow.numbers):
                 assert a.dtype == b.dtype and np.array_equal(a, b), field
+        drawn = [with_values(base, {f"params.{k}": float(v) for k, v in table.iloc[i].items()}) for i in (3, 30, 300)]
+        together, alone = compile_draws(drawn, base, world), stack_worlds([compile_world(d) for d in drawn])
+        for field, a, b in zip(alone.numbers._fields, together.numbers, alone.numbers):  # every draw at once
+            assert a.dtype == b.dtype and np.array_equal(a, b), field
     other = with_values(config, {"mediator.engagement": 0.3, "params.threshold": 1.0})
     world = compile_world(config)
     again = compile_like(other, config, world)
     assert again.shared is not world.shared and np.array_equal(again.numbers.engagement, compile_world(other).numbers.engagement)
+
+
+def test_a_what_if_on_the_mediators_engagement_changes_the_future_not_the_inferred_present():
+    """The scale `mediator.engagement` is a lever of the outlook: the record's months keep the
+    eras' levels, so the latent talks the outlook starts from are those of the baseline, while
+    what happens afterwards moves with the scale."""
+    runs = {e: run([f"mediator.engagement={e}", "replicates=2000", "plots=false", "explain=false"]) for e in (0.5, 1.0, 1.5)}
+    starts = {e: r.summary.set_index("country")["p_talks_at_start"].sort_index() for e, r in runs.items()}
+    assert starts[0.5].equals(starts[1.0]) and starts[1.5].equals(starts[1.0])
+    assert (starts[1.0] > 0).sum() > 10  # many countries may be in talks the record does not show
+    assert runs[0.5].new_members.iloc[-1] < runs[1.0].new_members.iloc[-1] < runs[1.5].new_members.iloc[-1]

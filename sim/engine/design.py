@@ -19,7 +19,7 @@ from sim.config.schema import with_values
 from sim.config.uncertainty import Uncertain, uncertain_inputs
 from sim.core import streams
 from sim.engine.inputs import Numbers
-from sim.engine.world import World, compile_world, only_params_differ, with_params
+from sim.engine.world import World, compile_world, only_params_differ, stack_params
 
 LABELS = ("ids", "names", "regions", "inducement_types", "event_names", "kinds", "term_names", "start", "n_months")
 
@@ -82,9 +82,9 @@ def input_design(config, world: World, prepare=None, watch=None) -> tuple[World,
 def compile_draws(configs: list, base, world: World) -> World:
     """The worlds of `configs` as the design points of one stack: when they differ from `base`
     (compiled into `world`, one design point) only in params, as posterior draws do, only the
-    numbers the params enter are computed, for all draws at once (with_params)."""
+    numbers the params enter are computed, for all draws at once (stack_params)."""
     if world.size == 1 and all(only_params_differ(c, base) for c in configs):
-        return with_params(world, base, [c.params for c in configs])
+        return stack_params(world, base, [c.params for c in configs])
     return stack_worlds([compile_world(c) for c in configs])
 
 

@@ -206,7 +206,7 @@ def only_params_differ(a: RunConfig, b: RunConfig) -> bool:
     return dataclasses.replace(a, params=b.params) == b
 
 
-def with_params(world: World, cfg: RunConfig, params: list[Params]) -> World:
+def stack_params(world: World, cfg: RunConfig, params: list[Params]) -> World:
     """`world` (compiled from `cfg`, one design point) as one design point per entry of `params`:
     what `compile_world` gives each config that differs from `cfg` only in its params (a
     posterior draw), bit for bit (tested), computing only the numbers the params enter, for
@@ -220,10 +220,10 @@ def with_params(world: World, cfg: RunConfig, params: list[Params]) -> World:
 
 def compile_like(cfg: RunConfig, base: RunConfig, world: World) -> World:
     """`compile_world(cfg)`, reusing `world` (compiled from `base`, one design point) when `cfg`
-    differs from `base` only in its params (with_params)."""
+    differs from `base` only in its params (stack_params)."""
     if world.size != 1 or not only_params_differ(cfg, base):
         return compile_world(cfg)
-    return with_params(world, base, [cfg.params])
+    return stack_params(world, base, [cfg.params])
 
 
 def _unsigned(cfg: RunConfig, status0: list[int]) -> np.ndarray:

@@ -19,7 +19,7 @@ import dataclasses
 import numpy as np
 
 from sim.config.dated import Dated
-from sim.config.schema import Events, RecordConfig, Roster, RunConfig, check_config
+from sim.config.schema import Events, RecordConfig, Roster, RunConfig, check_config, params_values
 from sim.config.spans import cut_spans
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
@@ -72,7 +72,9 @@ def roster_as_known(roster: Roster, end: str) -> Roster:
 def record_world(config: RunConfig) -> World:
     """The world of the record's window as the calibration sees it: its months, its events (no
     random shocks, no events of the outlook) and its mediator as a courting process (its offers
-    known before an accession observed, the rest integrated out)."""
+    known before an accession observed, the rest integrated out) at its eras' levels: the scale
+    `mediator.engagement` is a lever of the outlook, so a what-if on it changes the future, not
+    what the record says about the present."""
     past = _past(config)
     check_config(past)  # the one validation every changed config goes through
     return compile_world(past)
@@ -81,7 +83,7 @@ def record_world(config: RunConfig) -> World:
 def _past(config: RunConfig) -> RunConfig:
     record = config.record
     scenario = dataclasses.replace(config.scenario, start=record.start, end=record.end)
-    mediator = dataclasses.replace(config.mediator, strategy="courting")
+    mediator = dataclasses.replace(config.mediator, strategy="courting", engagement=1.0)
     return dataclasses.replace(config, scenario=scenario, mediator=mediator, events=Events(name="none"))
 
 
@@ -111,6 +113,7 @@ class RecordStart:
     def __init__(self) -> None:
         self._past: tuple[RunConfig, World] | None = None  # the first config's record world
         self._record: tuple[RecordConfig, tuple, Record] | None = None  # the record on that world's months
+        self._filtered: dict[tuple, np.ndarray] = {}  # each params' filtered talks on that record world
 
     def __call__(self, config: RunConfig, world: World) -> World:
         """`world` (any number of design points) starting from `config`'s latent talks."""
@@ -133,19 +136,31 @@ class RecordStart:
         pasts = [_past(c) for c in _as_known(configs, world.start - 1)]
         if self._past is None or not only_params_differ(pasts[0], self._past[0]):
             check_config(pasts[0])  # the one validation every changed config goes through (params: checked already)
-            self._past = (pasts[0], compile_world(pasts[0]))
+            self._past, self._filtered = (pasts[0], compile_world(pasts[0])), {}
+        keys, fresh = [], {}  # each past's key: its params (shared by a sweep's points), or its position
         for k, past in enumerate(pasts):
             if only_params_differ(past, self._past[0]):
-                pasts[k] = dataclasses.replace(self._past[0], params=past.params)  # equal; shared parts compare at once
-            else:
-                check_config(past)  # an uncertain input drawn: a config of its own
-        p_talks = []
+                keys.append(_params_key(past))
+                if keys[-1] not in self._filtered:
+                    fresh[keys[-1]] = dataclasses.replace(self._past[0], params=past.params)  # compares at once
+            else:  # an uncertain input drawn outside the params: a record world of its own
+                check_config(past)
+                keys.append(k)
+                fresh[k] = past
+        filtered = self._filter(list(fresh), list(fresh.values()))
+        self._filtered |= {key: p for key, p in filtered.items() if not isinstance(key, int)}
+        p_talks = np.stack([filtered[key] if key in filtered else self._filtered[key] for key in keys])
+        return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
+
+    def _filter(self, keys: list, pasts: list[RunConfig]) -> dict:
+        """Each past's filtered talks by its key, DRAWS_PER_CALL record worlds at a time."""
+        out = {}
         for first in range(0, len(pasts), DRAWS_PER_CALL):
-            chunk = slice(first, first + DRAWS_PER_CALL)
-            world_past = compile_draws(pasts[chunk], *self._past)
-            start = [c.params.talks_at_record_start for c in configs[chunk]]
-            p_talks.append(talks_probabilities(world_past, self._aligned(pasts[0].record, world_past), start))
-        return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(np.concatenate(p_talks)), 0.0)
+            chunk = pasts[first : first + DRAWS_PER_CALL]
+            world_past = compile_draws(chunk, *self._past)
+            start = [c.params.talks_at_record_start for c in chunk]
+            out |= zip(keys[first : first + DRAWS_PER_CALL], talks_probabilities(world_past, self._aligned(chunk[0].record, world_past), start))
+        return out
 
     def _aligned(self, record: RecordConfig, world: World) -> Record:
         """`load_record(record, world)`, read once for the draws of one record and window (the
@@ -154,6 +169,12 @@ class RecordStart:
         if self._record is None or self._record[0] is not record or self._record[1] != window:
             self._record = (record, window, load_record(record, world))
         return self._record[2]
+
+
+def _params_key(config: RunConfig) -> tuple:
+    """The numbers of a config's params, as a key (the filter depends on nothing else of a
+    config that differs from the record world's only in params)."""
+    return tuple(params_values(config.params).items())
 
 
 def _starts_from_record(config: RunConfig, world: World) -> bool:

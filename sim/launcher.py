@@ -42,7 +42,7 @@ from sim.api import config_from_dict, plain_config
 from sim.compose import derive_plain, free_of_interpolations, job_configs
 from sim.config.errors import ConfigError
 from sim.output.store import finished
-from sim.progress import Watch, stoppable
+from sim.progress import Watch, check, stoppable
 from sim.runner import RunResult, execute_many, run_line, write_outputs
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class BatchLauncher(Launcher):
         seconds = (time.perf_counter() - started) / max(len(computed), 1)  # each job's share
         runs = []
         for idx, overrides in jobs:
+            check()  # Ctrl-C between two jobs' folders: stop there (each folder appears whole or not at all)
             log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
             cfg = configs.job(overrides, idx)
             if _job_dir(cfg) in computed:

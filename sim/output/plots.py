@@ -129,7 +129,8 @@ def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 
     image = heat.imshow(wide[shown].to_numpy(), vmin=0, vmax=1, cmap="viridis", aspect="auto")
     heat.set_xticks(range(len(shown)), shown, rotation=60, ha="right", fontsize=8)
     heat.set_yticks(range(len(wide)), wide.index, fontsize=8 if not many else 6)
-    for (i, j), value in np.ndenumerate(wide[shown].to_numpy() if not many else np.zeros((0, 0))):
+    labelled = np.zeros((0, 0)) if many else wide[shown].to_numpy()  # a large sweep: colour alone
+    for (i, j), value in np.ndenumerate(labelled):
         heat.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6,
                   color="white" if value < 0.5 else "black")  # fmt: skip
     fig.colorbar(image, ax=heat, label="probability of being a member at the horizon", shrink=0.8)
@@ -137,7 +138,8 @@ def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 
     if many:
         _delta_grid(fig, deltas, table, list(wide.index), shown)
     else:
-        _delta_intervals(deltas, table, [label for label in wide.index if label != baseline], list(spread.reindex(shown).sort_values().index))
+        others = [label for label in wide.index if label != baseline]
+        _delta_intervals(deltas, table, others, list(spread.reindex(shown).sort_values().index))
     deltas.set_title(f"Change against the baseline\n({baseline})", fontsize=9)
     fig.supxlabel(caption(note), x=0.01, ha="left", fontsize=7, color="0.4")
     return fig

@@ -19,11 +19,13 @@ from sim.core.mediator import (
     best_offer,
     choose_offers,
     court,
+    court_remembering,
     courting_start,
     fill_leverage,
     fill_offer_factors,
     fill_persuasion_gain,
     grant,
+    new_court_memo,
     spend,
 )
 from sim.core.peers import adjacency, fill_peer_pressure, tie_totals
@@ -229,6 +231,29 @@ def test_a_courting_mediator_starts_and_continues_spells_within_the_budget(
         if courted[i]:
             assert offers[i] == k and leverage[i, k] == leverage[i][left > 0].max()  # the best offer left
             left[k] -= 1
+
+
+@settings(max_examples=100)
+@given(
+    months=st.lists(
+        st.tuples(
+            hnp.arrays(np.int64, 4, elements=st.sampled_from([int(Status.OUTSIDE), int(Status.TALKS), int(Status.MEMBER)])),
+            hnp.arrays(np.float64, 4, elements=st.floats(0, 0.999)),
+            st.sampled_from([0.0, 0.5, 1.0]),  # engagement: repeats, so the memo is reused
+        ),
+        min_size=1, max_size=8,
+    ),
+    leverage=hnp.arrays(np.float64, (4, 2), elements=st.sampled_from([0.0, 0.3, 0.9])),
+)
+def test_a_courting_memo_kept_across_months_changes_no_offer(months, leverage):
+    policy = Policy(int(Strategy.COURTING), 0, np.zeros(4, np.int64), np.ones(2), 1.3, 0.6)
+    units = np.array([2, 1])
+    fresh, kept = np.full(4, NO_OFFER), np.full(4, NO_OFFER)
+    memo = new_court_memo(4, 2)
+    for status, chance, engagement in months:
+        court(fresh, policy, leverage, status, units, chance, engagement)
+        court_remembering(kept, policy, leverage, status, units, chance, engagement, memo)
+        assert np.array_equal(fresh, kept)
 
 
 def test_a_grant_without_accession_spends_leverage_and_budget():

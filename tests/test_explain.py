@@ -87,7 +87,8 @@ def mesa_sums(world, replicates: int, seed: int) -> ContributionSums:
     for _, t, model, c in mesa_deciding(world, replicates, seed):
         terms = c.contributions()
         features = model.numbers.features[world.shared.period[t], c.index]
-        fill_contributions(row, terms, c.weights, features, model.numbers.salience, world.shared.term_index, world.shared.term_sign)
+        one = (terms[None], c.weights[None], features[None], 0)  # this country as a table of one row
+        fill_contributions(row, *one, model.numbers.salience, world.shared.term_index, world.shared.term_sign)
         values = [*row, accession_utility(terms), c.threshold]
         fixed = np.rint(np.array(values) * FIXED_POINT).astype(np.int64)
         by_month[t, c.index] += fixed

@@ -188,7 +188,26 @@ def best_offer(leverage: np.ndarray, units: np.ndarray) -> int:
 def courting_start(worth: float, engagement: float, court_rate: float) -> float:
     """A courting mediator's chance of starting to court a country this month, whose best offer
     is worth `worth` (module docstring)."""
-    return 1.0 - math.exp(-court_rate * max(engagement, 0.0) * worth)
+    return 1.0 - math.exp(_courting_exponent(worth, engagement, court_rate))
+
+
+@njit(cache=True, error_model="numpy")
+def _courting_exponent(worth: float, engagement: float, court_rate: float) -> float:
+    return -court_rate * max(engagement, 0.0) * worth
+
+
+class CourtMemo(NamedTuple):
+    """What `court` keeps between months of one run, so that a month allocates nothing and
+    takes an exponential only where its argument changed (engagement and leverage seldom do)."""
+
+    left: np.ndarray  # (K,) units left as this month's offers are made
+    exponent: np.ndarray  # (C,) the exponent each country's start chance was last computed for
+    start: np.ndarray  # (C,) that chance
+
+
+@njit(cache=True, error_model="numpy")
+def new_court_memo(n_country: int, n_type: int) -> CourtMemo:
+    return CourtMemo(np.zeros(n_type, dtype=np.int64), np.full(n_country, np.nan), np.zeros(n_country))
 
 
 @njit(cache=True, error_model="numpy")
@@ -197,7 +216,14 @@ def court(offers, policy: Policy, leverage, status, units, chance, engagement: f
     be courted gets its best offer when chance[i] (a uniform draw) is below the chance that its
     spell goes on (courted last month) or starts (not). Countries are taken in order, so a type
     whose units run out goes to the earlier country."""
-    left = units.copy()
+    court_remembering(offers, policy, leverage, status, units, chance, engagement, new_court_memo(*leverage.shape))
+
+
+@njit(cache=True, error_model="numpy")
+def court_remembering(offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo) -> None:
+    """`court`, keeping `memo` from one month to the next (the ensemble kernel's month)."""
+    left = memo.left
+    left[:] = units
     for i in range(len(offers)):
         was_courted = offers[i] != NO_OFFER
         offers[i] = NO_OFFER
@@ -206,8 +232,14 @@ def court(offers, policy: Policy, leverage, status, units, chance, engagement: f
         k = best_offer(leverage[i], left)
         if k == NO_OFFER:
             continue
-        start = courting_start(leverage[i, k], engagement, policy.court_rate)
-        if chance[i] < (policy.court_persistence if was_courted else start):
+        if was_courted:
+            threshold = policy.court_persistence
+        else:  # courting_start, its exponential taken again only for a new argument
+            exponent = _courting_exponent(leverage[i, k], engagement, policy.court_rate)
+            if exponent != memo.exponent[i]:
+                memo.exponent[i], memo.start[i] = exponent, 1.0 - math.exp(exponent)
+            threshold = memo.start[i]
+        if chance[i] < threshold:
             offers[i] = k
             left[k] -= 1
 

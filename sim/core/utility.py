@@ -68,19 +68,20 @@ def accession_utility(terms: np.ndarray) -> float:
 
 @njit(cache=True, error_model="numpy")
 def fill_contributions(
-    out: np.ndarray, terms: np.ndarray, weights: np.ndarray, features: np.ndarray, base_salience: float,
+    out: np.ndarray, terms: np.ndarray, weights: np.ndarray, features: np.ndarray, i: int, base_salience: float,
     term_index: np.ndarray, term_sign: np.ndarray,
 ) -> None:
-    """One country's contributions (N + 1,) from its signed terms this month (offer included):
-    the terms events move (threat, salience) at their standing values, and last what the active
-    events add through them."""
+    """Country i's contributions (N + 1,) from its signed terms this month (terms (C, N), offer
+    included; weights and features (C, ...)): the terms events move (threat, salience) at their
+    standing values, and last what the active events add through them. Rows are read by index,
+    not as views: a view of an array the kernel's threads share costs an atomic reference count."""
     events = 0.0
-    for k in range(len(terms)):
-        out[k] = terms[k]
+    for k in range(terms.shape[1]):
+        out[k] = terms[i, k]
         kind, a, sign = term_index[k, 0], term_index[k, 1], term_sign[k]
         if kind == THREAT:
-            out[k] = sign * weights[k] * min(max(features[a], 0.0), 1.0)
+            out[k] = sign * weights[i, k] * min(max(features[i, a], 0.0), 1.0)
         elif kind == SALIENCE:
-            out[k] = sign * weights[k] * features[a] * min(max(base_salience, 0.0), 1.0)
-        events += terms[k] - out[k] if kind == THREAT or kind == SALIENCE else 0.0
-    out[len(terms)] = events
+            out[k] = sign * weights[i, k] * features[i, a] * min(max(base_salience, 0.0), 1.0)
+        events += terms[i, k] - out[k] if kind == THREAT or kind == SALIENCE else 0.0
+    out[terms.shape[1]] = events

@@ -146,6 +146,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
         strategy, shared.max_targets, shared.priority_rank, cost, numbers.court_rate[d], numbers.court_persistence[d]
     )
     chance = np.ones(n_country)
+    court_memo = mediator.new_court_memo(n_country, n_type)
     paid = np.full(n_country, mediator.NO_OFFER)  # the type paid out if the country signs this month
     n_terms, offer_term = weights_by_period.shape[2], shared.offer_term
     terms, utility = np.zeros((n_country, n_terms)), np.zeros(n_country)
@@ -155,6 +156,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     offers = np.full(n_country, mediator.NO_OFFER)
     explained = np.zeros((n_country, n_terms + EXPLAINED_EXTRA), dtype=np.int64)
     row = np.zeros(n_terms + 1)
+    members_changed = True  # peer pressure depends on who is a member only: refilled when that changes
     for i in range(n_country):
         if status[i] >= TALKS:
             talks_month[i] = BEFORE
@@ -176,9 +178,11 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             mediator.fill_leverage(leverage, value_by_period[s], spent, candidate_by_period[s])
             factor_engagement = np.nan  # the offer factors are stale
         # 2. the situation
-        fill_peer_pressure(
-            pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d]
-        )
+        if members_changed:
+            fill_peer_pressure(
+                pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d]
+            )
+            members_changed = False
         fill_terms(terms, weights, features, threat, salience, pressure, shared.term_index, shared.term_sign)
         # 3. the mediator moves first
         if shared.strategy == mediator.PERSUADABLE:  # the only strategy that weighs persuasion
@@ -195,7 +199,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             for i in range(n_country):
                 if status[i] <= TALKS:
                     chance[i] = streams.uniform(country_stream[i], month, streams.COURT)
-            mediator.court(offers, policy, leverage, status, units, chance, engagement)
+            mediator.court_remembering(offers, policy, leverage, status, units, chance, engagement, court_memo)
         else:
             mediator.choose_offers(offers, policy, gain, leverage, status, units, shared.script[t])
         if packaged:  # a what-if package (mediator.package) over the strategy's offers
@@ -211,9 +215,10 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             u = accession_utility(terms[i])
             candidate, threshold = candidate_by_period[s, i], threshold_by_period[s, i]
             if explain and status[i] <= TALKS and candidate:
-                fill_contributions(row, terms[i], weights[i], features[i], base_salience, shared.term_index, shared.term_sign)
-                _explain(explained[i], row, u, threshold)
-                recorders.by_month[block, t, i] += explained[i]
+                fill_contributions(row, terms, weights, features, i, base_salience, shared.term_index, shared.term_sign)
+                _explain(explained, i, row, u, threshold)
+                for k in range(explained.shape[1]):  # a loop, not `+=` on a view: no temporary arrays
+                    recorders.by_month[block, t, i, k] += explained[i, k]
                 recorders.deciding[block, t, i] += 1
             readiness = response(u, threshold, rates.noise) if candidate else 0.0
             paid[i] = offers[i]
@@ -244,13 +249,15 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             new[i] = next_status(status[i], readiness, draw, rates, hit[i], shock_draw)
         for i in range(n_country):
             if new[i] != status[i]:
+                members_changed = members_changed or new[i] == MEMBER or status[i] == MEMBER
                 if new[i] == TALKS and talks_month[i] == NEVER:
                     talks_month[i] = t
                 elif new[i] == MEMBER:
                     join_month[i] = t
                     mediator.spend(units, paid[i])
                     if explain:
-                        recorders.at_join[block, i] += explained[i]
+                        for k in range(explained.shape[1]):
+                            recorders.at_join[block, i, k] += explained[i, k]
                 elif new[i] == EXITED:
                     exit_month[i] = t
                 elif new[i] == OUTSIDE and collapse_month[i] == NEVER:  # talks ended without accession
@@ -259,12 +266,12 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
 
 
 @njit(cache=True, error_model="numpy")
-def _explain(out, contributions, utility, threshold):
-    """One country-month's contributions, utility and threshold in fixed point."""
+def _explain(out, i, contributions, utility, threshold):
+    """Country i's contributions, utility and threshold this month in fixed point, into out[i]."""
     for k in range(len(contributions)):
-        out[k] = np.int64(np.rint(contributions[k] * FIXED_POINT))
-    out[len(contributions)] = np.int64(np.rint(utility * FIXED_POINT))
-    out[len(contributions) + 1] = np.int64(np.rint(threshold * FIXED_POINT))
+        out[i, k] = np.int64(np.rint(contributions[k] * FIXED_POINT))
+    out[i, len(contributions)] = np.int64(np.rint(utility * FIXED_POINT))
+    out[i, len(contributions) + 1] = np.int64(np.rint(threshold * FIXED_POINT))
 
 
 @njit(cache=True, error_model="numpy")

@@ -222,7 +222,7 @@ def test_a_courting_mediator_starts_and_continues_spells_within_the_budget(
     assert all((offers == k).sum() <= units[k] for k in range(2))
     left = units.copy()
     for i in range(5):
-        k = best_offer(leverage[i], left)
+        k = best_offer(leverage, i, left)
         if not eligible[i] or k == NO_OFFER:
             assert offers[i] == NO_OFFER
             continue

@@ -174,13 +174,14 @@ def choose_offers(
 
 
 @njit(cache=True, error_model="numpy")
-def best_offer(leverage: np.ndarray, units: np.ndarray) -> int:
-    """The most valued type (earliest on ties) with units left, for one country's leverage row
-    (K,), or NO_OFFER if it has none."""
+def best_offer(leverage: np.ndarray, i: int, units: np.ndarray) -> int:
+    """The most valued type (earliest on ties) with units left, for country i of the leverage
+    (C, K), or NO_OFFER if it has none. Rows are read by index, not as views: in the kernel a
+    view costs a reference count, an atomic operation."""
     best, best_type = 0.0, NO_OFFER
-    for k in range(len(leverage)):
-        if units[k] > 0 and leverage[k] > best:
-            best, best_type = leverage[k], k
+    for k in range(leverage.shape[1]):
+        if units[k] > 0 and leverage[i, k] > best:
+            best, best_type = leverage[i, k], k
     return best_type
 
 
@@ -229,7 +230,7 @@ def court_remembering(offers, policy: Policy, leverage, status, units, chance, e
         offers[i] = NO_OFFER
         if not is_eligible(status[i]):
             continue
-        k = best_offer(leverage[i], left)
+        k = best_offer(leverage, i, left)
         if k == NO_OFFER:
             continue
         if was_courted:
@@ -245,9 +246,9 @@ def court_remembering(offers, policy: Policy, leverage, status, units, chance, e
 
 
 @njit(cache=True, error_model="numpy")
-def offer_worth(offer: int, leverage: np.ndarray, engagement: float) -> float:
-    """What an offer of type `offer` is worth to a country with this leverage row (0 if none)."""
-    return engagement * leverage[offer] if offer != NO_OFFER else 0.0
+def offer_worth(offer: int, leverage: np.ndarray, i: int, engagement: float) -> float:
+    """What an offer of type `offer` is worth to country i of the leverage (C, K) (0 if none)."""
+    return engagement * leverage[i, offer] if offer != NO_OFFER else 0.0
 
 
 @njit(cache=True, error_model="numpy")

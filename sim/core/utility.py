@@ -38,21 +38,20 @@ def fill_terms(
 ) -> None:
     """Every signed term for every country, the offer's left at 0: terms (C, N), the declared
     terms: `term_index` (N, 3) their kind, feature and second feature, `term_sign` (N,)."""
-    for i in range(terms.shape[0]):
-        w, f = weights[i], features[i]
+    for i in range(terms.shape[0]):  # rows by index, not views (see fill_contributions)
         for k in range(terms.shape[1]):
-            kind, a, sign = term_index[k, 0], term_index[k, 1], term_sign[k]
+            kind, a, sign, w = term_index[k, 0], term_index[k, 1], term_sign[k], weights[i, k]
             if kind == THREAT:
-                terms[i, k] = sign * w[k] * min(max(f[a] + threat_shift[i], 0.0), 1.0)
+                terms[i, k] = sign * w * min(max(features[i, a] + threat_shift[i], 0.0), 1.0)
             elif kind == FEATURE:
-                terms[i, k] = sign * w[k] * f[a]
+                terms[i, k] = sign * w * features[i, a]
             elif kind == EXPOSED:
-                exposure = (1.0 - f[a]) * (1.0 - f[term_index[k, 2]])
-                terms[i, k] = sign * w[k] * exposure
+                exposure = (1.0 - features[i, a]) * (1.0 - features[i, term_index[k, 2]])
+                terms[i, k] = sign * w * exposure
             elif kind == SALIENCE:
-                terms[i, k] = sign * w[k] * f[a] * min(max(salience[i], 0.0), 1.0)
+                terms[i, k] = sign * w * features[i, a] * min(max(salience[i], 0.0), 1.0)
             elif kind == PEERS:
-                terms[i, k] = sign * w[k] * peer_pressure[i]
+                terms[i, k] = sign * w * peer_pressure[i]
             else:  # OFFER: set when the mediator has moved
                 terms[i, k] = 0.0
 

@@ -136,7 +136,7 @@ class Mediator(mesa.Agent):
             )
         mediator.add_package(self.offers, n.package[t], status, self.units, self.leverage)  # a what-if package, if any
         for country, offer in zip(m.countries, self.offers):
-            country.offer = mediator.offer_worth(offer, self.leverage[country.index], m.engagement)
+            country.offer = mediator.offer_worth(offer, self.leverage, country.index, m.engagement)
 
     def grant(self, granted: np.ndarray) -> None:
         """Inducements given without accession: spent, and no longer leverage (C, K) bool."""

@@ -210,7 +210,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             if settled and not following:
                 new[i] = status[i]  # next_status would say so whatever the draw: skip the work
                 continue
-            worth = mediator.offer_worth(offers[i], leverage[i], engagement)
+            worth = mediator.offer_worth(offers[i], leverage, i, engagement)
             terms[i, offer_term] = weights[i, offer_term] * worth
             u = accession_utility(terms[i])
             candidate, threshold = candidate_by_period[s, i], threshold_by_period[s, i]
@@ -226,10 +226,10 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 recorders.readiness[r, t, i] = readiness
                 recorders.shocked[r, t, i], recorders.offers[r, t, i] = hit[i], offers[i]
             if trace and courting and status[i] <= TALKS:  # what the likelihood's filter needs
-                best = mediator.best_offer(leverage[i], units)
+                best = mediator.best_offer(leverage, i, units)
                 if best != mediator.NO_OFFER:
                     recorders.courting[r, t, i] = mediator.courting_start(leverage[i, best], engagement, policy.court_rate)
-                    terms[i, offer_term] = weights[i, offer_term] * mediator.offer_worth(best, leverage[i], engagement)
+                    terms[i, offer_term] = weights[i, offer_term] * mediator.offer_worth(best, leverage, i, engagement)
                     courted = accession_utility(terms[i])  # as the month computes it when courted: bit for bit
                     terms[i, offer_term] = weights[i, offer_term] * worth
                     recorders.courted_readiness[r, t, i] = response(courted, threshold, rates.noise) if candidate else 0.0
@@ -238,7 +238,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 if following and offers[i] != mediator.NO_OFFER:  # a known offer: the spell is seen
                     recorders.courted_readiness[r, t, i] = readiness
             if latent_courting and offers[i] == mediator.NO_OFFER:
-                paid[i] = mediator.best_offer(leverage[i], units)
+                paid[i] = mediator.best_offer(leverage, i, units)
             if following:
                 new[i] = MEMBER if joined[i] == t else status[i]
                 continue

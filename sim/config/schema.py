@@ -246,7 +246,7 @@ def with_values(config: RunConfig, values: Mapping[str, Any], origin: str | None
     try:
         config = with_settings(config, values)
         if all(key.startswith("params.") for key in values):
-            check_params(config)  # every config is checked when made: only the params' rules can break
+            check_params(config, values)  # every config is checked when made: only the params' rules can break
         else:
             check_config(config)
     except ConfigError as err:
@@ -258,7 +258,7 @@ def params_values(params: Params) -> dict[str, float]:
     """Every number of a params option by its name under `params`: 'weights.peer', 'threshold'."""
     values = {f"weights.{k}": v for k, v in params.weights.items()}
     values |= {f"era_engagement.{k}": v for k, v in params.era_engagement.items()}
-    return values | {k: v for k, v in dataclasses.asdict(params).items() if isinstance(v, float)}
+    return values | {f.name: v for f in dataclasses.fields(params) if isinstance(v := getattr(params, f.name), float)}
 
 
 def check_config(cfg: RunConfig) -> None:
@@ -310,12 +310,14 @@ def check_config(cfg: RunConfig) -> None:
         )
 
 
-def check_params(cfg: RunConfig) -> None:
-    """The cross-field rules the params enter (part of check_config)."""
+def check_params(cfg: RunConfig, changed: Mapping[str, Any] | None = None) -> None:
+    """The cross-field rules the params enter (part of check_config); with `changed`, the keys
+    just set in a checked config, the draws table is looked for only if it is one of them (a
+    posterior run sets hundreds of draws, each checked here)."""
     if cfg.terms is not None:
         check_terms(cfg.terms, cfg.roster.countries, cfg.params.weights)
     _check_members("params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era")
-    if cfg.params.draws is not None:
+    if cfg.params.draws is not None and (changed is None or "params.draws" in changed):
         check_draws(cfg.params.draws)
     _check_members("params.fixed", cfg.params.fixed, set(params_values(cfg.params)), "parameter")
     for name, level in cfg.params.era_engagement.items():

@@ -133,16 +133,18 @@ class RecordStart:
 
     def latent_talks(self, configs: list[RunConfig], world: World) -> np.ndarray:
         """(len(configs), C) each config's `latent_talks` at `world`'s start."""
-        pasts = [_past(c) for c in _as_known(configs, world.start - 1)]
-        if self._past is None or not only_params_differ(pasts[0], self._past[0]):
-            check_config(pasts[0])  # the one validation every changed config goes through (params: checked already)
-            self._past, self._filtered = (pasts[0], compile_world(pasts[0])), {}
-        keys, fresh = [], {}  # each past's key: its params (shared by a sweep's points), or its position
-        for k, past in enumerate(pasts):
-            if only_params_differ(past, self._past[0]):
-                keys.append(_params_key(past))
+        configs = _as_known(configs, world.start - 1)
+        first = _past(configs[0])
+        if self._past is None or not only_params_differ(first, self._past[0]):
+            check_config(first)  # the one validation every changed config goes through (params: checked already)
+            self._past, self._filtered = (first, compile_world(first)), {}
+        keys, fresh = [], {}  # each config's key: its params (shared by a sweep's points), or its position
+        for k, config in enumerate(configs):
+            past = None if only_params_differ(config, configs[0]) else _past(config)  # None: as the first's
+            if past is None or only_params_differ(past, first):  # the past ignores, say, the engagement's scale
+                keys.append(_params_key(config))
                 if keys[-1] not in self._filtered:
-                    fresh[keys[-1]] = dataclasses.replace(self._past[0], params=past.params)  # compares at once
+                    fresh[keys[-1]] = dataclasses.replace(self._past[0], params=config.params)  # compares at once
             else:  # an uncertain input drawn outside the params: a record world of its own
                 check_config(past)
                 keys.append(k)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hypothesis.extra.numpy as hnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import run
-from sim.analysis.tables import across_draws
+from sim.analysis.tables import across_draws, grouped_member_counts, member_share_counts
 from sim.api import compose_config
 from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
@@ -59,6 +62,18 @@ def test_the_range_across_draws_removes_chance_and_keeps_real_spread():
     spread = np.where(np.arange(n_groups) % 2 == 0, 0.1, 0.6)  # two parameter values
     low, high = across_draws(outcomes(spread), 1, size)
     assert low[0, 0] < 0.2 and high[0, 0] > 0.5
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    months=hnp.arrays(np.int16, (36, 3), elements=st.sampled_from([-1, 0, 1, 5, 11, NEVER])),
+    exits=hnp.arrays(np.int16, (36, 3), elements=st.sampled_from([0, 4, 11, NEVER])),
+    size=st.sampled_from([1, 2, 3, 4, 9, 12]),
+)
+def test_members_counted_for_all_draws_at_once_equal_each_draw_counted_alone(months, exits, size):
+    outcomes = Outcomes(months, months, exits, months)
+    each = [member_share_counts(outcomes.rows(g * size, (g + 1) * size), 12) for g in range(36 // size)]
+    assert np.array_equal(grouped_member_counts(outcomes, 12, size), np.stack(each))
 
 
 @pytest.mark.parametrize("country", ["Saudi Arabia", "Somaliland"])

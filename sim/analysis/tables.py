@@ -131,10 +131,8 @@ def across_draws(outcomes: Outcomes, n_months: int, group_size: int, level: floa
     if complete < 2 or group_size < 2:
         mean = member_share_counts(outcomes, n_months) / outcomes.replicates
         return mean, mean
-    shares = np.stack([
-        member_share_counts(outcomes.rows(g * group_size, (g + 1) * group_size), n_months) / group_size
-        for g in range(complete)
-    ])  # (groups, n_months, C)  # fmt: skip
+    drawn = outcomes.rows(0, complete * group_size)
+    shares = grouped_member_counts(drawn, n_months, group_size) / group_size  # (groups, n_months, C)
     mean, total = shares.mean(axis=0), shares.var(axis=0, ddof=1)
     chance = (shares * (1 - shares)).mean(axis=0) / (group_size - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -205,6 +203,21 @@ def _fan(outcomes: Outcomes, world: World, months: list[str]) -> pd.DataFrame:
     fan = {name: histogram_quantile(hist, q) for name, q in FAN_QUANTILES.items()}
     mean = hist @ np.arange(hist.shape[1]) / outcomes.replicates
     return pd.DataFrame({"month": months, "mean": mean, **fan})
+
+
+def grouped_member_counts(outcomes: Outcomes, n_months: int, group_size: int) -> np.ndarray:
+    """(groups, n_months, C): `member_share_counts` of each consecutive group of `group_size`
+    replicates, for all groups in one count (a loop over hundreds of draws was most of a
+    sweep job's tables)."""
+    n_rep, n_country = outcomes.join_month.shape
+    group = (np.arange(n_rep) // group_size)[:, None]
+    counts = 0
+    for month, sign in ((outcomes.join_month, 1), (outcomes.exit_month, -1)):
+        slot = np.clip(month.astype(np.int64) + 1, 0, n_months + 1)  # BEFORE -> 0, NEVER -> n+1
+        flat = (group * (n_months + 2) + slot) * n_country + np.arange(n_country)
+        hist = np.bincount(flat.ravel(), minlength=(n_rep // group_size) * (n_months + 2) * n_country)
+        counts = counts + sign * np.cumsum(hist.reshape(-1, n_months + 2, n_country), axis=1)[:, 1 : n_months + 1]
+    return counts
 
 
 def _cumulative_counts(month: np.ndarray, n_months: int, n_country: int) -> np.ndarray:

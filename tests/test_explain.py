@@ -13,7 +13,7 @@ from sim.config.errors import ConfigError
 from sim.config.schema import load_config
 from sim.core.decision import Status
 from sim.core.terms import TERMS
-from sim.core.utility import accession_utility, fill_contributions
+from sim.core.utility import accession_utility, fill_contributions, fill_standing
 
 CONTRIBUTIONS = (*TERMS, "events")  # the Abraham world's explanation columns
 from sim.engine.outcomes import FIXED_POINT, NEVER, ContributionSums
@@ -84,11 +84,13 @@ def mesa_sums(world, replicates: int, seed: int) -> ContributionSums:
     deciding = np.zeros((world.n_months, n_country), dtype=np.int64)
     at_join = np.zeros((n_country, len(CONTRIBUTIONS) + 2), dtype=np.int64)
     row = np.zeros(len(CONTRIBUTIONS))
+    term_rules = (world.shared.term_index, world.shared.term_sign)
     for _, t, model, c in mesa_deciding(world, replicates, seed):
         terms = c.contributions()
         features = model.numbers.features[world.shared.period[t], c.index]
-        one = (terms[None], c.weights[None], features[None], 0)  # this country as a table of one row
-        fill_contributions(row, *one, model.numbers.salience, world.shared.term_index, world.shared.term_sign)
+        standing = np.zeros((1, len(terms)))  # this country as a table of one row
+        fill_standing(standing, c.weights[None], features[None], model.numbers.salience, *term_rules)
+        fill_contributions(row, terms[None], standing, 0, world.shared.term_index)
         values = [*row, accession_utility(terms), c.threshold]
         fixed = np.rint(np.array(values) * FIXED_POINT).astype(np.int64)
         by_month[t, c.index] += fixed

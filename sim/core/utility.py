@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.core.terms import EXPOSED, FEATURE, PEERS, SALIENCE, THREAT
+from sim.core.terms import EXPOSED, FEATURE, OFFER, PEERS, SALIENCE, THREAT
 
 
 @njit(cache=True, error_model="numpy")
@@ -38,7 +38,7 @@ def fill_terms(
 ) -> None:
     """Every signed term for every country, the offer's left at 0: terms (C, N), the declared
     terms: `term_index` (N, 3) their kind, feature and second feature, `term_sign` (N,)."""
-    for i in range(terms.shape[0]):  # rows by index, not views (see fill_contributions)
+    for i in range(terms.shape[0]):  # rows by index, not views (see fill_standing)
         for k in range(terms.shape[1]):
             kind, a, sign, w = term_index[k, 0], term_index[k, 1], term_sign[k], weights[i, k]
             if kind == THREAT:
@@ -66,21 +66,52 @@ def accession_utility(terms: np.ndarray) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def fill_contributions(
-    out: np.ndarray, terms: np.ndarray, weights: np.ndarray, features: np.ndarray, i: int, base_salience: float,
-    term_index: np.ndarray, term_sign: np.ndarray,
-) -> None:
-    """Country i's contributions (N + 1,) from its signed terms this month (terms (C, N), offer
-    included; weights and features (C, ...)): the terms events move (threat, salience) at their
-    standing values, and last what the active events add through them. Rows are read by index,
-    not as views: a view of an array the kernel's threads share costs an atomic reference count."""
+def fill_contributions(out: np.ndarray, terms: np.ndarray, standing: np.ndarray, i: int, term_index: np.ndarray) -> None:
+    """Country i's contributions (N + 1,) from the signed terms this month (terms (C, N), offer
+    included): the terms events move (threat, salience) at their standing values (`standing`,
+    from fill_standing), and last what the active events add through them."""
+    for k in range(terms.shape[1]):
+        out[k] = standing[i, k] if moved_by_events(term_index[k, 0]) else terms[i, k]
+    out[terms.shape[1]] = events_part(terms, standing, i, term_index)
+
+
+@njit(cache=True, error_model="numpy")
+def events_part(terms: np.ndarray, standing: np.ndarray, i: int, term_index: np.ndarray) -> float:
+    """What the active events add to country i's utility this month, through the terms they move."""
     events = 0.0
     for k in range(terms.shape[1]):
-        out[k] = terms[i, k]
-        kind, a, sign = term_index[k, 0], term_index[k, 1], term_sign[k]
-        if kind == THREAT:
-            out[k] = sign * weights[i, k] * min(max(features[i, a], 0.0), 1.0)
-        elif kind == SALIENCE:
-            out[k] = sign * weights[i, k] * features[i, a] * min(max(base_salience, 0.0), 1.0)
-        events += terms[i, k] - out[k] if kind == THREAT or kind == SALIENCE else 0.0
-    out[terms.shape[1]] = events
+        if moved_by_events(term_index[k, 0]):
+            events += terms[i, k] - standing[i, k]
+    return events
+
+
+@njit(cache=True, error_model="numpy")
+def fill_standing(
+    standing: np.ndarray, weights: np.ndarray, features: np.ndarray, base_salience: float, term_index: np.ndarray,
+    term_sign: np.ndarray,
+) -> None:
+    """The terms events move (threat, salience) without the events' shifts, standing (C, N) (0
+    for the other terms): they change only with the facts, so an engine fills them once a period.
+    Rows are read by index, not as views: a view of an array the kernel's threads share costs an
+    atomic reference count."""
+    for i in range(standing.shape[0]):
+        for k in range(standing.shape[1]):
+            kind, a, sign = term_index[k, 0], term_index[k, 1], term_sign[k]
+            if kind == THREAT:
+                standing[i, k] = sign * weights[i, k] * min(max(features[i, a], 0.0), 1.0)
+            elif kind == SALIENCE:
+                standing[i, k] = sign * weights[i, k] * features[i, a] * min(max(base_salience, 0.0), 1.0)
+            else:
+                standing[i, k] = 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def moved_by_events(kind: int) -> bool:
+    return kind == THREAT or kind == SALIENCE
+
+
+@njit(cache=True, error_model="numpy")
+def is_standing(kind: int) -> bool:
+    """A kind whose contribution stays the same while the facts do (events' shifts apart): all
+    but the peers' and the offer's."""
+    return kind != PEERS and kind != OFFER

@@ -108,6 +108,7 @@ class Recorders(NamedTuple):
     offers: I8  # (R, T, C) trace: the type offered, or -1
     courting: F8  # (R, T, C) trace: a courting mediator's chance of starting a spell, NaN otherwise
     courted_readiness: F8  # (R, T, C) trace: the response if courted with the best offer, NaN if none
+    pending: I8  # (blocks, T, C) deciding months whose standing terms are yet to be added to by_month
 
 
 def fixed(inputs: NamedTuple) -> NamedTuple:

@@ -18,7 +18,7 @@ from numba import njit, prange
 
 from sim.core import events, streams
 from sim.engine.inputs import Milestones, Recorders, Rows, fixed
-from sim.engine.month import EXPLAINED_EXTRA, SIMULATING, point_events, run_replicate
+from sim.engine.month import EXPLAINED_EXTRA, SIMULATING, add_standing, point_events, run_replicate
 from sim.engine.outcomes import NEVER, ContributionSums, Outcomes
 from sim.engine.world import World
 
@@ -81,6 +81,7 @@ def new_recorders(
         np.zeros((n_blocks, *shape, width)), np.zeros((n_blocks, *shape)),
         np.zeros((n_blocks, shape[1], width)), np.full(traced, np.nan),
         np.zeros(traced), np.full(traced, -1), np.full(traced, np.nan), np.full(traced, np.nan),
+        np.zeros((n_blocks, *shape[:2]), dtype=np.int64),
     ))  # fmt: skip
 
 
@@ -145,5 +146,10 @@ def _block(shared, numbers, rows, out, recorders, block, first, last):
     """Rows first..last-1, one after the other. One call per block, not per row: a call passes
     every array of its NamedTuple arguments (a reference count each), and the month is inlined
     here, not into the prange loop above, where numba may hoist its allocations out of the loop."""
+    explain = recorders.by_month.shape[1] > 0
     for r in range(first, last):
+        if explain and r > first and rows.points[r] != rows.points[r - 1]:
+            add_standing(shared, numbers, recorders, block, rows.points[r - 1])
         run_replicate(shared, numbers, rows, r, out, recorders, block, SIMULATING)
+    if explain and last > first:
+        add_standing(shared, numbers, recorders, block, rows.points[last - 1])

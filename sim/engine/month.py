@@ -31,7 +31,14 @@ from sim.core import events, mediator, streams
 from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, Rates, next_status, response
 from sim.core.events import EventTable
 from sim.core.peers import fill_peer_pressure
-from sim.core.utility import accession_utility, fill_contributions, fill_terms
+from sim.core.utility import (
+    accession_utility,
+    events_part,
+    fill_contributions,
+    fill_standing,
+    fill_terms,
+    is_standing,
+)
 from sim.engine.inputs import Milestones, Recorders, Rows
 from sim.engine.outcomes import BEFORE, FIXED_POINT, NEVER
 
@@ -94,6 +101,7 @@ def _trace_room(shared, numbers, points, n_country):
         np.zeros((1, 0, 0), np.int64), np.full((n_rows, n_months, n_country), np.nan),
         np.zeros((n_rows, n_months, n_country), np.bool_), np.full((n_rows, n_months, n_country), -1),
         np.full((n_rows, n_months, n_country), np.nan), np.full((n_rows, n_months, n_country), np.nan),
+        np.zeros((1, 0, 0), np.int64),
     )  # fmt: skip
     return rows, Milestones(unused, unused.copy(), unused.copy(), unused.copy()), recorders
 
@@ -115,6 +123,9 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     talks_month, join_month, exit_month = out.talks_month[r], out.join_month[r], out.exit_month[r]
     collapse_month = out.collapse_month[r]
     explain, trace = recorders.by_month.shape[1] > 0, recorders.readiness.shape[0] > 0
+    by_month, pending = recorders.by_month[block], recorders.pending[block]
+    term_index, term_sign = shared.term_index, shared.term_sign
+    varying = np.array([k for k in range(len(term_sign)) if not is_standing(term_index[k, 0])])  # the peers', the offer's
     weights_by_period, features_by_period = numbers.weights[d], numbers.features[d]
     threshold_by_period, value_by_period = numbers.threshold[d], numbers.value[d]
     candidate_by_period, period = shared.candidate, shared.period
@@ -154,8 +165,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     gain = np.zeros((n_country, n_type))
     factor_engagement = np.nan  # the engagement the offer factors were computed for
     offers = np.full(n_country, mediator.NO_OFFER)
-    explained = np.zeros((n_country, n_terms + EXPLAINED_EXTRA), dtype=np.int64)
-    row = np.zeros(n_terms + 1)
+    row, standing = np.zeros(n_terms + 1), np.zeros((n_country, n_terms))
     members_changed = True  # peer pressure depends on who is a member only: refilled when that changes
     for i in range(n_country):
         if status[i] >= TALKS:
@@ -183,7 +193,9 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d]
             )
             members_changed = False
-        fill_terms(terms, weights, features, threat, salience, pressure, shared.term_index, shared.term_sign)
+        fill_terms(terms, weights, features, threat, salience, pressure, term_index, term_sign)
+        if explain and (t == 0 or s != period[t - 1]):
+            fill_standing(standing, weights, features, base_salience, term_index, term_sign)
         # 3. the mediator moves first
         if shared.strategy == mediator.PERSUADABLE:  # the only strategy that weighs persuasion
             for i in range(n_country):
@@ -214,12 +226,13 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             terms[i, offer_term] = weights[i, offer_term] * worth
             u = accession_utility(terms[i])
             candidate, threshold = candidate_by_period[s, i], threshold_by_period[s, i]
-            if explain and status[i] <= TALKS and candidate:
-                fill_contributions(row, terms, weights, features, i, base_salience, shared.term_index, shared.term_sign)
-                _explain(explained, i, row, u, threshold)
-                for k in range(explained.shape[1]):  # a loop, not `+=` on a view: no temporary arrays
-                    recorders.by_month[block, t, i, k] += explained[i, k]
-                recorders.deciding[block, t, i] += 1
+            if explain and status[i] <= TALKS and candidate:  # the standing terms: counted, added by add_standing
+                for k in varying:
+                    by_month[t, i, k] += _fixed(terms[i, k])
+                moved = events_part(terms, standing, i, term_index)
+                by_month[t, i, n_terms] += _fixed(moved)
+                by_month[t, i, n_terms + 1] += _fixed(u)
+                pending[t, i] += 1
             readiness = response(u, threshold, rates.noise) if candidate else 0.0
             paid[i] = offers[i]
             if trace:
@@ -255,9 +268,12 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                 elif new[i] == MEMBER:
                     join_month[i] = t
                     mediator.spend(units, paid[i])
-                    if explain:
-                        for k in range(explained.shape[1]):
-                            recorders.at_join[block, i, k] += explained[i, k]
+                    if explain:  # the month it joined in, in full (joins are rare)
+                        fill_contributions(row, terms, standing, i, term_index)
+                        for k in range(n_terms + 1):
+                            recorders.at_join[block, i, k] += _fixed(row[k])
+                        recorders.at_join[block, i, n_terms + 1] += _fixed(accession_utility(terms[i]))
+                        recorders.at_join[block, i, n_terms + 2] += _fixed(threshold_by_period[s, i])
                 elif new[i] == EXITED:
                     exit_month[i] = t
                 elif new[i] == OUTSIDE and collapse_month[i] == NEVER:  # talks ended without accession
@@ -266,12 +282,39 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
 
 
 @njit(cache=True, error_model="numpy")
-def _explain(out, i, contributions, utility, threshold):
-    """Country i's contributions, utility and threshold this month in fixed point, into out[i]."""
-    for k in range(len(contributions)):
-        out[i, k] = np.int64(np.rint(contributions[k] * FIXED_POINT))
-    out[i, len(contributions)] = np.int64(np.rint(utility * FIXED_POINT))
-    out[i, len(contributions) + 1] = np.int64(np.rint(threshold * FIXED_POINT))
+def _fixed(value: float) -> np.int64:
+    """A value of the explanation sums in fixed point: integer sums are exact in any order."""
+    return np.int64(np.rint(value * FIXED_POINT))
+
+
+@njit(cache=True, error_model="numpy")
+def add_standing(shared, numbers, recorders, block, d):
+    """Add to a block's explanation sums the standing contributions (terms that stay while the
+    facts do; the threshold) and the count of its deciding months counted since the last call,
+    all of design point `d`: a month's value times the count, the same integer as adding it
+    month by month (`run_replicate` adds the peers', the offer's, the events' part and the
+    utility itself), at a fraction of the cost."""
+    n_country, n_terms = numbers.weights.shape[2], numbers.weights.shape[3]
+    pending, sums, deciding = recorders.pending[block], recorders.by_month[block], recorders.deciding[block]
+    terms, standing, row = np.zeros((n_country, n_terms)), np.zeros((n_country, n_terms)), np.zeros(n_terms + 1)
+    zero = np.zeros(n_country)
+    for s in range(numbers.weights.shape[1]):
+        weights, features = numbers.weights[d, s], numbers.features[d, s]
+        fill_terms(terms, weights, features, zero, zero, zero, shared.term_index, shared.term_sign)  # the standing ones
+        fill_standing(standing, weights, features, numbers.salience[d], shared.term_index, shared.term_sign)
+        for i in range(n_country):
+            fill_contributions(row, terms, standing, i, shared.term_index)
+            threshold = _fixed(numbers.threshold[d, s, i])
+            for t in range(len(shared.period)):
+                count = pending[t, i]
+                if shared.period[t] != s or count == 0:
+                    continue
+                for k in range(n_terms):
+                    if is_standing(shared.term_index[k, 0]):
+                        sums[t, i, k] += count * _fixed(row[k])
+                sums[t, i, n_terms + 2] += count * threshold
+                deciding[t, i] += count
+                pending[t, i] = 0
 
 
 @njit(cache=True, error_model="numpy")

@@ -30,11 +30,12 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -
     return config_from_dict(plain_config(cfg), list(overrides), cfg.hydra.runtime)
 
 
-def config_from_dict(data: dict, overrides: list[str], runtime) -> RunConfig:
+def config_from_dict(data: dict, overrides: list[str], runtime, like: tuple[dict, RunConfig] | None = None) -> RunConfig:
     """Validate a composed config, naming the file a bad key came from (`runtime` is Hydra's
-    runtime node: the group choices and the search path)."""
+    runtime node: the group choices and the search path). `like`: a sibling's (data, config),
+    whose parts this data shares are taken as validated (sim.config.schema.load_config)."""
     try:
-        return _hold_overridden(load_config(data), overrides)
+        return _hold_overridden(load_config(data, like), overrides)
     except ConfigError as err:
         search = [Path(s.path) for s in runtime.config_sources if s.schema == "file"]
         raise err.in_file(source_of(err.key, overrides, dict(runtime.choices), search)) from None

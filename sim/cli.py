@@ -82,7 +82,7 @@ def preflight(argv: list[str], config_name: str = "config", validate: bool = Tru
         declared = OmegaConf.to_container(params, resolve=False) if params else {}
         swept = [f"{k}={v}" for k, v in declared.items() if k not in given]
         overrides += swept
-    first = None
+    first, like = None, None  # the first variant (overrides, config, data), and its (data, validated config)
     for variant in _variants(overrides):
         data = derive_plain(first, variant, first[1].hydra.runtime.choices) if first is not None else None
         if data is None:  # compose it: the first, or a variant that differs in more than a plain value
@@ -94,7 +94,8 @@ def preflight(argv: list[str], config_name: str = "config", validate: bool = Tru
             runtime = first[1].hydra.runtime
         if validate:
             try:
-                config_from_dict(data, variant, runtime)
+                config = config_from_dict(data, variant, runtime, like)
+                like = like or (data, config)
             except ConfigError as err:  # a value from the experiment's sweep, not the command line
                 sweep = (err.file or "").removeprefix("command line: ")
                 from_experiment = sweep.lstrip("+~").split("=", 1)[0] not in {o.lstrip("+~").split("=", 1)[0] for o in argv}

@@ -76,13 +76,16 @@ def derive_plain(first: tuple[list[str], DictConfig, dict], variant: list[str], 
         return None
     if cfg is not None and not free_of_interpolations(cfg):
         return None
-    data = copy.deepcopy(data)
+    data = dict(data)  # copied along each key's path only: the rest is shared with `first`'s data
     for o in parsed:
         *path, last = o.key_or_group.split(".")
         node = data
         for key in path:
-            node = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(node, dict) or last not in node:
+            child = node.get(key) if isinstance(node, dict) else None
+            if not isinstance(child, dict):
+                return None
+            node[key] = node = dict(child)
+        if last not in node:
             return None
         node[last] = o.value()
     return data

@@ -89,21 +89,21 @@ class BatchLauncher(Launcher):
         """Run every point still to do in as few kernel calls as their shapes allow: by job
         folder, the point's config as plain data (what its `.hydra/config.yaml` records) and
         its result."""
-        pending, firsts = [], {}  # firsts: each kind's first job (overrides, plain data), free of interpolations
+        pending, firsts = [], {}  # firsts: each kind's first job (overrides, plain data, config), free of interpolations
         for idx, overrides in jobs:
             cfg = configs.job(overrides, idx)
             kind = configs.kind(overrides)[2]
             try:
                 data = derive_plain((firsts[kind][0], None, firsts[kind][1]), overrides, cfg.hydra.runtime.choices) if kind in firsts else None
-                record = data
+                record, like = data, (firsts[kind][1:] if data is not None else None)
                 if data is None:  # the first of its kind, or not derived: read from the composed config
                     data = record = plain_config(cfg)
-                    if free_of_interpolations(cfg):
-                        firsts[kind] = (overrides, data)
-                    else:  # the record keeps the interpolations, as Hydra writes it
+                    if not free_of_interpolations(cfg):  # the record keeps the interpolations, as Hydra writes it
                         record = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
                         record.pop("hydra")
-                config = config_from_dict(data, overrides, cfg.hydra.runtime)
+                config = config_from_dict(data, overrides, cfg.hydra.runtime, like)
+                if kind not in firsts and record is data:
+                    firsts[kind] = (overrides, data, config)
             except ConfigError:
                 continue  # its job prints the one line and exits 2, as with any launcher
             out = _job_dir(cfg)

@@ -146,6 +146,39 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
     assert configs.composed == 3  # one per kind: the experiments, and params=calibrated
 
 
+def test_a_sibling_validated_from_its_kinds_first_equals_one_validated_alone():
+    """sim.config.validate.build's `like`: a sibling shares its kind's first's parts it does not
+    change and takes them as validated; the config (the scenario's start from a changed record
+    end too) and any error are those of validating it alone."""
+    from hydra import compose, initialize_config_dir
+
+    from sim.api import config_from_dict, plain_config
+    from sim.compose import derive_plain
+    from sim.config.errors import ConfigError
+    from sim.config.sources import CONF
+
+    keys = ["mediator.engagement", "params.weights.peer", "record.end", "replicates"]
+    first_overrides = [f"{k}={v}" for k, v in zip(keys, [0.5, 0.4, "2026-10", 2000])]
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        cfg = compose("config", overrides=first_overrides, return_hydra_config=True)
+    data = plain_config(cfg)
+    like = (data, config_from_dict(data, first_overrides, cfg.hydra.runtime))
+    for values in ([1, 0.4, "2026-10", 2000], [0.5, 0.9, "2026-06", 500], [0.0, 0.4, "2026-10", 100]):
+        overrides = [f"{k}={v}" for k, v in zip(keys, values)]
+        sibling = derive_plain((first_overrides, None, data), overrides, cfg.hydra.runtime.choices)
+        assert sibling["roster"] is data["roster"]  # shared, not copied
+        shared = config_from_dict(sibling, overrides, cfg.hydra.runtime, like)
+        assert shared == config_from_dict(sibling, overrides, cfg.hydra.runtime), overrides
+    assert shared.scenario.start == "2026-11" and like[1].scenario.start == "2026-11"
+    bad = derive_plain((first_overrides, None, data), [*first_overrides[:3], "replicates=0.5"], cfg.hydra.runtime.choices)
+    errors = []
+    for reuse in (like, None):
+        with pytest.raises(ConfigError) as err:
+            config_from_dict(bad, [*first_overrides[:3], "replicates=0.5"], cfg.hydra.runtime, reuse)
+        errors.append(str(err.value))
+    assert errors[0] == errors[1] and errors[0].startswith("replicates:")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
 def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_path, stop):

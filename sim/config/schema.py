@@ -225,10 +225,14 @@ class RunConfig:
     terms: Terms | None = None  # the utility's terms (conf/terms); none given: conf/terms/abraham.yaml
 
 
-def load_config(data: dict) -> RunConfig:
+def load_config(data: dict, like: tuple[dict, RunConfig] | None = None) -> RunConfig:
     """Validated `RunConfig` from a plain dict, or `ConfigError` naming the first bad key. A
-    scenario without a start starts the month after the record ends."""
-    config = build(RunConfig, data if data.get("terms") is not None else {**data, "terms": default_terms()})
+    scenario without a start starts the month after the record ends. `like`: another config's
+    (data, config) whose unchanged parts are taken as built (sim.config.validate.build), all
+    but the scenario, which is built again for its start to follow this config's record."""
+    if like is not None:
+        like = ({k: v for k, v in like[0].items() if k != "scenario"}, like[1])
+    config = build(RunConfig, data if data.get("terms") is not None else {**data, "terms": default_terms()}, like=like)
     if config.scenario.start is None:
         if config.record is None:
             raise ConfigError("scenario.start", "missing required value (or choose a record: the month after it ends)")

@@ -39,8 +39,11 @@ MONTH = {"month": True}
 DATED = {"dated": True}  # the value may be given by date: {2020-06: 0.5, 2024-12: 0.3}
 
 
-def build(cls: type, data: Any, path: str = "") -> Any:
-    """An instance of dataclass `cls` from `data`, or ConfigError naming the first bad key."""
+def build(cls: type, data: Any, path: str = "", like: tuple[dict, Any] | None = None) -> Any:
+    """An instance of dataclass `cls` from `data`, or ConfigError naming the first bad key.
+    `like`, another config's (data, instance): a part of `data` that is the same object as
+    that data's takes that instance's value as it stands (a sweep's jobs share all but the
+    values they set, and building the roster again was most of a job's validation)."""
     if not isinstance(data, dict):
         raise ConfigError(path, f"expected a mapping of {cls.__name__} fields, got {_show(data)}")
     hints = _hints(cls)  # cached: resolving the annotations was most of the cost of a build
@@ -56,7 +59,13 @@ def build(cls: type, data: Any, path: str = "") -> Any:
             if f.default is _MISSING and f.default_factory is _MISSING:
                 raise ConfigError(key, "missing required value")
             continue
-        values[name] = _convert(hints[name], data[name], key, f.metadata)
+        before, built = (like[0].get(name, _MISSING), getattr(like[1], name)) if like is not None else (_MISSING, None)
+        if before is data[name]:  # the very part the other config was built from
+            values[name] = built
+        elif isinstance(before, dict) and isinstance(data[name], dict) and dataclasses.is_dataclass(built):
+            values[name] = build(type(built), data[name], key, (before, built))  # a part with a changed value below
+        else:
+            values[name] = _convert(hints[name], data[name], key, f.metadata)
     return cls(**values)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from sim.analysis.tables import NEW_MEMBERS, Tables, tabulate
 from sim.config.schema import RunConfig
 from sim.core.decision import Status
-from sim.engine.design import group_size, input_design, same_shape, stack_worlds
+from sim.engine.design import DrawnConfigs, group_size, input_design, same_shape, stack_worlds
 from sim.engine.kernel import run_ensemble_parts
 from sim.engine.outcomes import Outcomes
 from sim.engine.simulate import Watch, simulate_explained
@@ -75,16 +75,17 @@ def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
 
 
 def design(
-    config: RunConfig, watch: Watch | None = None, start: RecordStart | None = None, like: tuple | None = None
+    config: RunConfig, watch: Watch | None = None, start: RecordStart | None = None, like: tuple | None = None,
+    memo: DrawnConfigs | None = None,
 ) -> tuple[World, World, np.ndarray]:
     """The run's world, the worlds its replicates see (posterior draws, uncertain inputs; each
     draw from its own start) and each replicate's design point. The points of a sweep share
-    `start` (the record's world, compiled once while only params differ) and are compiled
-    `like` the previous point's (config, world) (sim.engine.world.compile_like)."""
+    `start` (the record's world, compiled once while only params differ) and their drawn configs
+    (`memo`), and are compiled `like` the previous point's (config, world) (compile_like)."""
     start = start if start is not None else RecordStart()
     compiled = compile_like(config, *like) if like is not None else compile_world(config)
     world = start(config, compiled)
-    designs, points = input_design(config, compiled, prepare=start.draws, watch=watch)
+    designs, points = input_design(config, compiled, prepare=start.draws, watch=watch, memo=memo)
     return world, designs, points
 
 
@@ -112,9 +113,9 @@ def execute_many(configs: list[RunConfig], watch: Watch | None = None) -> list[R
 
 def design_all(configs: list[RunConfig], watch: Watch | None = None) -> list[tuple[World, World, np.ndarray]]:
     """`design` of each config, the points of a sweep sharing what they can (see `design`)."""
-    prepared, start = [], RecordStart()
+    prepared, start, memo = [], RecordStart(), DrawnConfigs()
     for i, config in enumerate(configs):
-        prepared.append(design(config, watch, start, (configs[i - 1], prepared[-1][0]) if i else None))
+        prepared.append(design(config, watch, start, (configs[i - 1], prepared[-1][0]) if i else None, memo))
         if watch is not None:
             watch("points", i + 1, len(configs))
     return prepared

@@ -96,6 +96,27 @@ def test_two_scenarios_with_one_seed_share_their_posterior_draws():
     assert not np.array_equal(designs_a.numbers.weights[0], designs_a.numbers.weights[1])  # draws differ
 
 
+def test_the_points_of_a_sweep_share_their_drawn_configs_and_get_what_each_draws_alone():
+    """DrawnConfigs: a point that differs from an earlier one outside the params takes its drawn
+    params; one whose params differ draws its own; each equals drawing it without the memo."""
+    from sim.api import hold
+    from sim.config.schema import with_values
+    from sim.engine.design import DrawnConfigs
+
+    base = compose_config(["replicates=100", "seed=3"])  # hold: a weight set by hand holds in every draw
+    points = [hold(with_values(base, values), list(values)) for values in (
+        {"mediator.engagement": 0.5}, {"mediator.engagement": 1.5}, {"params.weights.peer": 0.2, "mediator.engagement": 0.5},
+    )]  # fmt: skip
+    memo, seen = DrawnConfigs(), []
+    for config in points:
+        shared, _ = input_design(config, compile_world(config), memo=memo)
+        alone, _ = input_design(config, compile_world(config))
+        assert all(np.array_equal(x, y) for x, y in zip(shared.numbers, alone.numbers))
+        seen.append(shared)
+    assert np.array_equal(seen[0].numbers.engagement * 3, seen[1].numbers.engagement)  # its own mediator
+    assert not np.array_equal(seen[0].numbers.weights, seen[2].numbers.weights)  # its own params' draws
+
+
 def test_a_parameter_set_on_the_command_line_holds_in_every_draw_and_the_rest_still_vary():
     held = compose_config(["replicates=200", "seed=3", "params.leader_multiplier=7", "params.weights.peer=1.5"])
     assert held.params.fixed == ["leader_multiplier", "weights.peer"]

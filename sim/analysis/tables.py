@@ -207,16 +207,21 @@ def _fan(outcomes: Outcomes, world: World, months: list[str]) -> pd.DataFrame:
 
 def grouped_member_counts(outcomes: Outcomes, n_months: int, group_size: int) -> np.ndarray:
     """(groups, n_months, C): `member_share_counts` of each consecutive group of `group_size`
-    replicates, for all groups in one count (a loop over hundreds of draws was most of a
-    sweep job's tables)."""
+    replicates (whole groups only), many groups per count (a loop over hundreds of draws was
+    most of a sweep job's tables), a slice of whole groups at a time: memory stays bounded."""
     n_rep, n_country = outcomes.join_month.shape
-    group = (np.arange(n_rep) // group_size)[:, None]
-    counts = 0
-    for month, sign in ((outcomes.join_month, 1), (outcomes.exit_month, -1)):
-        slot = np.clip(month.astype(np.int64) + 1, 0, n_months + 1)  # BEFORE -> 0, NEVER -> n+1
-        flat = (group * (n_months + 2) + slot) * n_country + np.arange(n_country)
-        hist = np.bincount(flat.ravel(), minlength=(n_rep // group_size) * (n_months + 2) * n_country)
-        counts = counts + sign * np.cumsum(hist.reshape(-1, n_months + 2, n_country), axis=1)[:, 1 : n_months + 1]
+    counts = np.zeros((n_rep // group_size, n_months, n_country), dtype=np.int64)
+    size = max(TABLE_CHUNK - TABLE_CHUNK % group_size, group_size)
+    for first in range(0, n_rep - n_rep % group_size, size):
+        part = outcomes.rows(first, min(first + size, n_rep - n_rep % group_size))
+        groups = part.replicates // group_size
+        group = (np.arange(part.replicates) // group_size)[:, None]
+        for month, sign in ((part.join_month, 1), (part.exit_month, -1)):
+            slot = np.clip(month.astype(np.int64) + 1, 0, n_months + 1)  # BEFORE -> 0, NEVER -> n+1
+            flat = (group * (n_months + 2) + slot) * n_country + np.arange(n_country)
+            hist = np.bincount(flat.ravel(), minlength=groups * (n_months + 2) * n_country)
+            cumulative = np.cumsum(hist.reshape(groups, n_months + 2, n_country), axis=1)[:, 1 : n_months + 1]
+            counts[first // group_size : first // group_size + groups] += sign * cumulative
     return counts
 
 

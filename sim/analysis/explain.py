@@ -52,6 +52,7 @@ def why_table(
         if world.status0[index[name]] != Status.MEMBER and joined[index[name]] > 0
     ][:countries]  # fmt: skip
     deciding = sums.deciding.sum(axis=0)
+    p_joined = dict(zip(summary["country"], summary["p_joined_by_horizon"]))
     contributions = contributions_of(world)
     n = len(contributions)
     rows = []
@@ -61,12 +62,11 @@ def why_table(
         usual = sums.by_month[:, i].sum(axis=0) / FIXED_POINT / deciding[i]
         terms = dict(zip(contributions, at_join[:n]))
         lift = dict(zip(contributions, at_join[:n] - usual[:n]))
-        p = summary.loc[summary["country"] == name, "p_joined_by_horizon"].iloc[0]
         utility, threshold = at_join[n], at_join[n + 1]
         rows.append(
             {
                 "country": name,
-                "p_joined_by_horizon": p,
+                "p_joined_by_horizon": p_joined[name],
                 "joins": int(joined[i]),
                 **{t: terms[t] for t in contributions},
                 "utility": utility,

@@ -52,8 +52,8 @@ def member_share_counts(outcomes: Outcomes, n_months: int) -> np.ndarray:
     n_country = outcomes.join_month.shape[1]
     total = np.zeros((n_months, n_country), dtype=np.int64)
     for part in outcomes.chunks():
-        total += _cumulative_counts(part.join_month, n_months, n_country)
-        total -= _cumulative_counts(part.exit_month, n_months, n_country)
+        total += _cumulative_counts(part.join_month, n_months, part.replicates)[0]
+        total -= _cumulative_counts(part.exit_month, n_months, part.replicates)[0]
     return total
 
 
@@ -214,23 +214,22 @@ def grouped_member_counts(outcomes: Outcomes, n_months: int, group_size: int) ->
     size = max(TABLE_CHUNK - TABLE_CHUNK % group_size, group_size)
     for first in range(0, n_rep - n_rep % group_size, size):
         part = outcomes.rows(first, min(first + size, n_rep - n_rep % group_size))
-        groups = part.replicates // group_size
-        group = (np.arange(part.replicates) // group_size)[:, None]
-        for month, sign in ((part.join_month, 1), (part.exit_month, -1)):
-            slot = np.clip(month.astype(np.int64) + 1, 0, n_months + 1)  # BEFORE -> 0, NEVER -> n+1
-            flat = (group * (n_months + 2) + slot) * n_country + np.arange(n_country)
-            hist = np.bincount(flat.ravel(), minlength=groups * (n_months + 2) * n_country)
-            cumulative = np.cumsum(hist.reshape(groups, n_months + 2, n_country), axis=1)[:, 1 : n_months + 1]
-            counts[first // group_size : first // group_size + groups] += sign * cumulative
+        groups = slice(first // group_size, (first + part.replicates) // group_size)
+        counts[groups] += _cumulative_counts(part.join_month, n_months, group_size)
+        counts[groups] -= _cumulative_counts(part.exit_month, n_months, group_size)
     return counts
 
 
-def _cumulative_counts(month: np.ndarray, n_months: int, n_country: int) -> np.ndarray:
-    """(n_months, C): replicates whose milestone fell at or before each month (BEFORE counts)."""
+def _cumulative_counts(month: np.ndarray, n_months: int, group_size: int) -> np.ndarray:
+    """(groups, n_months, C): for each consecutive group of `group_size` rows (R a multiple of
+    it), the rows whose milestone fell at or before each month (BEFORE counts)."""
+    n_rows, n_country = month.shape
+    groups = n_rows // group_size
     slot = np.clip(month.astype(np.int64) + 1, 0, n_months + 1)  # BEFORE -> 0, NEVER -> n+1
-    flat = slot * n_country + np.arange(n_country)
-    hist = np.bincount(flat.ravel(), minlength=(n_months + 2) * n_country)
-    return np.cumsum(hist.reshape(n_months + 2, n_country), axis=0)[1 : n_months + 1]
+    group = (np.arange(n_rows) // group_size)[:, None]
+    flat = (group * (n_months + 2) + slot) * n_country + np.arange(n_country)
+    hist = np.bincount(flat.ravel(), minlength=groups * (n_months + 2) * n_country)
+    return np.cumsum(hist.reshape(groups, n_months + 2, n_country), axis=1)[:, 1 : n_months + 1]
 
 
 def share_from_inputs(sums: np.ndarray, squares: np.ndarray, sizes: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 import yaml
@@ -41,9 +42,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from sim.api import config_from_dict, plain_config
 from sim.compose import derive_plain, free_of_interpolations, job_configs
 from sim.config.errors import ConfigError
+from sim.config.schema import RunConfig
 from sim.output.store import finished
 from sim.progress import Watch, check, stoppable
-from sim.runner import RunResult, execute_many, run_line, write_outputs
+from sim.runner import RunResult, execute_many, execute_stream, run_line, write_outputs
 
 log = logging.getLogger(__name__)
 job_log = logging.getLogger("sim")  # the logger a job's line goes to, as in sim.__main__
@@ -65,31 +67,36 @@ class BatchLauncher(Launcher):
         configs = job_configs(self.hydra_context.config_loader, self.config)  # once per kind of job (sim.compose)
         jobs = [(idx, list(overrides)) for idx, overrides in enumerate(job_overrides, start=initial_job_idx)]
         log.info(f"Batching {len(jobs)} jobs, sweep output dir : {self.config.hydra.sweep.dir}")
-        started = time.perf_counter()
-        with stoppable(), Watch(bool(self.config.get("progress", True))) as watch:
-            computed = self._compute(jobs, configs, watch)  # Ctrl-C: Interrupted, which the command turns into one line
-        seconds = (time.perf_counter() - started) / max(len(computed), 1)  # each job's share
-        runs = []
-        for idx, overrides in jobs:
-            check()  # Ctrl-C between two jobs' folders: stop there (each folder appears whole or not at all)
-            log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
-            cfg = configs.job(overrides, idx)
-            if _job_dir(cfg) in computed:
-                ret = self._finish(cfg, idx, *computed.pop(_job_dir(cfg)), seconds)
-            else:  # bad input, or finished already: its task reports or skips it
-                ret = run_job(
-                    hydra_context=self.hydra_context, task_function=self.task_function, config=cfg,
-                    job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir",
-                )  # fmt: skip
-            runs.append(ret)
-            _ = ret.return_value  # a failed job fails the sweep, as with Hydra's own launchers
+        started, runs = time.perf_counter(), []
+        with stoppable(), Watch(bool(self.config.get("progress", True))) as watch:  # Ctrl-C: Interrupted, one line
+            pending = self._pending(jobs, configs)
+            order = {out: k for k, out in enumerate(pending)}
+            ready: dict[int, RunResult] = {}
+            with closing(execute_stream([config for _, config in pending.values()], watch)) as results:
+                for idx, overrides in jobs:
+                    check()  # Ctrl-C between two jobs' folders: stop there (each folder appears whole or not at all)
+                    log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
+                    cfg = configs.job(overrides, idx)
+                    out = _job_dir(cfg)
+                    if out in pending:  # its result, once its kernel call is done (the next one runs meanwhile)
+                        while order[out] not in ready:
+                            k, result = next(results)
+                            ready[k] = result
+                        seconds = (time.perf_counter() - started) / (len(order) - len(pending) + 1)  # each job's share so far
+                        ret = self._finish(cfg, idx, pending.pop(out)[0], ready.pop(order[out]), seconds)
+                    else:  # bad input, or finished already: its task reports or skips it
+                        ret = run_job(
+                            hydra_context=self.hydra_context, task_function=self.task_function, config=cfg,
+                            job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir",
+                        )  # fmt: skip
+                    runs.append(ret)
+                    _ = ret.return_value  # a failed job fails the sweep, as with Hydra's own launchers
         return runs
 
-    def _compute(self, jobs: list, configs, watch) -> dict[str, tuple[dict, RunResult]]:
-        """Run every point still to do in as few kernel calls as their shapes allow: by job
-        folder, the point's config as plain data (what its `.hydra/config.yaml` records) and
-        its result."""
-        pending, firsts = [], {}  # firsts: each kind's first job (overrides, plain data, config), free of interpolations
+    def _pending(self, jobs: list, configs) -> dict[str, tuple[dict, RunConfig]]:
+        """Every point still to do, by job folder: its config as plain data (what its
+        `.hydra/config.yaml` records) and as the run's config."""
+        pending, firsts = {}, {}  # firsts: each kind's first job (overrides, plain data, config), free of interpolations
         for idx, overrides in jobs:
             cfg = configs.job(overrides, idx)
             kind = configs.kind(overrides)[2]
@@ -108,9 +115,8 @@ class BatchLauncher(Launcher):
                 continue  # its job prints the one line and exits 2, as with any launcher
             out = _job_dir(cfg)
             if not (config.resume and finished(Path(out), config)):
-                pending.append((out, record, config))
-        results = execute_many([c for *_, c in pending], watch)
-        return {out: (data, result) for (out, data, _), result in zip(pending, results)}
+                pending[out] = (record, config)
+        return pending
 
     def _finish(self, cfg: DictConfig, idx: int, data: dict, result: RunResult, seconds: float) -> JobReturn:
         """What `run_job` and the task do for a job, for a point computed with the others."""

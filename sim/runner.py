@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numba
 import numpy as np
 import pandas as pd
 
@@ -22,7 +24,8 @@ from sim.output import store
 from sim.output.plots import plot_contributions, plot_join_probability, plot_members
 
 CONTRIBUTION_PANELS = 8  # countries in contributions.png (why.csv lists plot_countries)
-ROWS_PER_CALL = 1 << 18  # rows of a batched kernel call (execute_many): bounded memory
+ROWS_PER_CALL = 1 << 18  # rows of a batched kernel call (simulate_many): bounded memory
+PIPELINED_ROWS = 1 << 14  # rows of a kernel call in execute_stream: about eight calls for a 64-point sweep
 
 
 @dataclass(frozen=True)
@@ -99,16 +102,88 @@ def _result(config: RunConfig, world: World, designs: World, outcomes: Outcomes,
 
 
 def execute_many(configs: list[RunConfig], watch: Watch | None = None) -> list[RunResult]:
-    """`execute` for each config, at kernel speed: configs whose worlds share a shape (and a
-    seed, replicate count and engine) run as design points of one stack, many per kernel call,
-    each with its own explanation sums; the results are those of `execute`, byte for byte."""
-    prepared = design_all(configs, watch)
+    """`execute` for each config, at kernel speed (`execute_stream`), in order."""
     results: list[RunResult | None] = [None] * len(configs)
-    for i, outcomes, sums in simulate_many(configs, prepared):
-        results[i] = _result(configs[i], prepared[i][0], prepared[i][1], outcomes, sums)
-        if watch is not None:
-            watch("runs", sum(r is not None for r in results), len(configs))
+    for i, result in execute_stream(configs, watch):
+        results[i] = result
     return results
+
+
+def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_per_call: int = PIPELINED_ROWS):
+    """(index, RunResult) for each config, each the result of `execute` byte for byte, as soon
+    as its batch is done (in index order where the configs share a shape). Configs that can
+    share kernel calls (`shares_calls`) run as design points of one stack, with their own
+    explanation sums, in calls of about `rows_per_call` rows; while one call runs in a second
+    thread (the kernel releases the GIL), this thread designs the next call's points and
+    tabulates the last one's, and the caller writes them: on two cores the Python work of a
+    sweep then costs about half its time. Other engines run one config at a time, here."""
+    start, memo = RecordStart(), DrawnConfigs()
+    prepared: dict[int, tuple[World, World, np.ndarray]] = {}
+    groups: list[list[int]] = []  # open groups of configs that share calls, not yet submitted
+    running: list[tuple[list[int], Future]] = []  # submitted groups, oldest first
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel")
+    done, like = 0, None
+
+    def submit(group: list[int]) -> None:
+        config, designs = configs[group[0]], [prepared[i][1:] for i in group]
+        if _kernel_threadsafe():
+            running.append((group, pool.submit(run_stacked, designs, config, len(group))))
+        else:  # numba's workqueue layer aborts on two parallel calls at once: no overlap
+            finished = Future()
+            finished.set_result(run_stacked(designs, config, len(group)))
+            running.append((group, finished))
+
+    def collect():
+        nonlocal done
+        group, future = running.pop(0)
+        outcomes, sums = future.result()
+        n = configs[group[0]].replicates  # the same in a group
+        for k, i in enumerate(group):
+            world, designs, _ = prepared.pop(i)
+            done += 1
+            yield i, _result(configs[i], world, designs, outcomes.rows(k * n, (k + 1) * n), sums[k] if sums else None)
+            if watch is not None:
+                watch("runs", done, len(configs))
+
+    try:
+        for i, config in enumerate(configs):
+            prepared[i] = design(config, watch, start, like, memo)
+            like = (config, prepared[i][0])
+            if watch is not None:
+                watch("points", i + 1, len(configs))
+            if config.engine != "ensemble":
+                world, designs, points = prepared.pop(i)
+                done += 1
+                yield i, _result(config, world, designs, *simulate_explained(
+                    designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
+                    points=points, explain=config.explain, chunk=config.chunk,
+                ))  # fmt: skip
+                continue
+            group = next((g for g in groups if shares_calls(configs[g[0]], prepared[g[0]][1], config, prepared[i][1])), None)
+            if group is None:
+                groups.append(group := [])
+            group.append(i)
+            if (len(group) + 1) * config.replicates > rows_per_call:  # full: to the kernel
+                groups.remove(group)
+                submit(group)
+                if len(running) > 1:  # the last call's results while this one runs
+                    yield from collect()
+        for group in groups:
+            submit(group)
+            if len(running) > 1:
+                yield from collect()
+        while running:
+            yield from collect()
+    finally:  # stopped (Ctrl-C, an error, the caller): no kernel left running
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _kernel_threadsafe() -> bool:
+    """True when the kernel may run in a second thread beside other numba parallel work."""
+    try:
+        return numba.threading_layer() != "workqueue"
+    except ValueError:  # no parallel call yet: the layer is not chosen
+        return False
 
 
 def design_all(configs: list[RunConfig], watch: Watch | None = None) -> list[tuple[World, World, np.ndarray]]:
@@ -141,19 +216,26 @@ def simulate_many(configs: list[RunConfig], prepared: list[tuple[World, World, n
 
 
 def batches(configs: list[RunConfig], designs: list[World]) -> list[list[int]]:
-    """Indices of configs that can share kernel calls, in order: the same world shape, seed,
-    replicate count, engine and explanation, at most ROWS_PER_CALL rows a batch."""
+    """Indices of configs that can share kernel calls (`shares_calls`), in order, at most
+    ROWS_PER_CALL rows a batch."""
     groups: list[list[int]] = []
     for i, (config, world) in enumerate(zip(configs, designs)):
         for group in groups:
-            first = configs[group[0]]
-            same = (first.seed, first.replicates, first.engine, first.explain) == (config.seed, config.replicates, config.engine, config.explain)
-            if same and (len(group) + 1) * config.replicates <= ROWS_PER_CALL and same_shape(designs[group[0]], world):
+            fits = (len(group) + 1) * config.replicates <= ROWS_PER_CALL
+            if fits and shares_calls(configs[group[0]], designs[group[0]], config, world):
                 group.append(i)
                 break
         else:
             groups.append([i])
     return groups
+
+
+def shares_calls(first: RunConfig, first_world: World, config: RunConfig, world: World) -> bool:
+    """True when two configs' designs can run in one kernel call: the same world shape, seed,
+    replicate count, engine (the ensemble) and explanation."""
+    settings = ("seed", "replicates", "engine", "explain")
+    same = all(getattr(first, k) == getattr(config, k) for k in settings) and config.engine == "ensemble"
+    return same and same_shape(first_world, world)
 
 
 def run_stacked(designs: list[tuple[World, np.ndarray]], config: RunConfig, parts: int):

@@ -17,8 +17,10 @@ import yaml
 
 from sim import run
 from sim.analysis.compare import compare, paired_delta, unpaired_delta
+from sim.api import compose_config
+from sim.engine.outcomes import Outcomes
 from sim.output.store import find_jobs
-from sim.runner import write_outputs
+from sim.runner import execute, execute_stream, write_outputs
 
 from .conftest import ROOT, cli, result_tables
 
@@ -101,6 +103,23 @@ def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
         assert hydra_record(basic, "basic") == hydra_record(batch, "batch")
         assert (batch / "accord_sim.log").read_text().count(f"job {job} baseline [") == 1
     assert sorted(p.name for p in (tmp_path / "points" / ".points").iterdir()) == ["0.json", "4.json", "8.json"]  # three jobs
+
+
+def test_points_streamed_through_many_kernel_calls_equal_each_run_alone():
+    """execute_stream in calls of two points (the next call running in its thread while this
+    one tabulates), two shapes of world interleaved: each config's result is `execute`'s, bit
+    for bit, whichever order the results arrive in."""
+    configs = [compose_config(["replicates=300", f"mediator.engagement={e}", f"mediator.strategy={s}"])
+               for e in (0.3, 0.6, 0.9) for s in ("courting", "priority")]  # fmt: skip
+    seen = [i for i, _ in execute_stream(configs[:1])]  # a first kernel call: numba's threading layer chosen
+    streamed = dict(execute_stream(configs, rows_per_call=600))
+    assert seen == [0] and sorted(streamed) == list(range(6))
+    for i, config in enumerate(configs):
+        alone, got = execute(config), streamed[i]
+        for field in Outcomes.__dataclass_fields__:
+            assert np.array_equal(getattr(alone.outcomes, field), getattr(got.outcomes, field)), (i, field)
+        for name in ("joining_probabilities", "summary", "members", "spread", "contributions", "why"):
+            pd.testing.assert_frame_equal(getattr(alone.tables, name), getattr(got.tables, name), check_exact=True)
 
 
 def hydra_record(job: Path, way: str) -> dict:

@@ -125,7 +125,7 @@ def _onsets(shared, numbers, rows, out):
                     out[r, e] = t
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
+@njit(parallel=True, cache=True, error_model="numpy", nogil=True)  # nogil: a sweep runs it beside Python work
 def _run(shared, numbers, rows, recorders) -> Milestones:
     n_rep, n_country = rows.country_streams.shape
     out = Milestones(

@@ -75,16 +75,26 @@ def preflight(argv: list[str], config_name: str = "config", validate: bool = Tru
             continue
         if not arg.startswith("-"):
             overrides.append(arg)
+    fixed = None  # a multirun's fixed overrides (overrides, config, data): its first variant may derive from them
     if multirun:  # the sweeps an experiment file declares are checked like command-line ones
-        first = _compose([o for o in overrides if not _is_sweep(o)], config_name, config_dir)
+        fixed = [o for o in overrides if not _is_sweep(o)]
+        cfg = _compose(fixed, config_name, config_dir)
+        check_hydra_settings(cfg.hydra)
+        fixed = (fixed, cfg, plain_config(cfg))
         given = {o.lstrip("+~").split("=", 1)[0] for o in overrides}
-        params = first.hydra.sweeper.get("params")
+        params = cfg.hydra.sweeper.get("params")
         declared = OmegaConf.to_container(params, resolve=False) if params else {}
         swept = [f"{k}={v}" for k, v in declared.items() if k not in given]
         overrides += swept
     first, like = None, None  # the first variant (overrides, config, data), and its (data, validated config)
     for variant in _variants(overrides):
-        data = derive_plain(first, variant, first[1].hydra.runtime.choices) if first is not None else None
+        if first is not None:
+            data = derive_plain(first, variant, first[1].hydra.runtime.choices)
+        elif fixed is not None:  # the first variant: the fixed overrides and a plain value of each sweep
+            data = derive_plain(fixed, variant, fixed[1].hydra.runtime.choices, adding=True)
+            first = (variant, fixed[1], data) if data is not None else None
+        else:
+            data = None
         if data is None:  # compose it: the first, or a variant that differs in more than a plain value
             cfg = _compose(variant, config_name, config_dir)
             check_hydra_settings(cfg.hydra)

@@ -60,18 +60,26 @@ def free_of_interpolations(cfg: DictConfig) -> bool:
     return all(walk(cfg._get_node(k)) for k in cfg if k != "hydra")
 
 
-def derive_plain(first: tuple[list[str], DictConfig, dict], variant: list[str], groups) -> dict | None:
+def derive_plain(
+    first: tuple[list[str], DictConfig, dict], variant: list[str], groups, adding: bool = False
+) -> dict | None:
     """The plain config data (sim.api.plain_config) of the overrides `variant`, derived from
     `first` (overrides, their composed config, its plain data): a value set after composition
     is set in the data. None when it must be composed: it differs in more than plain values
-    (a config group, an addition, Hydra's settings, another list of keys), or the config has
-    interpolations (`cfg` None: known to have none). `groups`: the config groups (Hydra's
-    runtime choices)."""
+    (a config group, an addition, Hydra's settings, another list of keys; with `adding`, keys
+    `first` does not set may be set too), or the config has interpolations (`cfg` None: known
+    to have none). `groups`: the config groups (Hydra's runtime choices)."""
     overrides, cfg, data = first
     keys = [o.split("=", 1)[0] for o in overrides]
-    if len(variant) != len(overrides) or [o.split("=", 1)[0] for o in variant] != keys:
+    if adding:  # every override of `first` kept, the others setting keys it does not
+        changed = [o for o in variant if o not in overrides]
+        if any(o not in variant for o in overrides) or any(o.split("=", 1)[0] in keys for o in changed):
+            return None
+    elif len(variant) != len(overrides) or [o.split("=", 1)[0] for o in variant] != keys:
         return None
-    parsed = OverridesParser.create().parse_overrides([o for o, f in zip(variant, overrides) if o != f])
+    else:
+        changed = [o for o, f in zip(variant, overrides) if o != f]
+    parsed = OverridesParser.create().parse_overrides(changed)
     if any(not plain_override(o) or o.key_or_group in groups for o in parsed):
         return None
     if cfg is not None and not free_of_interpolations(cfg):

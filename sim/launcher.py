@@ -3,8 +3,9 @@
 Hydra's launchers run one job per point: compose its config, make its folder, run the task. Most
 of a sweep's time went there, not into the kernel. This launcher composes every point first
 (once per kind of job, sim.compose), runs the points that share a world's shape as design
-points of one stack (sim.runner.execute_many: many points per kernel call, each with its own
-streams and explanation sums), then finishes each point as Hydra's `run_job` finishes a job:
+points of one stack (sim.runner.execute_stream: many points per kernel call, each with its own
+streams and explanation sums, one call running in a second thread while this one writes the
+jobs of the last), and finishes each point as Hydra's `run_job` finishes a job:
 its folder, its `.hydra` records, its log, the callbacks, its results and job record, so resume
 by config hash and the comparison work as with any launcher. `run_job` itself costs 0.1 s a
 job (two copies of the config, three YAML dumps in pure Python); here the records are dumped

@@ -25,7 +25,7 @@ from sim.output.plots import plot_contributions, plot_join_probability, plot_mem
 
 CONTRIBUTION_PANELS = 8  # countries in contributions.png (why.csv lists plot_countries)
 ROWS_PER_CALL = 1 << 18  # rows of a batched kernel call (simulate_many): bounded memory
-PIPELINED_ROWS = 1 << 14  # rows of a kernel call in execute_stream: about eight calls for a 64-point sweep
+PIPELINED_ROWS = 1 << 13  # rows of a kernel call in execute_stream: 16 calls for a sweep of 64 x 2,000 (fastest of 4k, 8k, 16k here)
 
 
 @dataclass(frozen=True)

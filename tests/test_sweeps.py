@@ -17,7 +17,7 @@ import yaml
 
 from sim import run
 from sim.analysis.compare import compare, paired_delta, unpaired_delta
-from sim.api import compose_config
+from sim.api import compose_config, plain_config
 from sim.engine.outcomes import Outcomes
 from sim.output.store import find_jobs
 from sim.runner import execute, execute_stream, write_outputs
@@ -163,6 +163,26 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
                 composed.hydra.job.id = composed.hydra.job.num = idx
             assert OmegaConf.to_yaml(configs.job(overrides, idx)) == OmegaConf.to_yaml(composed), overrides  # set in place
     assert configs.composed == 3  # one per kind: the experiments, and params=calibrated
+
+
+def test_a_first_variant_derived_from_the_fixed_overrides_equals_the_composed_one():
+    """The preflight's first variant of a sweep, derived from the command's fixed overrides with
+    the sweeps' plain values added (derive_plain's `adding`), equals its composed data; one
+    that changes a key the fixed ones set, a config group, or an unknown key is composed."""
+    from sim.cli import _compose
+    from sim.compose import derive_plain
+
+    fixed = ["replicates=2000", "+experiment=mediator_engagement"]
+    cfg = _compose(fixed, "config", None)
+    first = (fixed, cfg, plain_config(cfg))
+    choices = cfg.hydra.runtime.choices
+    variant = ["replicates=2000", "mediator.engagement=0.25", "+experiment=mediator_engagement", "params.weights.peer=0.9"]
+    derived = derive_plain(first, variant, choices, adding=True)
+    assert derived is not None and derived == plain_config(_compose(variant, "config", None))
+    assert derived["mediator"]["engagement"] == 0.25 and first[2]["mediator"]["engagement"] != 0.25  # first's data untouched
+    for composed in (["replicates=500", "+experiment=mediator_engagement"], [*fixed, "params=calibrated"],
+                     [*fixed, "mediator.engagment=0.5"], ["+experiment=mediator_engagement"]):  # fmt: skip
+        assert derive_plain(first, composed, choices, adding=True) is None, composed
 
 
 def test_a_sibling_validated_from_its_kinds_first_equals_one_validated_alone():

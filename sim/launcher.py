@@ -57,6 +57,7 @@ class BatchLauncher(Launcher):
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.task_function: TaskFunction | None = None
+        self.dumps = SharedDumps()  # the jobs' config records, their shared parts dumped once
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
@@ -129,7 +130,7 @@ class BatchLauncher(Launcher):
         if cfg.hydra.output_subdir is not None:
             records = Path(out) / str(cfg.hydra.output_subdir)
             records.mkdir(parents=True, exist_ok=True)
-            _save(data, records / "config.yaml")
+            (records / "config.yaml").write_text(self.dumps(data))
             _save({"hydra": OmegaConf.to_container(cfg.hydra, resolve=False, enum_to_str=True)}, records / "hydra.yaml")
             _save(overrides, records / "overrides.yaml")
         configure_log(cfg.hydra.job_logging, cfg.hydra.verbose)
@@ -153,8 +154,36 @@ class BatchLauncher(Launcher):
 
 def _save(data, path: Path) -> None:
     """A `.hydra` record as run_job writes it (OmegaConf.to_yaml: the same YAML), by libyaml."""
+    path.write_text(_yaml(data))
+
+
+def _yaml(data) -> str:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml, where PyYAML was built with it
-    path.write_text(yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False))
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+class SharedDumps:
+    """The YAML of a sweep's config records (`_yaml`), a top-level key at a time, keeping the
+    text of each mapping or list value: a job's data shares every value it does not change with
+    its kind's first job's (sim.compose.derive_plain copies along the changed keys only), so
+    the roster and the record, most of the text, are dumped once a sweep. A block mapping's
+    keys are dumped alike alone or together (the records have no aliases): the same text."""
+
+    def __init__(self) -> None:
+        self.kept: dict[int, tuple[object, str, str]] = {}  # id(value): (value, its key, the text)
+
+    def __call__(self, data) -> str:
+        if not isinstance(data, dict) or not data:
+            return _yaml(data)
+        parts = []
+        for key, value in data.items():
+            hit = self.kept.get(id(value))
+            if hit is None or hit[0] is not value or hit[1] != key:
+                hit = (value, key, _yaml({key: value}))
+                if isinstance(value, (dict, list)):
+                    self.kept[id(value)] = hit
+            parts.append(hit[2])
+        return "".join(parts)
 
 
 def run_points(cfg: DictConfig, listing: Path) -> None:

@@ -184,6 +184,13 @@ def test_a_first_variant_derived_from_the_fixed_overrides_equals_the_composed_on
                      [*fixed, "mediator.engagment=0.5"], ["+experiment=mediator_engagement"]):  # fmt: skip
         assert derive_plain(first, composed, choices, adding=True) is None, composed
 
+    from sim.launcher import SharedDumps, _yaml
+
+    dumps, datas = SharedDumps(), [first[2], derived, derive_plain(first, [*fixed, "params.weights.peer=0.4"], choices, adding=True)]
+    for data in [*datas, datas[1], {}, ["x=1"]]:  # the records of a sweep's jobs: each the whole record's YAML
+        assert dumps(data) == _yaml(data)
+    assert len(dumps.kept) > 3  # the shared parts were kept, not dumped again
+
 
 def test_a_sibling_validated_from_its_kinds_first_equals_one_validated_alone():
     """sim.config.validate.build's `like`: a sibling shares its kind's first's parts it does not

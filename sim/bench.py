@@ -8,9 +8,10 @@ pipeline (simulate, tabulate, write tables, figures and outcomes) for `--memory-
 replicates (a million by default), as the operating system reports it.
 The sweep figures are the wall time of `python -m sim ... --multirun` over an 8 x 8 grid
 (engagement x peer weight) of 2,000-replicate jobs: with the default batch launcher (the
-comparison's figure, not every job's), the same without explanations (`explain=false`), and,
-measured in the same run for the ratios, a single 2,000-replicate run of `python -m sim` (its
-figures included) and the local launcher (one process per job). The evaluator's figure is its time per point for 64 points of 500 replicates in one
+comparison's figure, not every job's) and a single 2,000-replicate run of `python -m sim` (its
+figures included), each `--rounds` times, alternated, their medians and ratio reported; then
+the sweep without explanations (`explain=false`) and with the local launcher (one process per
+job). The evaluator's figure is its time per point for 64 points of 500 replicates in one
 call (sim.evaluate), after a first call.
 """
 
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("bench.json"))
     parser.add_argument("--no-sweep", action="store_true", help="skip the 64-job sweep timing")
+    parser.add_argument("--rounds", type=int, default=3, help="single runs and sweeps, alternated (medians reported)")
     args = parser.parse_args(argv)
 
     world = compile_world(compose_config(args.overrides))
@@ -134,12 +136,18 @@ def main(argv: list[str] | None = None) -> dict:
         "evaluator_s_per_point_64_x_500": round(evaluator_seconds_per_point(64, 500), 4),
     }
     if not args.no_sweep:
-        single, batch, plain = _single(), _timed_sweep(), _timed_sweep("explain=false")
-        local = _timed_sweep("hydra/launcher=local")
+        singles, batches = [], []
+        for _ in range(args.rounds):  # alternated: a noisy machine slows both alike
+            singles.append(_single())
+            batches.append(_timed_sweep())
+        single, batch = float(np.median(singles)), float(np.median(batches))
+        plain, local = _timed_sweep("explain=false"), _timed_sweep("hydra/launcher=local")
         report |= {
             "single_run_2000_replicates_s": round(single, 1),
             "sweep_64_jobs_x_2000_replicates_s": round(batch, 1),
-            "sweep_over_single_run": round(batch / single, 1),
+            "sweep_over_single_run": round(batch / single, 2),
+            "rounds_single_s": [round(t, 2) for t in singles],
+            "rounds_sweep_s": [round(t, 2) for t in batches],
             "sweep_64_jobs_without_explanations_s": round(plain, 1),  # explain=false: the kernel's sums off
             "sweep_64_jobs_local_launcher_s": round(local, 1),  # one process per job, as sweeps ran before
         }

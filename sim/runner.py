@@ -127,7 +127,7 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
     def submit(group: list[int]) -> None:
         config, designs = configs[group[0]], [prepared[i][1:] for i in group]
         if _kernel_threadsafe():
-            running.append((group, pool.submit(run_stacked, designs, config, len(group))))
+            running.append((group, pool.submit(_on_threads, numba.get_num_threads(), run_stacked, designs, config, len(group))))
         else:  # numba's workqueue layer aborts on two parallel calls at once: no overlap
             finished = Future()
             finished.set_result(run_stacked(designs, config, len(group)))
@@ -176,6 +176,12 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
             yield from collect()
     finally:  # stopped (Ctrl-C, an error, the caller): no kernel left running
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _on_threads(threads: int, work, *args):
+    """`work(*args)` on the caller's number of numba threads (a per-thread setting)."""
+    numba.set_num_threads(threads)
+    return work(*args)
 
 
 def _kernel_threadsafe() -> bool:

@@ -122,6 +122,27 @@ def test_points_streamed_through_many_kernel_calls_equal_each_run_alone():
             pd.testing.assert_frame_equal(getattr(alone.tables, name), getattr(got.tables, name), check_exact=True)
 
 
+def test_the_kernel_thread_of_a_stream_keeps_the_callers_number_of_threads(monkeypatch):
+    """numba's thread count is a per-thread setting: a caller on one thread keeps its kernel
+    calls on one thread when they run in the stream's second thread."""
+    import numba
+
+    import sim.runner
+
+    configs = [compose_config(["replicates=200", f"mediator.engagement={e}"]) for e in (0.2, 0.8)]
+    list(execute_stream(configs[:1]))  # a first kernel call: the threading layer chosen, calls threaded
+    seen, real = [], sim.runner.run_stacked
+    monkeypatch.setattr(sim.runner, "run_stacked", lambda *args: seen.append(numba.get_num_threads()) or real(*args))
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, before):
+            numba.set_num_threads(threads)
+            list(execute_stream(configs, rows_per_call=200))
+    finally:
+        numba.set_num_threads(before)
+    assert seen == [1, 1, before, before]
+
+
 def hydra_record(job: Path, way: str) -> dict:
     """A job's .hydra/hydra.yaml as data, without what names the launcher or the folder."""
     record = yaml.safe_load((job / ".hydra" / "hydra.yaml").read_text())["hydra"]

@@ -115,8 +115,8 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
     share kernel calls (`shares_calls`) run as design points of one stack, with their own
     explanation sums, in calls of about `rows_per_call` rows; while one call runs in a second
     thread (the kernel releases the GIL), this thread designs the next call's points and
-    tabulates the last one's, and the caller writes them: on two cores the Python work of a
-    sweep then costs about half its time. Other engines run one config at a time, here."""
+    tabulates the last one's, and the caller writes them: the Python work of a sweep runs while
+    the kernel does, not after it. Other engines run one config at a time, here."""
     start, memo = RecordStart(), DrawnConfigs()
     prepared: dict[int, tuple[World, World, np.ndarray]] = {}
     groups: list[list[int]] = []  # open groups of configs that share calls, not yet submitted
@@ -158,6 +158,8 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
                     designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
                     points=points, explain=config.explain, chunk=config.chunk,
                 ))  # fmt: skip
+                if watch is not None:
+                    watch("runs", done, len(configs))
                 continue
             group = next((g for g in groups if shares_calls(configs[g[0]], prepared[g[0]][1], config, prepared[i][1])), None)
             if group is None:

@@ -38,21 +38,26 @@ def fill_terms(
 ) -> None:
     """Every signed term for every country, the offer's left at 0: terms (C, N), the declared
     terms: `term_index` (N, 3) their kind, feature and second feature, `term_sign` (N,)."""
-    for i in range(terms.shape[0]):  # rows by index, not views (see fill_standing)
-        for k in range(terms.shape[1]):
-            kind, a, sign, w = term_index[k, 0], term_index[k, 1], term_sign[k], weights[i, k]
-            if kind == THREAT:
-                terms[i, k] = sign * w * min(max(features[i, a] + threat_shift[i], 0.0), 1.0)
-            elif kind == FEATURE:
-                terms[i, k] = sign * w * features[i, a]
-            elif kind == EXPOSED:
-                exposure = (1.0 - features[i, a]) * (1.0 - features[i, term_index[k, 2]])
-                terms[i, k] = sign * w * exposure
-            elif kind == SALIENCE:
-                terms[i, k] = sign * w * features[i, a] * min(max(salience[i], 0.0), 1.0)
-            elif kind == PEERS:
-                terms[i, k] = sign * w * peer_pressure[i]
-            else:  # OFFER: set when the mediator has moved
+    n_country = terms.shape[0]
+    for k in range(terms.shape[1]):  # a term's kind once, then every country: no branch per country
+        kind, a, b, sign = term_index[k, 0], term_index[k, 1], term_index[k, 2], term_sign[k]
+        if kind == THREAT:
+            for i in range(n_country):  # rows by index, not views (see fill_standing)
+                terms[i, k] = sign * weights[i, k] * min(max(features[i, a] + threat_shift[i], 0.0), 1.0)
+        elif kind == FEATURE:
+            for i in range(n_country):
+                terms[i, k] = sign * weights[i, k] * features[i, a]
+        elif kind == EXPOSED:
+            for i in range(n_country):
+                terms[i, k] = sign * weights[i, k] * ((1.0 - features[i, a]) * (1.0 - features[i, b]))
+        elif kind == SALIENCE:
+            for i in range(n_country):
+                terms[i, k] = sign * weights[i, k] * features[i, a] * min(max(salience[i], 0.0), 1.0)
+        elif kind == PEERS:
+            for i in range(n_country):
+                terms[i, k] = sign * weights[i, k] * peer_pressure[i]
+        else:  # OFFER: set when the mediator has moved
+            for i in range(n_country):
                 terms[i, k] = 0.0
 
 

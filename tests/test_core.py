@@ -25,6 +25,7 @@ from sim.core.mediator import (
     fill_offer_factors,
     fill_persuasion_gain,
     grant,
+    leverage_changed,
     new_court_memo,
     spend,
 )
@@ -233,24 +234,30 @@ def test_a_courting_mediator_starts_and_continues_spells_within_the_budget(
             left[k] -= 1
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)  # the first example compiles the memo's functions
 @given(
     months=st.lists(
         st.tuples(
             hnp.arrays(np.int64, 4, elements=st.sampled_from([int(Status.OUTSIDE), int(Status.TALKS), int(Status.MEMBER)])),
             hnp.arrays(np.float64, 4, elements=st.floats(0, 0.999)),
             st.sampled_from([0.0, 0.5, 1.0]),  # engagement: repeats, so the memo is reused
+            st.sampled_from([0, 0, 1]),  # which leverage: it changes now and then, as facts and grants change it
         ),
         min_size=1, max_size=8,
     ),
-    leverage=hnp.arrays(np.float64, (4, 2), elements=st.sampled_from([0.0, 0.3, 0.9])),
+    values=st.lists(hnp.arrays(np.float64, (4, 2), elements=st.sampled_from([0.0, 0.3, 0.9])), min_size=2, max_size=2),
 )
-def test_a_courting_memo_kept_across_months_changes_no_offer(months, leverage):
+def test_a_courting_memo_kept_across_months_changes_no_offer(months, values):
+    """The memo (start chances, each country's most valued type) told of every change of
+    leverage, as the kernel's month tells it: the same offers as courting afresh each month,
+    types running out included (three units for four countries)."""
     policy = Policy(int(Strategy.COURTING), 0, np.zeros(4, np.int64), np.ones(2), 1.3, 0.6)
     units = np.array([2, 1])
     fresh, kept = np.full(4, NO_OFFER), np.full(4, NO_OFFER)
-    memo = new_court_memo(4, 2)
-    for status, chance, engagement in months:
+    memo, leverage = new_court_memo(4, 2), np.zeros((4, 2))
+    for status, chance, engagement, which in months:
+        if fill_leverage(leverage, values[which], np.zeros((4, 2), dtype=bool), np.ones(4, dtype=bool)):
+            leverage_changed(memo)
         court(fresh, policy, leverage, status, units, chance, engagement)
         court_remembering(kept, policy, leverage, status, units, chance, engagement, memo)
         assert np.array_equal(fresh, kept)

@@ -198,17 +198,29 @@ def _courting_exponent(worth: float, engagement: float, court_rate: float) -> fl
 
 
 class CourtMemo(NamedTuple):
-    """What `court` keeps between months of one run, so that a month allocates nothing and
-    takes an exponential only where its argument changed (engagement and leverage seldom do)."""
+    """What `court` keeps between months of one run, so that a month allocates nothing, takes
+    an exponential only where its argument changed (engagement and leverage seldom do) and
+    looks for each country's best offer only when the leverage changed or a type ran out."""
 
     left: np.ndarray  # (K,) units left as this month's offers are made
     exponent: np.ndarray  # (C,) the exponent each country's start chance was last computed for
     start: np.ndarray  # (C,) that chance
+    most_valued: np.ndarray  # (C,) each country's best offer were every type available (best_offer)
+    current: np.ndarray  # (1,) bool: most_valued is that of the leverage in use (`leverage_changed`)
 
 
 @njit(cache=True, error_model="numpy")
 def new_court_memo(n_country: int, n_type: int) -> CourtMemo:
-    return CourtMemo(np.zeros(n_type, dtype=np.int64), np.full(n_country, np.nan), np.zeros(n_country))
+    return CourtMemo(
+        np.zeros(n_type, dtype=np.int64), np.full(n_country, np.nan), np.zeros(n_country),
+        np.full(n_country, NO_OFFER), np.zeros(1, dtype=np.bool_),
+    )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def leverage_changed(memo: CourtMemo) -> None:
+    """Tell the memo that the leverage it courts with changed (fill_leverage returned True)."""
+    memo.current[0] = False
 
 
 @njit(cache=True, error_model="numpy")
@@ -223,23 +235,30 @@ def court(offers, policy: Policy, leverage, status, units, chance, engagement: f
 @njit(cache=True, error_model="numpy")
 def court_remembering(offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo) -> None:
     """`court`, keeping `memo` from one month to the next (the ensemble kernel's month)."""
-    left = memo.left
+    left, last_exponent, last_start, most_valued = memo.left, memo.exponent, memo.start, memo.most_valued
+    if not memo.current[0]:
+        every = np.ones(leverage.shape[1], dtype=np.int64)
+        for i in range(len(offers)):
+            most_valued[i] = best_offer(leverage, i, every)
+        memo.current[0] = True
     left[:] = units
     for i in range(len(offers)):
         was_courted = offers[i] != NO_OFFER
         offers[i] = NO_OFFER
         if not is_eligible(status[i]):
             continue
-        k = best_offer(leverage, i, left)
+        k = most_valued[i]  # best_offer(leverage, i, left) whenever a unit of it is left: the earliest of the largest
+        if k != NO_OFFER and left[k] <= 0:
+            k = best_offer(leverage, i, left)
         if k == NO_OFFER:
             continue
         if was_courted:
             threshold = policy.court_persistence
         else:  # courting_start, its exponential taken again only for a new argument
             exponent = _courting_exponent(leverage[i, k], engagement, policy.court_rate)
-            if exponent != memo.exponent[i]:
-                memo.exponent[i], memo.start[i] = exponent, 1.0 - math.exp(exponent)
-            threshold = memo.start[i]
+            if exponent != last_exponent[i]:
+                last_exponent[i], last_start[i] = exponent, 1.0 - math.exp(exponent)
+            threshold = last_start[i]
         if chance[i] < threshold:
             offers[i] = k
             left[k] -= 1

@@ -185,7 +185,8 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
         if granting:
             mediator.grant(spent, units, granted)
         if granting or t == 0 or s != period[t - 1]:  # leverage changes only with these
-            mediator.fill_leverage(leverage, value_by_period[s], spent, candidate_by_period[s])
+            if mediator.fill_leverage(leverage, value_by_period[s], spent, candidate_by_period[s]):
+                mediator.leverage_changed(court_memo)
             factor_engagement = np.nan  # the offer factors are stale
         # 2. the situation
         if members_changed:

@@ -102,7 +102,7 @@ def granted_now(started: np.ndarray, table: EventTable, granted: np.ndarray) -> 
             granted |= table.grants[e]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call costs a reference count per array
 def month_of_events(
     state: EventState, month: int, onset_draws: np.ndarray, table: EventTable, base_salience: float,
     base_engagement: float,

@@ -232,7 +232,7 @@ def court(offers, policy: Policy, leverage, status, units, chance, engagement: f
     court_remembering(offers, policy, leverage, status, units, chance, engagement, new_court_memo(*leverage.shape))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call costs a reference count per array
 def court_remembering(offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo) -> None:
     """`court`, keeping `memo` from one month to the next (the ensemble kernel's month)."""
     left, last_exponent, last_start, most_valued = memo.left, memo.exponent, memo.start, memo.most_valued

@@ -173,7 +173,7 @@ def choose_offers(
         left[best_type] -= 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call costs a reference count per array
 def best_offer(leverage: np.ndarray, i: int, units: np.ndarray) -> int:
     """The most valued type (earliest on ties) with units left, for country i of the leverage
     (C, K), or NO_OFFER if it has none. Rows are read by index, not as views: in the kernel a
@@ -264,7 +264,7 @@ def court_remembering(offers, policy: Policy, leverage, status, units, chance, e
             left[k] -= 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call costs a reference count per array
 def offer_worth(offer: int, leverage: np.ndarray, i: int, engagement: float) -> float:
     """What an offer of type `offer` is worth to country i of the leverage (C, K) (0 if none)."""
     return engagement * leverage[i, offer] if offer != NO_OFFER else 0.0

@@ -198,9 +198,10 @@ def _courting_exponent(worth: float, engagement: float, court_rate: float) -> fl
 
 
 class CourtMemo(NamedTuple):
-    """What `court` keeps between months of one run, so that a month allocates nothing, takes
-    an exponential only where its argument changed (engagement and leverage seldom do) and
-    looks for each country's best offer only when the leverage changed or a type ran out."""
+    """What `court` keeps between months of one run, so that a month takes an exponential only
+    where its argument changed (engagement and leverage seldom do), looks for each country's
+    best offer only when the leverage changed or a type ran out, and allocates nothing unless
+    the leverage changed."""
 
     left: np.ndarray  # (K,) units left as this month's offers are made
     exponent: np.ndarray  # (C,) the exponent each country's start chance was last computed for

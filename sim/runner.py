@@ -117,12 +117,11 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
     thread (the kernel releases the GIL), this thread designs the next call's points and
     tabulates the last one's, and the caller writes them: the Python work of a sweep runs while
     the kernel does, not after it. Other engines run one config at a time, here."""
-    start, memo = RecordStart(), DrawnConfigs()
     prepared: dict[int, tuple[World, World, np.ndarray]] = {}
     groups: list[list[int]] = []  # open groups of configs that share calls, not yet submitted
     running: list[tuple[list[int], Future]] = []  # submitted groups, oldest first
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel")
-    done, like = 0, None
+    done = 0
 
     def submit(group: list[int]) -> None:
         config, designs = configs[group[0]], [prepared[i][1:] for i in group]
@@ -146,11 +145,8 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
                 watch("runs", done, len(configs))
 
     try:
-        for i, config in enumerate(configs):
-            prepared[i] = design(config, watch, start, like, memo)
-            like = (config, prepared[i][0])
-            if watch is not None:
-                watch("points", i + 1, len(configs))
+        for i, (config, point) in enumerate(zip(configs, designed(configs, watch))):
+            prepared[i] = point
             if config.engine != "ensemble":
                 world, designs, points = prepared.pop(i)
                 done += 1
@@ -196,12 +192,18 @@ def _kernel_threadsafe() -> bool:
 
 def design_all(configs: list[RunConfig], watch: Watch | None = None) -> list[tuple[World, World, np.ndarray]]:
     """`design` of each config, the points of a sweep sharing what they can (see `design`)."""
-    prepared, start, memo = [], RecordStart(), DrawnConfigs()
+    return list(designed(configs, watch))
+
+
+def designed(configs: list[RunConfig], watch: Watch | None = None):
+    """`design_all`, one config's design at a time (execute_stream runs kernel calls between)."""
+    start, memo, like = RecordStart(), DrawnConfigs(), None
     for i, config in enumerate(configs):
-        prepared.append(design(config, watch, start, (configs[i - 1], prepared[-1][0]) if i else None, memo))
+        prepared = design(config, watch, start, like, memo)
+        like = (config, prepared[0])
         if watch is not None:
             watch("points", i + 1, len(configs))
-    return prepared
+        yield prepared
 
 
 def simulate_many(configs: list[RunConfig], prepared: list[tuple[World, World, np.ndarray]]):

@@ -105,6 +105,7 @@ class JobConfigs:
         self.parser = OverridesParser.create(config_loader=loader)
         self.templates: dict[tuple, DictConfig] = {}  # the first composed config of each kind
         self.working: dict[tuple, DictConfig] = {}  # each kind's config that `job` sets in place
+        self.kinds: dict[tuple, tuple] = {}  # `kind` of each job's overrides: parsed once a sweep
         self.composed = 0  # configs Hydra composed (the rest were derived)
 
     def check(self, overrides: Sequence[str]) -> None:
@@ -129,11 +130,14 @@ class JobConfigs:
 
     def kind(self, overrides: Sequence[str]) -> tuple[list[Override], list[Override], tuple]:
         """The parsed overrides, the plain ones, and the job's kind: its other overrides and the
-        keys its plain ones set."""
-        parsed = self.parser.parse_overrides(list(overrides))
-        plain = [o for o in parsed if self._plain(o)]
-        kind = (tuple(o.input_line for o in parsed if not self._plain(o)), tuple(o.key_or_group for o in plain))
-        return parsed, plain, kind
+        keys its plain ones set. Parsed once a sweep (the sweeper and the launcher ask again)."""
+        key = tuple(overrides)
+        if key not in self.kinds:
+            parsed = self.parser.parse_overrides(list(overrides))
+            plain = [o for o in parsed if self._plain(o)]
+            kind = (tuple(o.input_line for o in parsed if not self._plain(o)), tuple(o.key_or_group for o in plain))
+            self.kinds[key] = (parsed, plain, kind)
+        return self.kinds[key]
 
     def _plain(self, o: Override) -> bool:
         """A value set after composition, not a config group."""

@@ -85,7 +85,7 @@ class BatchLauncher(Launcher):
                             k, result = next(results)
                             ready[k] = result
                         seconds = (time.perf_counter() - started) / (len(order) - len(pending) + 1)  # each job's share so far
-                        ret = self._finish(cfg, idx, pending.pop(out)[0], ready.pop(order[out]), seconds)
+                        ret = self._finish(cfg, out, idx, pending.pop(out)[0], ready.pop(order[out]), seconds)
                     else:  # bad input, or finished already: its task reports or skips it
                         ret = run_job(
                             hydra_context=self.hydra_context, task_function=self.task_function, config=cfg,
@@ -120,9 +120,8 @@ class BatchLauncher(Launcher):
                 pending[out] = (record, config)
         return pending
 
-    def _finish(self, cfg: DictConfig, idx: int, data: dict, result: RunResult, seconds: float) -> JobReturn:
-        """What `run_job` and the task do for a job, for a point computed with the others."""
-        out = _job_dir(cfg)
+    def _finish(self, cfg: DictConfig, out: str, idx: int, data: dict, result: RunResult, seconds: float) -> JobReturn:
+        """What `run_job` and the task do for a job (its folder `out`), for a point computed with the others."""
         with read_write(cfg.hydra.runtime), open_dict(cfg.hydra.runtime):
             cfg.hydra.runtime.output_dir = out
         HydraConfig.instance().set_config(cfg)

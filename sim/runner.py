@@ -161,7 +161,9 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
             if group is None:
                 groups.append(group := [])
             group.append(i)
-            if (len(group) + 1) * config.replicates > rows_per_call:  # full: to the kernel
+            per_call = max(rows_per_call // config.replicates, 1)
+            if len(group) == per_call or i >= len(configs) - per_call:  # full, or the last call's points:
+                # those run one a call, so the last results to write come right after the kernel
                 groups.remove(group)
                 submit(group)
                 if len(running) > 1:  # the last call's results while this one runs

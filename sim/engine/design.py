@@ -89,19 +89,28 @@ class DrawnConfigs:
 
     def __init__(self) -> None:
         self._runs: list[tuple[tuple, dict]] = []  # (what the drawn params depend on, draws by values)
+        self._last: tuple | None = None  # (the config last asked for, its draws)
 
     def with_values(self, config, values: dict, origin: str):
         if not all(key.startswith("params.") for key in values):
             return with_values(config, values, origin)
+        draws = self._draws(config)
+        key = tuple(values.items())
+        if key not in draws:
+            draws[key] = with_values(config, values, origin).params
+        return dataclasses.replace(config, params=draws[key])
+
+    def _draws(self, config) -> dict:
+        """The draws of `config`'s kind of point (looked for once a config: a run asks per draw)."""
+        if self._last is not None and self._last[0] is config:
+            return self._last[1]
         context = (config.params, config.terms, config.roster, config.mediator.eras)
         draws = next((d for c, d in self._runs if _same(c, context)), None)
         if draws is None:
             draws = {}
             self._runs = [*self._runs[-7:], (context, draws)]  # a few kinds of point at a time
-        key = tuple(values.items())
-        if key not in draws:
-            draws[key] = with_values(config, values, origin).params
-        return dataclasses.replace(config, params=draws[key])
+        self._last = (config, draws)
+        return draws
 
 
 def _same(a: tuple, b: tuple) -> bool:

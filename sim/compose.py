@@ -19,9 +19,10 @@ from pathlib import Path
 
 from hydra._internal.config_loader_impl import get_overrides_dirname
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 POINTS_ENV = "ACCORD_SIM_POINTS"  # set for a job that runs several points: the file listing them
 
@@ -106,6 +107,7 @@ class JobConfigs:
         self.templates: dict[tuple, DictConfig] = {}  # the first composed config of each kind
         self.working: dict[tuple, DictConfig] = {}  # each kind's config that `job` sets in place
         self.kinds: dict[tuple, tuple] = {}  # `kind` of each job's overrides: parsed once a sweep
+        self.held: tuple | None = None  # (the config HydraConfig was last set from, its copy there)
         self.composed = 0  # configs Hydra composed (the rest were derived)
 
     def check(self, overrides: Sequence[str]) -> None:
@@ -158,6 +160,23 @@ class JobConfigs:
         with open_dict(cfg):
             cfg.hydra.job.id = cfg.hydra.job.num = idx
         return cfg
+
+    def set_hydra_config(self, cfg: DictConfig) -> None:
+        """`HydraConfig.set_config(cfg)` for a config `job` gave (its folder set in
+        hydra.runtime.output_dir), as run_job does, with the hydra node copied once per kind:
+        the next job of the kind differs only in what `job` and `_set` set in place (its
+        number, its override records) and its folder, which are set in that copy. As with
+        `job`'s config, the copy is valid until the next job of the kind."""
+        hc = HydraConfig.instance()
+        if self.held is None or self.held[0] is not cfg or hc.cfg is not self.held[1]:
+            hc.set_config(cfg)
+            self.held = (cfg, hc.cfg)
+            return
+        node, job = hc.cfg.hydra, cfg.hydra
+        with read_write(node):
+            node.job.num, node.job.id, node.job.override_dirname = job.job.num, job.job.id, job.job.override_dirname
+            node.overrides.task = list(job.overrides.task)
+            node.runtime.output_dir = job.runtime.output_dir
 
     def _derive(self, template: DictConfig, parsed: list[Override], plain: list[Override]) -> DictConfig:
         return self._set(copy.deepcopy(template), parsed, plain)

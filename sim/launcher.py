@@ -124,7 +124,7 @@ class BatchLauncher(Launcher):
         """What `run_job` and the task do for a job (its folder `out`), for a point computed with the others."""
         with read_write(cfg.hydra.runtime), open_dict(cfg.hydra.runtime):
             cfg.hydra.runtime.output_dir = out
-        HydraConfig.instance().set_config(cfg)
+        job_configs(self.hydra_context.config_loader, self.config).set_hydra_config(cfg)  # as run_job sets it
         overrides = list(cfg.hydra.overrides.task)
         if cfg.hydra.output_subdir is not None:
             records = Path(out) / str(cfg.hydra.output_subdir)

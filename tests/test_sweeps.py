@@ -158,8 +158,9 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
     config group or an addition of its own is composed."""
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
-    from omegaconf import OmegaConf, open_dict
+    from omegaconf import OmegaConf, open_dict, read_write
 
     from sim.compose import JobConfigs
     from sim.config.sources import CONF
@@ -180,9 +181,14 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
             derived, composed = configs.get(overrides), loader.load_sweep_config(master, overrides)
             assert OmegaConf.to_yaml(derived) == OmegaConf.to_yaml(composed), overrides
             assert derived.hydra.job.override_dirname == composed.hydra.job.override_dirname != ""
-            with open_dict(composed):
-                composed.hydra.job.id = composed.hydra.job.num = idx
-            assert OmegaConf.to_yaml(configs.job(overrides, idx)) == OmegaConf.to_yaml(composed), overrides  # set in place
+            job = configs.job(overrides, idx)
+            for cfg in (composed, job):  # its number, and its folder as the launcher sets it
+                with open_dict(cfg), read_write(cfg.hydra):
+                    cfg.hydra.job.id = cfg.hydra.job.num = idx
+                    cfg.hydra.runtime.output_dir = f"/tmp/x/{idx}"
+            assert OmegaConf.to_yaml(job) == OmegaConf.to_yaml(composed), overrides  # set in place
+            configs.set_hydra_config(job)  # a copy of the hydra node once per kind, then set in place
+            assert OmegaConf.to_yaml(HydraConfig.get()) == OmegaConf.to_yaml(OmegaConf.masked_copy(job, "hydra").hydra)
     assert configs.composed == 3  # one per kind: the experiments, and params=calibrated
 
 

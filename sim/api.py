@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
-from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from sim.compose import parse
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig, load_config, params_values
 from sim.config.sources import CONF, source_of
@@ -42,7 +42,7 @@ def config_from_dict(data: dict, overrides: list[str], runtime, like: tuple[dict
 
 
 def _hold_overridden(config: RunConfig, overrides: list[str]) -> RunConfig:
-    return hold(config, [o.key_or_group for o in OverridesParser.create().parse_overrides(overrides)])
+    return hold(config, [o.key_or_group for o in parse(tuple(overrides))])
 
 
 def hold(config: RunConfig, keys: Sequence[str]) -> RunConfig:

@@ -13,6 +13,7 @@ config equals Hydra's (tested); anything else, or any error, is composed by Hydr
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,13 @@ def job_configs(loader, master: DictConfig) -> JobConfigs:
         _CACHE.clear()
         _CACHE[id(master)] = JobConfigs(loader, master)
     return _CACHE[id(master)]
+
+
+@functools.lru_cache(maxsize=1024)
+def parse(overrides: tuple[str, ...]) -> tuple[Override, ...]:
+    """Hydra's parse of these overrides, once a process: a sweep's sweeper, launcher and
+    validation each read every job's. Callers read the Overrides, never change them."""
+    return tuple(OverridesParser.create().parse_overrides(list(overrides)))
 
 
 def plain_override(o: Override) -> bool:
@@ -80,7 +88,7 @@ def derive_plain(
         return None
     else:
         changed = [o for o, f in zip(variant, overrides) if o != f]
-    parsed = OverridesParser.create().parse_overrides(changed)
+    parsed = [o for o in parse(tuple(variant)) if o.input_line in changed]
     if any(not plain_override(o) or o.key_or_group in groups for o in parsed):
         return None
     if cfg is not None and not free_of_interpolations(cfg):
@@ -96,14 +104,13 @@ def derive_plain(
             node[key] = node = dict(child)
         if last not in node:
             return None
-        node[last] = o.value()
+        node[last] = copy.deepcopy(o.value())  # a list or mapping of its own, not the parse's
     return data
 
 
 class JobConfigs:
     def __init__(self, loader, master: DictConfig):
         self.loader, self.master = loader, master
-        self.parser = OverridesParser.create(config_loader=loader)
         self.templates: dict[tuple, DictConfig] = {}  # the first composed config of each kind
         self.working: dict[tuple, DictConfig] = {}  # each kind's config that `job` sets in place
         self.kinds: dict[tuple, tuple] = {}  # `kind` of each job's overrides: parsed once a sweep
@@ -135,7 +142,7 @@ class JobConfigs:
         keys its plain ones set. Parsed once a sweep (the sweeper and the launcher ask again)."""
         key = tuple(overrides)
         if key not in self.kinds:
-            parsed = self.parser.parse_overrides(list(overrides))
+            parsed = list(parse(key))
             plain = [o for o in parsed if self._plain(o)]
             kind = (tuple(o.input_line for o in parsed if not self._plain(o)), tuple(o.key_or_group for o in plain))
             self.kinds[key] = (parsed, plain, kind)

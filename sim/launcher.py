@@ -16,6 +16,7 @@ finished, is left to Hydra's `run_job` and the task, which report or skip it as 
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -63,6 +64,7 @@ class BatchLauncher(Launcher):
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+        gc.freeze()  # what lives now (modules, Hydra's configs) lives on: the sweep's collections skip it
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)

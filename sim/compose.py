@@ -132,6 +132,9 @@ class JobConfigs:
                 return self._derive(template, parsed, plain)
             except Exception:  # noqa: BLE001, S110 - whatever fails here, Hydra's composition reports
                 pass
+        elif (template := self._from_master(parsed, plain)) is not None:
+            self.templates[kind] = template
+            return copy.deepcopy(template)
         cfg = self.loader.load_sweep_config(self.master, list(overrides))
         self.composed += 1
         self.templates.setdefault(kind, cfg)
@@ -147,6 +150,24 @@ class JobConfigs:
             kind = (tuple(o.input_line for o in parsed if not self._plain(o)), tuple(o.key_or_group for o in plain))
             self.kinds[key] = (parsed, plain, kind)
         return self.kinds[key]
+
+    def _from_master(self, parsed: list[Override], plain: list[Override]) -> DictConfig | None:
+        """The job's config derived from the sweep's own (`master`, which Hydra composed from
+        the same overrides with a sweep where the job has a value): when the job differs from
+        it only in plain values where it sweeps, Hydra's composition of the job differs from
+        `master` only in those values and the override records (tested). None otherwise."""
+        swept = parse(tuple(self.master.hydra.overrides.task))
+        if len(swept) != len(parsed):
+            return None
+        for o, m in zip(parsed, swept):
+            if o.input_line != m.input_line and not (
+                m.is_sweep_override() and o.key_or_group == m.key_or_group and any(o is p for p in plain)
+            ):
+                return None
+        try:
+            return self._set(copy.deepcopy(self.master), parsed, plain)
+        except Exception:  # noqa: BLE001 - composed instead, where Hydra reports what is wrong
+            return None
 
     def _plain(self, o: Override) -> bool:
         """A value set after composition, not a config group."""

@@ -152,10 +152,29 @@ def hydra_record(job: Path, way: str) -> dict:
     return record
 
 
-def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes():
+ENGAGEMENT_JOBS = [
+    ["replicates=2000", "mediator.engagement=0", "params.weights.peer=0.3", "+experiment=mediator_engagement"],
+    ["replicates=2000", "mediator.engagement=0.5", "params.weights.peer=0.9", "+experiment=mediator_engagement"],
+    ["replicates=2000", "mediator.engagement=1", "params.weights.peer=0.3", "+experiment=mediator_engagement"],
+]
+SWEEPING = ["replicates=2000", "mediator.engagement=0,0.5,1", "params.weights.peer=0.3,0.9", "+experiment=mediator_engagement"]
+
+
+@pytest.mark.parametrize(("swept", "jobs", "n_composed"), [
+    ([], [*ENGAGEMENT_JOBS,  # no sweep in the master: each kind's first job composed
+          ["replicates=2000", "mediator.engagement=0.5", "params.weights.peer=0.3", "+experiment=iran_threat"],
+          ["replicates=2000", "mediator.engagement=0.25", "params=calibrated", "+experiment=mediator_engagement"],
+          ["replicates=2000", "mediator.engagement=0.75", "params=calibrated", "+experiment=mediator_engagement"]], 3),
+    (SWEEPING, ENGAGEMENT_JOBS, 0),  # plain values where the master sweeps: all derived from it
+    (["mediator.engagement=0.25,0.75", "params=default,calibrated"],  # a config group swept: composed
+     [["mediator.engagement=0.25", "params=calibrated"], ["mediator.engagement=0.75", "params=calibrated"]], 1),
+])  # fmt: skip
+def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes(swept, jobs, n_composed):
     """sim.compose: siblings that differ in plain values are derived, not composed, and come out
-    as Hydra composes them (every key, the override records, the folder name); a job with a
-    config group or an addition of its own is composed."""
+    as Hydra composes them (every key, the override records, the folder name), as does a first
+    job that sets plain values where the sweep's own config sweeps; a job with a config group or
+    an addition of its own is composed. HydraConfig, set from a copy made once per kind, is the
+    job's."""
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
@@ -165,17 +184,10 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
     from sim.compose import JobConfigs
     from sim.config.sources import CONF
 
-    jobs = [
-        ["replicates=2000", "mediator.engagement=0", "params.weights.peer=0.3", "+experiment=mediator_engagement"],
-        ["replicates=2000", "mediator.engagement=0.5", "params.weights.peer=0.9", "+experiment=mediator_engagement"],
-        ["replicates=2000", "mediator.engagement=1", "params.weights.peer=0.3", "+experiment=mediator_engagement"],
-        ["replicates=2000", "mediator.engagement=0.5", "params.weights.peer=0.3", "+experiment=iran_threat"],
-        ["replicates=2000", "mediator.engagement=0.25", "params=calibrated", "+experiment=mediator_engagement"],
-        ["replicates=2000", "mediator.engagement=0.75", "params=calibrated", "+experiment=mediator_engagement"],
-    ]
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         loader = GlobalHydra.instance().config_loader()
-        master = loader.load_configuration("config", ["hydra.sweep.dir=/tmp/x", "hydra.job.config.override_dirname.exclude_keys=[replicates]"], RunMode.MULTIRUN)
+        settings = ["hydra.sweep.dir=/tmp/x", "hydra.job.config.override_dirname.exclude_keys=[replicates]", "hydra.mode=MULTIRUN"]
+        master = loader.load_configuration("config", [*swept, *settings], RunMode.MULTIRUN)
         configs = JobConfigs(loader, master)
         for idx, overrides in enumerate(jobs):
             derived, composed = configs.get(overrides), loader.load_sweep_config(master, overrides)
@@ -189,7 +201,7 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
             assert OmegaConf.to_yaml(job) == OmegaConf.to_yaml(composed), overrides  # set in place
             configs.set_hydra_config(job)  # a copy of the hydra node once per kind, then set in place
             assert OmegaConf.to_yaml(HydraConfig.get()) == OmegaConf.to_yaml(OmegaConf.masked_copy(job, "hydra").hydra)
-    assert configs.composed == 3  # one per kind: the experiments, and params=calibrated
+    assert configs.composed == n_composed
 
 
 def test_a_first_variant_derived_from_the_fixed_overrides_equals_the_composed_one():

@@ -139,7 +139,8 @@ def across_draws(outcomes: Outcomes, n_months: int, group_size: int, level: floa
         shrink = np.where(total > 0, np.sqrt(np.maximum(total - chance, 0.0) / total), 0.0)
     shrunk = mean + shrink * (shares - mean)
     tail = (1 - level) / 2
-    return np.quantile(shrunk, tail, axis=0), np.quantile(shrunk, 1 - tail, axis=0)
+    low, high = np.quantile(shrunk, [tail, 1 - tail], axis=0)  # one partial sort for both
+    return low, high
 
 
 def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFrame:

@@ -33,11 +33,11 @@ from sim.core.events import EventTable
 from sim.core.peers import fill_peer_pressure
 from sim.core.utility import (
     accession_utility,
-    events_part,
     fill_contributions,
     fill_standing,
     fill_terms,
     is_standing,
+    moved_by_events,
 )
 from sim.engine.inputs import Milestones, Recorders, Rows
 from sim.engine.outcomes import BEFORE, FIXED_POINT, NEVER
@@ -126,6 +126,7 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     by_month, pending = recorders.by_month[block], recorders.pending[block]
     term_index, term_sign = shared.term_index, shared.term_sign
     varying = np.array([k for k in range(len(term_sign)) if not is_standing(term_index[k, 0])])  # the peers', the offer's
+    moving = np.array([k for k in range(len(term_sign)) if moved_by_events(term_index[k, 0])])  # events_part's terms
     weights_by_period, features_by_period = numbers.weights[d], numbers.features[d]
     threshold_by_period, value_by_period = numbers.threshold[d], numbers.value[d]
     candidate_by_period, period = shared.candidate, shared.period
@@ -230,7 +231,9 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             if explain and status[i] <= TALKS and candidate:  # the standing terms: counted, added by add_standing
                 for k in varying:
                     by_month[t, i, k] += _fixed(terms[i, k])
-                moved = events_part(terms, standing, i, term_index)
+                moved = 0.0  # events_part, its loop here (a call per deciding month cost its arrays' counts)
+                for k in moving:
+                    moved += terms[i, k] - standing[i, k]
                 by_month[t, i, n_terms] += _fixed(moved)
                 by_month[t, i, n_terms + 1] += _fixed(u)
                 pending[t, i] += 1

@@ -162,8 +162,10 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
                 groups.append(group := [])
             group.append(i)
             per_call = max(rows_per_call // config.replicates, 1)
-            if len(group) == per_call or i >= len(configs) - per_call:  # full, or the last call's points:
-                # those run one a call, so the last results to write come right after the kernel
+            if len(group) == per_call or i >= len(configs) - per_call or not running:
+                # full; or the first point, which starts the kernel (and its loading) while the next
+                # are designed; or the last call's points, a call each, so the last results to
+                # write come right after the kernel
                 groups.remove(group)
                 submit(group)
                 if len(running) > 1:  # the last call's results while this one runs

@@ -6,8 +6,10 @@ most of it reading the roster. But the points of a sweep mostly differ in plain 
 (`mediator.engagement=0.2,0.4`), which Hydra applies after composing, one `OmegaConf.update`
 each. So this module composes the first job of each kind (the same config groups, additions
 and deletions, and the same keys set) and derives its siblings by copying that config and
-setting their values the way Hydra does, with the job's own override records. The derived
-config equals Hydra's (tested); anything else, or any error, is composed by Hydra as always.
+setting their values the way Hydra does, with the job's own override records; a first job
+that only sets plain values where the sweep's own config (composed by Hydra already) sweeps is
+derived from that config. The derived config equals Hydra's (tested); anything else, or any
+error, is composed by Hydra as always.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from typing import Self
 from tqdm import tqdm
 
 _stop: list[int] = []  # the signal that asked to stop, if any
+_depth: list[int] = [0]  # how many `stoppable` blocks are open
 
 
 class Interrupted(BaseException):
@@ -42,12 +43,15 @@ def stoppable():
         _stop.append(signum)
 
     previous = {s: signal.signal(s, ask) for s in (signal.SIGINT, signal.SIGTERM)}
+    _depth[0] += 1
     try:
         yield
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        _stop.clear()
+        _depth[0] -= 1
+        if not _depth[0]:  # a stop asked for inside a block within another (a job's, after its last
+            _stop.clear()  # step: its writing) is left for the next step of the enclosing one (the next job)
 
 
 def check() -> None:

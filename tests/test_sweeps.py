@@ -264,6 +264,22 @@ def test_a_sibling_validated_from_its_kinds_first_equals_one_validated_alone():
     assert errors[0] == errors[1] and errors[0].startswith("replicates:")
 
 
+def test_a_ctrl_c_while_a_job_writes_stops_the_sweep_at_the_next_job():
+    """A job runs in a `stoppable` block inside the command's (Hydra's basic and local launchers
+    run the task per job): a SIGINT after the job's last step (while it writes its folder) is
+    kept when the job's block ends, so the next job's first step stops the sweep. Cleared once
+    the command's own block ends."""
+    from sim.progress import Interrupted, check, stoppable
+
+    with stoppable():  # the command
+        with stoppable():  # a job, past its last step
+            os.kill(os.getpid(), signal.SIGINT)
+        with pytest.raises(Interrupted) as stop:
+            check()  # the next job's first step
+        assert stop.value.exit_code == 130
+    check()  # nothing left asked for
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
 def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_path, stop):

@@ -120,8 +120,9 @@ class JobConfigs:
         self.composed = 0  # configs Hydra composed (the rest were derived)
 
     def check(self, overrides: Sequence[str]) -> None:
-        """Compose the job if it is the first of its kind (a sibling sets the same keys, which its
-        kind's config has, to values of its own: nothing Hydra could refuse)."""
+        """Compose the job if it is the first of its kind, or derive it from the sweep's own config
+        (`_from_master`): a sibling sets the same keys, which its kind's config has, to values of
+        its own: nothing Hydra could refuse."""
         if self.kind(overrides)[2] not in self.templates:
             self.get(overrides)
 

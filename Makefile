@@ -6,7 +6,7 @@ PY312 := $(shell for p in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.1
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test viz install clean
+.PHONY: run test viz install clean format
 
 install: $(STAMP)
 
@@ -26,6 +26,9 @@ viz: $(STAMP)  # the interactive page, on http://127.0.0.1:8765 only
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q $(ARGS)
+
+format: $(STAMP)  # what the tests check: ruff's format and lint rules (pyproject.toml)
+	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .
 
 clean:
 	rm -rf $(VENV) outputs multirun

@@ -14,7 +14,11 @@ def compiled_cache_dir(here: Path = Path(__file__).parent) -> Path:
     """Where numba keeps this version's compiled code: a folder per hash of the compiled
     modules' sources. numba's own cache checks only the file of each function, so a change in a
     function it calls (sim/core/mediator.py under the kernel) would leave the kernel stale."""
-    sources = sorted(p for part in COMPILED for p in ([here / part] if part.endswith(".py") else (here / part).glob("*.py")))
+    sources = sorted(
+        p
+        for part in COMPILED
+        for p in ([here / part] if part.endswith(".py") else (here / part).glob("*.py"))
+    )
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     return here / "__pycache__" / f"numba-{digest}"
 

@@ -36,7 +36,9 @@ logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at I
 log = logging.getLogger("sim")
 
 
-@hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")  # absolute: also as the accord-sim command
+@hydra.main(
+    config_path=str(CONF), config_name="config", version_base="1.3"
+)  # absolute: also as the accord-sim command
 def main(cfg: DictConfig) -> None:
     with stoppable():  # from here Ctrl-C asks the work to stop at its next step
         _run(cfg)
@@ -54,13 +56,30 @@ def _run(cfg: DictConfig) -> None:
     if config.resume and store.finished(out_dir, config):
         print(f"{job}skipped: {out_dir} holds the results of this config (resume=false reruns it)")
         return
-    in_process = ("BasicLauncher", "BatchLauncher")  # the others run one job per core: one thread each
-    if hc.mode.name == "MULTIRUN" and not any(name in str(hc.launcher.get("_target_")) for name in in_process):
+    in_process = (
+        "BasicLauncher",
+        "BatchLauncher",
+    )  # the others run one job per core: one thread each
+    if hc.mode.name == "MULTIRUN" and not any(
+        name in str(hc.launcher.get("_target_")) for name in in_process
+    ):
         numba.set_num_threads(1)
     started = time.perf_counter()
-    with interrupted_exits(out_dir), Watch(config.progress) as watch, bad_input_exits(out_dir, config.debug):
-        result = execute(config, watch)  # stopped here, nothing is written: no folder that looks like a result
-    write_outputs(result, out_dir, overrides, plots=config.plots and (not job or config.sweep_plots), sweep=bool(job))
+    with (
+        interrupted_exits(out_dir),
+        Watch(config.progress) as watch,
+        bad_input_exits(out_dir, config.debug),
+    ):
+        result = execute(
+            config, watch
+        )  # stopped here, nothing is written: no folder that looks like a result
+    write_outputs(
+        result,
+        out_dir,
+        overrides,
+        plots=config.plots and (not job or config.sweep_plots),
+        sweep=bool(job),
+    )
     line = run_line(config, overrides, out_dir, time.perf_counter() - started, job)
     print(line)
     log.info(line)  # the job's log (accord_sim.log) records what ran
@@ -73,7 +92,10 @@ def _run(cfg: DictConfig) -> None:
 def console() -> None:
     """The `accord-sim` command (and `python -m sim`)."""
     try:
-        with stopped_quietly(discard_unfinished_jobs), stoppable():  # Ctrl-C between a sweep's jobs too: a flag
+        with (
+            stopped_quietly(discard_unfinished_jobs),
+            stoppable(),
+        ):  # Ctrl-C between a sweep's jobs too: a flag
             run_checked(main)
     finally:  # everything is written: spare the exit its final sweep over every object (0.3-0.5 s)
         gc.freeze()

@@ -1,8 +1,8 @@
 """Python API for notebooks: the same config, engine and tables as the command line.
 
-    from sim import run
-    result = run(["replicates=500", "mediator.engagement=0.5"])
-    result.summary
+from sim import run
+result = run(["replicates=500", "mediator.engagement=0.5"])
+result.summary
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ def compose_config(overrides: Sequence[str] = (), config_name: str = "config") -
     return config_from_dict(plain_config(cfg), list(overrides), cfg.hydra.runtime)
 
 
-def config_from_dict(data: dict, overrides: list[str], runtime, like: tuple[dict, RunConfig] | None = None) -> RunConfig:
+def config_from_dict(
+    data: dict, overrides: list[str], runtime, like: tuple[dict, RunConfig] | None = None
+) -> RunConfig:
     """Validate a composed config, naming the file a bad key came from (`runtime` is Hydra's
     runtime node: the group choices and the search path). `like`: a sibling's (data, config),
     whose parts this data shares are taken as validated (sim.config.schema.load_config)."""
@@ -49,7 +51,9 @@ def hold(config: RunConfig, keys: Sequence[str]) -> RunConfig:
     """A parameter set by hand (on the command line, the page, an evaluator's point) keeps its
     value under posterior draws: it joins `params.fixed`, so `params.weights.peer=1` means 1 in
     every draw, not the draws' values. `keys` are dotted config keys; others are ignored."""
-    held = {k.removeprefix("params.") for k in keys if k.startswith("params.")} & set(params_values(config.params))
+    held = {k.removeprefix("params.") for k in keys if k.startswith("params.")} & set(
+        params_values(config.params)
+    )
     if held <= set(config.params.fixed):
         return config
     params = dataclasses.replace(config.params, fixed=sorted(held | set(config.params.fixed)))

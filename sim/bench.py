@@ -64,17 +64,31 @@ def sweep_seconds(points: tuple[int, int], replicates: int, folder: Path, *extra
     peer = ",".join(f"{v:g}" for v in np.linspace(0.3, 1.0, points[1]))
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "sim", f"replicates={replicates}", f"mediator.engagement={engagement}",
-         f"params.weights.peer={peer}", f"hydra.sweep.dir={folder}", *extra, "--multirun"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            f"replicates={replicates}",
+            f"mediator.engagement={engagement}",
+            f"params.weights.peer={peer}",
+            f"hydra.sweep.dir={folder}",
+            *extra,
+            "--multirun",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - start
 
 
 def single_run_seconds(replicates: int, folder: Path) -> float:
     """Wall time of one `python -m sim` run, figures and all, as a user starts it."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "sim", f"replicates={replicates}", f"hydra.run.dir={folder}"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "sim", f"replicates={replicates}", f"hydra.run.dir={folder}"],
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - start
 
 
@@ -107,11 +121,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("overrides", nargs="*", help="config overrides, as for python -m sim")
     parser.add_argument("--replicates", type=int, default=100_000, help="ensemble and memory run")
     parser.add_argument("--mesa-replicates", type=int, default=100)
-    parser.add_argument("--memory-replicates", type=int, default=1_000_000, help="peak memory run (CLI)")
+    parser.add_argument(
+        "--memory-replicates", type=int, default=1_000_000, help="peak memory run (CLI)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("bench.json"))
     parser.add_argument("--no-sweep", action="store_true", help="skip the 64-job sweep timing")
-    parser.add_argument("--rounds", type=int, default=3, help="single runs and sweeps, alternated (medians reported)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="single runs and sweeps, alternated (medians reported)",
+    )
     args = parser.parse_args(argv)
 
     world = compile_world(compose_config(args.overrides))
@@ -148,8 +169,12 @@ def main(argv: list[str] | None = None) -> dict:
             "sweep_over_single_run": round(batch / single, 2),
             "rounds_single_s": [round(t, 2) for t in singles],
             "rounds_sweep_s": [round(t, 2) for t in batches],
-            "sweep_64_jobs_without_explanations_s": round(plain, 1),  # explain=false: the kernel's sums off
-            "sweep_64_jobs_local_launcher_s": round(local, 1),  # one process per job, as sweeps ran before
+            "sweep_64_jobs_without_explanations_s": round(
+                plain, 1
+            ),  # explain=false: the kernel's sums off
+            "sweep_64_jobs_local_launcher_s": round(
+                local, 1
+            ),  # one process per job, as sweeps ran before
         }
     report |= {
         "python": platform.python_version(),

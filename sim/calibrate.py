@@ -56,11 +56,17 @@ def _era_backtest(config: RunConfig, events: Events, settings: FitConfig):
     return run_era_backtest(config, events, config.record, fit_mode)
 
 
-def _backtest(config: RunConfig, events: Events, settings: FitConfig, sampler: SamplerConfig, watch):
+def _backtest(
+    config: RunConfig, events: Events, settings: FitConfig, sampler: SamplerConfig, watch
+):
     """Fit on the record to `train_end`, sample that fit's posterior (a quarter as long as the
     full one's), and score the months after with forecasts averaged over BACKTEST_DRAWS draws."""
-    train = dataclasses.replace(config, scenario=dataclasses.replace(config.scenario, end=settings.train_end))
-    problem = Problem(train, truncate(config.record, settings.train_end), settings.parameters, settings.prior_sd)
+    train = dataclasses.replace(
+        config, scenario=dataclasses.replace(config.scenario, end=settings.train_end)
+    )
+    problem = Problem(
+        train, truncate(config.record, settings.train_end), settings.parameters, settings.prior_sd
+    )
     steps = max(sampler.steps // 4, 2)
     quarter = dataclasses.replace(sampler, steps=steps, burn=min(sampler.burn // 4, steps - 1))
     draws = sample(problem, mode(problem), quarter, watch).draws[problem.names]
@@ -74,7 +80,10 @@ def promote(run_dir: Path, target: Path = PROMOTED, world: str = "") -> Path:
     ConfigError names what is wrong."""
     source = Path(run_dir) / "calibrated.yaml"
     if not source.is_file():
-        raise ConfigError("promote", f"expected a calibration run folder holding calibrated.yaml, got {str(run_dir)!r}")
+        raise ConfigError(
+            "promote",
+            f"expected a calibration run folder holding calibrated.yaml, got {str(run_dir)!r}",
+        )
     text = source.read_text()
     try:
         build(Params, yaml.safe_load(text), "params")
@@ -86,10 +95,18 @@ def promote(run_dir: Path, target: Path = PROMOTED, world: str = "") -> Path:
     text = text.replace("name: calibrated", f"name: {prefix}calibrated", 1)
     draws = Path(run_dir) / DRAWS
     if draws.is_file():  # the posterior option: the mode's numbers, and the draws
-        atomic_write(target.parent / f"{prefix}{DRAWS}", lambda p: p.write_bytes(draws.read_bytes()))
-        posterior = text.replace(f"name: {prefix}calibrated", f"name: {prefix}posterior", 1).replace(
-            "# Params option `calibrated`", "# Params option `posterior` (each group of replicates runs one draw; the numbers below are the mode)", 1
-        ) + f"draws: {prefix}{DRAWS}\n" + "fixed: []    # parameters held at the values above in every draw (command-line and page overrides join)\n"
+        atomic_write(
+            target.parent / f"{prefix}{DRAWS}", lambda p: p.write_bytes(draws.read_bytes())
+        )
+        posterior = (
+            text.replace(f"name: {prefix}calibrated", f"name: {prefix}posterior", 1).replace(
+                "# Params option `calibrated`",
+                "# Params option `posterior` (each group of replicates runs one draw; the numbers below are the mode)",
+                1,
+            )
+            + f"draws: {prefix}{DRAWS}\n"
+            + "fixed: []    # parameters held at the values above in every draw (command-line and page overrides join)\n"
+        )
         atomic_write(target.parent / f"{prefix}posterior.yaml", lambda p: p.write_text(posterior))
     return atomic_write(target.parent / f"{prefix}{target.name}", lambda p: p.write_text(text))
 
@@ -106,19 +123,35 @@ def _calibrate(cfg) -> None:
         config = config_from_dict(data, list(hc.overrides.task), hc.runtime)
         record = config.record
         if record is None:
-            raise ConfigError("record", "missing required value (choose one: record=accessions_2020_2026)")
+            raise ConfigError(
+                "record", "missing required value (choose one: record=accessions_2020_2026)"
+            )
         unknown = set(settings.parameters) - fittable(config)
         if unknown:
-            raise ConfigError("fit.parameters", f"cannot fit {sorted(unknown)} (fittable: {sorted(fittable(config))})")
+            raise ConfigError(
+                "fit.parameters",
+                f"cannot fit {sorted(unknown)} (fittable: {sorted(fittable(config))})",
+            )
         problem = Problem(config, record, settings.parameters, settings.prior_sd)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
-    with stoppable(), interrupted_exits(out), Watch(config.progress) as watch:  # Ctrl-C: nothing written
+    with (
+        stoppable(),
+        interrupted_exits(out),
+        Watch(config.progress) as watch,
+    ):  # Ctrl-C: nothing written
         result = fit(problem, watch)
         post = sample(problem, result.estimate, sampler, watch)
-        shorter = dataclasses.replace(sampler, steps=sampler.steps // 3, burn=sampler.burn // 3)  # a check, not the answer
-        wide = sample(Problem(config, record, settings.parameters, 2 * settings.prior_sd), result.estimate, shorter, watch)
+        shorter = dataclasses.replace(
+            sampler, steps=sampler.steps // 3, burn=sampler.burn // 3
+        )  # a check, not the answer
+        wide = sample(
+            Problem(config, record, settings.parameters, 2 * settings.prior_sd),
+            result.estimate,
+            shorter,
+            watch,
+        )
         watch("checks", 0, 4)
         bt = _backtest(config, forecast_events, settings, sampler, watch)
         watch("checks", 1, 4)
@@ -126,9 +159,13 @@ def _calibrate(cfg) -> None:
         watch("checks", 2, 4)
         check = predictive_check(config, post.draws)
         watch("checks", 3, 4)
-        crowds = score_questions(config, forecast_events, questions, settings.parameters, settings.prior_sd)
+        crowds = score_questions(
+            config, forecast_events, questions, settings.parameters, settings.prior_sd
+        )
         watch("checks", 4, 4)
-    atomic_write(out / "predictive_check.csv", lambda p: check.drop(columns="counts").to_csv(p, index=False))
+    atomic_write(
+        out / "predictive_check.csv", lambda p: check.drop(columns="counts").to_csv(p, index=False)
+    )
     figure = plot_predictive_check(check)
     atomic_write(out / "predictive_check.png", lambda p: figure.savefig(p, dpi=130, format="png"))
     atomic_write(out / "questions.csv", lambda p: crowds.to_csv(p, index=False))
@@ -148,13 +185,19 @@ def _calibrate(cfg) -> None:
     for name, figure in plot_posterior(post.draws, post.names).items():
         atomic_write(out / name, lambda p, f=figure: f.savefig(p, dpi=90, format="png"))
     sections = [
-        report(result, record), posterior_section(post, wide), predictive_section(check), backtest_section(bt),
-        era_section(eras), questions_section(crowds),
+        report(result, record),
+        posterior_section(post, wide),
+        predictive_section(check),
+        backtest_section(bt),
+        era_section(eras),
+        questions_section(crowds),
     ]
     full_report = "\n".join(sections)
     atomic_write(out / "calibration.md", lambda p: p.write_text(full_report))
     print(full_report)
-    print(f"results in {out}; to make these the default parameters: python -m sim.calibrate promote={out}")
+    print(
+        f"results in {out}; to make these the default parameters: python -m sim.calibrate promote={out}"
+    )
 
 
 def main() -> None:
@@ -166,10 +209,18 @@ def main() -> None:
         except ConfigError as err:
             print(f"error: {err}", file=sys.stderr)
             sys.exit(EXIT_BAD_INPUT)
-        print(f"installed {Path(promoted[0]) / 'calibrated.yaml'} as {target.relative_to(CONF.parent)} (params={target.stem})")
+        print(
+            f"installed {Path(promoted[0]) / 'calibrated.yaml'} as {target.relative_to(CONF.parent)} (params={target.stem})"
+        )
         return
     with stopped_quietly():
-        run_checked(hydra.main(config_path="../conf", config_name="calibrate", version_base="1.3")(_calibrate), "calibrate", validate=False)
+        run_checked(
+            hydra.main(config_path="../conf", config_name="calibrate", version_base="1.3")(
+                _calibrate
+            ),
+            "calibrate",
+            validate=False,
+        )
 
 
 if __name__ == "__main__":

@@ -50,9 +50,28 @@ ALLOWED_TARGETS = {
     },
 }
 """The registry: the only classes the Hydra settings may name (`_target_`), per section."""
-_WITH_VALUE = {"--config-dir", "-cd", "--config-name", "-cn", "--config-path", "-cp", "--package", "-p",
-               "--experimental-rerun"}  # fmt: skip
-_NO_RUN = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc"}
+_WITH_VALUE = {
+    "--config-dir",
+    "-cd",
+    "--config-name",
+    "-cn",
+    "--config-path",
+    "-cp",
+    "--package",
+    "-p",
+    "--experimental-rerun",
+}
+_NO_RUN = {
+    "--help",
+    "-h",
+    "--hydra-help",
+    "--info",
+    "-i",
+    "--cfg",
+    "-c",
+    "--shell-completion",
+    "-sc",
+}
 
 
 def preflight(argv: list[str], config_name: str = "config", validate: bool = True) -> None:
@@ -86,16 +105,23 @@ def preflight(argv: list[str], config_name: str = "config", validate: bool = Tru
         declared = OmegaConf.to_container(params, resolve=False) if params else {}
         swept = [f"{k}={v}" for k, v in declared.items() if k not in given]
         overrides += swept
-    first, like = None, None  # the first variant (overrides, config, data), and its (data, validated config)
+    first, like = (
+        None,
+        None,
+    )  # the first variant (overrides, config, data), and its (data, validated config)
     for variant in _variants(overrides):
         if first is not None:
             data = derive_plain(first, variant, first[1].hydra.runtime.choices)
-        elif fixed is not None:  # the first variant: the fixed overrides and a plain value of each sweep
+        elif (
+            fixed is not None
+        ):  # the first variant: the fixed overrides and a plain value of each sweep
             data = derive_plain(fixed, variant, fixed[1].hydra.runtime.choices, adding=True)
             first = (variant, fixed[1], data) if data is not None else None
         else:
             data = None
-        if data is None:  # compose it: the first, or a variant that differs in more than a plain value
+        if (
+            data is None
+        ):  # compose it: the first, or a variant that differs in more than a plain value
             cfg = _compose(variant, config_name, config_dir)
             check_hydra_settings(cfg.hydra)
             data, runtime = plain_config(cfg), cfg.hydra.runtime
@@ -108,7 +134,9 @@ def preflight(argv: list[str], config_name: str = "config", validate: bool = Tru
                 like = like or (data, config)
             except ConfigError as err:  # a value from the experiment's sweep, not the command line
                 sweep = (err.file or "").removeprefix("command line: ")
-                from_experiment = sweep.lstrip("+~").split("=", 1)[0] not in {o.lstrip("+~").split("=", 1)[0] for o in argv}
+                from_experiment = sweep.lstrip("+~").split("=", 1)[0] not in {
+                    o.lstrip("+~").split("=", 1)[0] for o in argv
+                }
                 if multirun and sweep in variant and from_experiment:
                     raise err.in_file(f"hydra.sweeper.params of the experiment: {sweep}") from None
                 raise
@@ -126,9 +154,14 @@ def check_hydra_settings(node: DictConfig) -> None:
                     section = next((s for s in ALLOWED_TARGETS if here.startswith(s + ".")), None)
                     if section is None or child not in ALLOWED_TARGETS[section]:
                         allowed = sorted(ALLOWED_TARGETS.get(section, ()))
-                        raise ConfigError(here, f"expected a class from the registry ({', '.join(allowed) or 'none here'}), got {child!r}")
+                        raise ConfigError(
+                            here,
+                            f"expected a class from the registry ({', '.join(allowed) or 'none here'}), got {child!r}",
+                        )
                 elif key == "()" or (key == "class" and not str(child).startswith("logging.")):
-                    raise ConfigError(here, f"expected no code reference in the logging settings, got {child!r}")
+                    raise ConfigError(
+                        here, f"expected no code reference in the logging settings, got {child!r}"
+                    )
                 walk(child, here)
         elif isinstance(value, list):
             for i, child in enumerate(value):
@@ -183,7 +216,9 @@ def interrupted_exits(out_dir: Path):
         sys.exit(stop.exit_code)
 
 
-def run_checked(main: Callable[[], None], config_name: str = "config", validate: bool = True) -> None:
+def run_checked(
+    main: Callable[[], None], config_name: str = "config", validate: bool = True
+) -> None:
     """Preflight the command line, then hand it to the Hydra app `main`."""
     try:
         preflight(sys.argv[1:], config_name, validate)
@@ -207,7 +242,11 @@ def study_command(check: Callable[[RunConfig], None], work: Callable, report: Ca
         with stoppable():
             config = config_or_exit(cfg, check)
             out = Path(HydraConfig.get().runtime.output_dir)
-            with interrupted_exits(out), Watch(config.progress) as watch, bad_input_exits(out, config.debug):
+            with (
+                interrupted_exits(out),
+                Watch(config.progress) as watch,
+                bad_input_exits(out, config.debug),
+            ):
                 result = work(config, watch)
         report(result, config, out)
         print(f"results in {out}")
@@ -220,7 +259,9 @@ def study_command(check: Callable[[RunConfig], None], work: Callable, report: Ca
 def discard(out_dir: Path, single_run: bool) -> None:
     """Remove the folder Hydra made for a run that never started (only Hydra's own files)."""
     try:
-        hydras_only = out_dir.is_dir() and all(p.name == ".hydra" or p.suffix == ".log" for p in out_dir.iterdir())
+        hydras_only = out_dir.is_dir() and all(
+            p.name == ".hydra" or p.suffix == ".log" for p in out_dir.iterdir()
+        )
     except FileNotFoundError:  # removed meanwhile (a stopped sweep's worker cleaning up its own)
         return
     if hydras_only:
@@ -254,9 +295,17 @@ def _variants(overrides: list[str]) -> list[list[str]]:
         parsed = OverridesParser.create().parse_overrides(overrides)
     except OverrideParseException as err:
         bad = next((o for o in overrides if not _parses(o)), overrides[-1] if overrides else "")
-        raise ConfigError(bad.split("=", 1)[0].lstrip("+~"), f"cannot parse the override: {str(err).splitlines()[0]}", f"command line: {bad}") from None
-    values = [[o.input_line] if not o.is_sweep_override() else
-              [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()] for o in parsed]  # fmt: skip
+        raise ConfigError(
+            bad.split("=", 1)[0].lstrip("+~"),
+            f"cannot parse the override: {str(err).splitlines()[0]}",
+            f"command line: {bad}",
+        ) from None
+    values = [
+        [o.input_line]
+        if not o.is_sweep_override()
+        else [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()]
+        for o in parsed
+    ]
     first = [v[0] for v in values]
     variants = [first]
     for i, options in enumerate(values):
@@ -288,7 +337,11 @@ def _compose(overrides: list[str], config_name: str, config_dir: str | None) -> 
         raise _missing(err, overrides) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark
-        raise ConfigError("", f"YAML syntax: {err.problem} at line {mark.line + 1}, column {mark.column + 1}", mark.name) from None
+        raise ConfigError(
+            "",
+            f"YAML syntax: {err.problem} at line {mark.line + 1}, column {mark.column + 1}",
+            mark.name,
+        ) from None
     except yaml.YAMLError as err:
         raise ConfigError("", f"YAML syntax: {str(err).splitlines()[0]}") from None
     except HydraException as err:
@@ -298,7 +351,9 @@ def _compose(overrides: list[str], config_name: str, config_dir: str | None) -> 
 def _missing(err: MissingConfigException, overrides: list[str]) -> ConfigError:
     group, _, option = (err.missing_cfg_file or "").rpartition("/")
     known = ", ".join(err.options or []) or "none"
-    where = next((f"command line: {o}" for o in overrides if o.lstrip("+~").split("=", 1)[0] == group), None)
+    where = next(
+        (f"command line: {o}" for o in overrides if o.lstrip("+~").split("=", 1)[0] == group), None
+    )
     if not group:
         return ConfigError("", f"no config named {option!r}", where)
     return ConfigError(group, f"unknown option {option!r} (known: {known})", where)
@@ -309,9 +364,13 @@ def _composition(err: HydraException, overrides: list[str]) -> ConfigError:
     if text.startswith("Could not override '"):
         key = text.split("'")[1]
         where = next((f"command line: {o}" for o in overrides if o.split("=", 1)[0] == key), None)
-        return ConfigError(key, f"unknown key (to add a key the config does not set, write +{key}=...)", where)
+        return ConfigError(
+            key, f"unknown key (to add a key the config does not set, write +{key}=...)", where
+        )
     if text.startswith("Could not append to config. An item is already at '"):
         key = text.split("'")[1]
-        where = next((f"command line: {o}" for o in overrides if o.lstrip("+").split("=", 1)[0] == key), None)
+        where = next(
+            (f"command line: {o}" for o in overrides if o.lstrip("+").split("=", 1)[0] == key), None
+        )
         return ConfigError(key, f"already set (to change it, write {key}=... without the +)", where)
     return ConfigError("", text)

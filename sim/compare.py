@@ -23,10 +23,16 @@ from sim.output.store import find_jobs
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.compare", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.compare", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("folders", nargs="+", type=Path, help="a sweep folder, or run folders")
-    parser.add_argument("--baseline", help="overrides that pick the baseline job, e.g. mediator.engagement=1.0")
-    parser.add_argument("--out", type=Path, help="where to write (default: the single folder given)")
+    parser.add_argument(
+        "--baseline", help="overrides that pick the baseline job, e.g. mediator.engagement=1.0"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="where to write (default: the single folder given)"
+    )
     args = parser.parse_args(argv)
     out = args.out or (args.folders[0] if len(args.folders) == 1 else None)
     if out is None:

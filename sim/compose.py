@@ -29,7 +29,9 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 POINTS_ENV = "ACCORD_SIM_POINTS"  # set for a job that runs several points: the file listing them
 
-_CACHE: dict[int, JobConfigs] = {}  # one per multirun (its master config): shared by the sweeper and launcher
+_CACHE: dict[
+    int, JobConfigs
+] = {}  # one per multirun (its master config): shared by the sweeper and launcher
 
 
 def job_configs(loader, master: DictConfig) -> JobConfigs:
@@ -51,7 +53,10 @@ def plain_override(o: Override) -> bool:
     """A value set after composition (`key=value`): not an addition, a deletion, a sweep, a
     package or an override of Hydra's own config (a config group, the caller checks)."""
     return (
-        o.type == OverrideType.CHANGE and o.package is None and not o.is_hydra_override() and not o.is_sweep_override()
+        o.type == OverrideType.CHANGE
+        and o.package is None
+        and not o.is_hydra_override()
+        and not o.is_sweep_override()
     )
 
 
@@ -84,7 +89,9 @@ def derive_plain(
     keys = [o.split("=", 1)[0] for o in overrides]
     if adding:  # every override of `first` kept, the others setting keys it does not
         changed = [o for o in variant if o not in overrides]
-        if any(o not in variant for o in overrides) or any(o.split("=", 1)[0] in keys for o in changed):
+        if any(o not in variant for o in overrides) or any(
+            o.split("=", 1)[0] in keys for o in changed
+        ):
             return None
     elif len(variant) != len(overrides) or [o.split("=", 1)[0] for o in variant] != keys:
         return None
@@ -150,7 +157,10 @@ class JobConfigs:
         if key not in self.kinds:
             parsed = list(parse(key))
             plain = [o for o in parsed if self._plain(o)]
-            kind = (tuple(o.input_line for o in parsed if not self._plain(o)), tuple(o.key_or_group for o in plain))
+            kind = (
+                tuple(o.input_line for o in parsed if not self._plain(o)),
+                tuple(o.key_or_group for o in plain),
+            )
             self.kinds[key] = (parsed, plain, kind)
         return self.kinds[key]
 
@@ -164,7 +174,9 @@ class JobConfigs:
             return None
         for o, m in zip(parsed, swept):
             if o.input_line != m.input_line and not (
-                m.is_sweep_override() and o.key_or_group == m.key_or_group and any(o is p for p in plain)
+                m.is_sweep_override()
+                and o.key_or_group == m.key_or_group
+                and any(o is p for p in plain)
             ):
                 return None
         try:
@@ -205,18 +217,28 @@ class JobConfigs:
             return
         node, job = hc.cfg.hydra, cfg.hydra
         with read_write(node):
-            node.job.num, node.job.id, node.job.override_dirname = job.job.num, job.job.id, job.job.override_dirname
+            node.job.num, node.job.id, node.job.override_dirname = (
+                job.job.num,
+                job.job.id,
+                job.job.override_dirname,
+            )
             node.overrides.task = list(job.overrides.task)
             node.runtime.output_dir = job.runtime.output_dir
 
-    def _derive(self, template: DictConfig, parsed: list[Override], plain: list[Override]) -> DictConfig:
+    def _derive(
+        self, template: DictConfig, parsed: list[Override], plain: list[Override]
+    ) -> DictConfig:
         return self._set(copy.deepcopy(template), parsed, plain)
 
     def _set(self, cfg: DictConfig, parsed: list[Override], plain: list[Override]) -> DictConfig:
         """`cfg`, of the job's kind, with the job's values and override records, in place."""
-        OmegaConf.set_readonly(cfg.hydra, False)  # as composed (Hydra marks it read-only when a job runs)
+        OmegaConf.set_readonly(
+            cfg.hydra, False
+        )  # as composed (Hydra marks it read-only when a job runs)
         for o in plain:
-            OmegaConf.update(cfg, o.key_or_group, o.value(), merge=True)  # as Hydra applies a config override
+            OmegaConf.update(
+                cfg, o.key_or_group, o.value(), merge=True
+            )  # as Hydra applies a config override
         task = [o for o in parsed if not o.is_hydra_override()]
         cfg.hydra.overrides.task = [o.input_line for o in task]
         cfg.hydra.job.override_dirname = get_overrides_dirname(
@@ -237,7 +259,12 @@ class BatchSweeper(BasicSweeper):
     become one job, which runs them together (sim.launcher.run_points) and writes each point's
     folder as its own job would: a cluster sweep gets the batch's speed on every worker."""
 
-    def __init__(self, max_batch_size: int | None, params: dict[str, str] | None = None, points_per_job: int | None = None) -> None:
+    def __init__(
+        self,
+        max_batch_size: int | None,
+        params: dict[str, str] | None = None,
+        points_per_job: int | None = None,
+    ) -> None:
         # Not BasicSweeper.__init__: Hydra's plugin scan executes its module again, and the
         # `super(BasicSweeper, self)` there then names a class this one does not derive from.
         self.overrides, self.batch_index = None, 0
@@ -248,7 +275,9 @@ class BatchSweeper(BasicSweeper):
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         configs = job_configs(self.hydra_context.config_loader, self.config)
         for overrides in batch:
-            if not any(o.startswith(f"++hydra.job.env_set.{POINTS_ENV}=") for o in overrides):  # its points: checked
+            if not any(
+                o.startswith(f"++hydra.job.env_set.{POINTS_ENV}=") for o in overrides
+            ):  # its points: checked
                 configs.check(overrides)
 
     def get_job_batch(self) -> Sequence[Sequence[str]]:
@@ -274,7 +303,13 @@ class BatchSweeper(BasicSweeper):
         for group in groups:
             path = folder / f"{group[0][0]}.json"
             path.write_text(json.dumps(group))
-            jobs.append([*group[0][1], f"hydra.sweep.subdir={group[0][0]}", f"++hydra.job.env_set.{POINTS_ENV}='{path}'"])
+            jobs.append(
+                [
+                    *group[0][1],
+                    f"hydra.sweep.subdir={group[0][0]}",
+                    f"++hydra.job.env_set.{POINTS_ENV}='{path}'",
+                ]
+            )
         return jobs
 
     def _points_per_job(self) -> int:

@@ -34,20 +34,41 @@ def setting_of(config: RunConfig, replicates: int, shocks: bool) -> Setting:
     replicate, drawn again from the run's streams (its design: posterior draws and all)."""
     _, designs, points = design(config)
     onsets = shock_onsets(designs, points, np.arange(replicates), config.seed) if shocks else None
-    return Setting(designs.ids, designs.names, designs.start, designs.n_months, designs.counted, tuple(designs.event_names), onsets)
+    return Setting(
+        designs.ids,
+        designs.names,
+        designs.start,
+        designs.n_months,
+        designs.counted,
+        tuple(designs.event_names),
+        onsets,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.condition", description=__doc__.split("\n")[0])
-    parser.add_argument("--if", dest="condition", required=True, help="e.g. 'saudi_arabia joins by 2027-12'")
-    parser.add_argument("--run", type=Path, help="a run's folder (its stored outcomes); default: run the overrides")
-    parser.add_argument("--within", type=int, default=12, help="months after the condition for 'follows' (default 12)")
+    parser = argparse.ArgumentParser(
+        prog="python -m sim.condition", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--if", dest="condition", required=True, help="e.g. 'saudi_arabia joins by 2027-12'"
+    )
+    parser.add_argument(
+        "--run", type=Path, help="a run's folder (its stored outcomes); default: run the overrides"
+    )
+    parser.add_argument(
+        "--within",
+        type=int,
+        default=12,
+        help="months after the condition for 'follows' (default 12)",
+    )
     parser.add_argument("--out", type=Path, help="where to write (default: the run's folder)")
     parser.add_argument("overrides", nargs="*", help="config overrides when no --run is given")
     args = parser.parse_args(argv)
     try:
         if args.within < 1:
-            raise ConfigError("within", f"expected a whole number of months >= 1, got {args.within}")
+            raise ConfigError(
+                "within", f"expected a whole number of months >= 1, got {args.within}"
+            )
         setting, outcomes, folder = _outcomes(args)
         table, summary = conditional_table(outcomes, setting, args.condition, args.within)
     except ConfigError as err:
@@ -55,9 +76,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     warning = advice(summary)
     out = args.out or folder
-    written = write_answer(out, "condition", table, plot_condition(table, summary), condition_paragraph(table, summary, warning))
-    shown = table.head(8)[["country", "p_joined_by_horizon", "p_if", "delta", f"p_within_{args.within}_months_after"]]
-    print(f"if {args.condition}: held in {summary['kept']:,} of {summary['replicates']:,} replicates ({summary['share_kept']:.1%})")
+    written = write_answer(
+        out,
+        "condition",
+        table,
+        plot_condition(table, summary),
+        condition_paragraph(table, summary, warning),
+    )
+    shown = table.head(8)[
+        ["country", "p_joined_by_horizon", "p_if", "delta", f"p_within_{args.within}_months_after"]
+    ]
+    print(
+        f"if {args.condition}: held in {summary['kept']:,} of {summary['replicates']:,} replicates ({summary['share_kept']:.1%})"
+    )
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     if warning:
         print(f"note: {warning}", file=sys.stderr)
@@ -68,17 +99,29 @@ def main(argv: list[str] | None = None) -> int:
 def _outcomes(args):
     if args.run is not None:
         if args.overrides:
-            raise ConfigError("run", f"expected either --run or overrides, got both ({' '.join(args.overrides)})")
+            raise ConfigError(
+                "run", f"expected either --run or overrides, got both ({' '.join(args.overrides)})"
+            )
         if not (args.run / JOB_FILE).is_file():
-            raise ConfigError("run", f"expected a run's folder holding {JOB_FILE}, got {str(args.run)!r}")
+            raise ConfigError(
+                "run", f"expected a run's folder holding {JOB_FILE}, got {str(args.run)!r}"
+            )
         job = read_job(args.run)
         config = load_config(job.record["config"])
-        return setting_of(config, job.record["replicates"], "shock" in args.condition), job.outcomes, args.run
+        return (
+            setting_of(config, job.record["replicates"], "shock" in args.condition),
+            job.outcomes,
+            args.run,
+        )
     preflight(args.overrides)
     result = execute(compose_config(args.overrides))
     folder = Path("outputs") / "condition" / time.strftime("%Y-%m-%d") / time.strftime("%H-%M-%S")
     write_outputs(result, folder, args.overrides)
-    return setting_of(result.config, result.config.replicates, "shock" in args.condition), result.outcomes, folder
+    return (
+        setting_of(result.config, result.config.replicates, "shock" in args.condition),
+        result.outcomes,
+        folder,
+    )
 
 
 if __name__ == "__main__":

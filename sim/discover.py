@@ -29,17 +29,27 @@ from sim.output.answers import discovery_paragraph, plot_discovery, write_answer
 def needs_goal(config: RunConfig) -> None:
     check(config)
     if config.sensitivity.goal is None:
-        raise ConfigError("sensitivity.goal", "missing required value (e.g. sensitivity.goal='{output: saudi_arabia, at_least: 0.3}')")
+        raise ConfigError(
+            "sensitivity.goal",
+            "missing required value (e.g. sensitivity.goal='{output: saudi_arabia, at_least: 0.3}')",
+        )
 
 
 def discover(config: RunConfig, watch=None):
     """The samples, each one's outcome, and PRIM's box for the goal."""
     spec = config.sensitivity
-    config = dataclasses.replace(config, params=dataclasses.replace(config.params, draws=None))  # around the mode
+    config = dataclasses.replace(
+        config, params=dataclasses.replace(config.params, draws=None)
+    )  # around the mode
     bounds = [(f.low, f.high) for f in spec.parameters.values()]
     samples = latin_hypercube(bounds, spec.samples, spec.seed)
     country = list(config.roster.countries).index(spec.goal.output)
-    values = evaluate(dataclasses.replace(config, sensitivity=dataclasses.replace(spec, dummy=False)), samples, [country], watch)[:, 0]
+    values = evaluate(
+        dataclasses.replace(config, sensitivity=dataclasses.replace(spec, dummy=False)),
+        samples,
+        [country],
+        watch,
+    )[:, 0]
     x = pd.DataFrame(samples, columns=list(spec.parameters))
     return x, values, prim_box(x, values >= spec.goal.at_least, spec.min_density)
 

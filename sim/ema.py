@@ -27,7 +27,12 @@ def ema_name(key: str) -> str:
     return key.replace(".", "__")
 
 
-def ema_model(ranges: Mapping[str, tuple[float, float]], outcomes: Sequence[str], overrides: Sequence[str] = (), name: str = "accord"):
+def ema_model(
+    ranges: Mapping[str, tuple[float, float]],
+    outcomes: Sequence[str],
+    overrides: Sequence[str] = (),
+    name: str = "accord",
+):
     """An EMA Workbench `Model` whose uncertainties are `ranges` (dotted key -> (low, high)) and
     whose outcomes are `outcomes`, evaluated by sim.evaluate.Evaluator(overrides)."""
     try:
@@ -37,7 +42,10 @@ def ema_model(ranges: Mapping[str, tuple[float, float]], outcomes: Sequence[str]
     evaluator = Evaluator(overrides)
     for outcome in outcomes:
         if outcome not in evaluator.ids and outcome not in TOTALS:
-            raise ConfigError("outcomes", f"unknown outcome {outcome!r} (a country id, or one of {', '.join(TOTALS)})")
+            raise ConfigError(
+                "outcomes",
+                f"unknown outcome {outcome!r} (a country id, or one of {', '.join(TOTALS)})",
+            )
     for key, (low, high) in ranges.items():
         evaluator.point_config({key: low})  # each end checked as the command line would check it
         evaluator.point_config({key: high})
@@ -47,6 +55,8 @@ def ema_model(ranges: Mapping[str, tuple[float, float]], outcomes: Sequence[str]
         return {outcome: values[outcome] for outcome in outcomes}
 
     model = Model(name, function=function)
-    model.uncertainties = [RealParameter(ema_name(key), low, high) for key, (low, high) in ranges.items()]
+    model.uncertainties = [
+        RealParameter(ema_name(key), low, high) for key, (low, high) in ranges.items()
+    ]
     model.outcomes = [ScalarOutcome(outcome) for outcome in outcomes]
     return model

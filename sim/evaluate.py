@@ -40,11 +40,18 @@ class Evaluator:
     def __call__(self, points: Mapping | Sequence[Mapping] | pd.DataFrame):
         one = isinstance(points, Mapping)
         if isinstance(points, pd.DataFrame):  # a blank cell: the base config's value
-            records = [{k: v for k, v in row.items() if not pd.isna(v)} for row in points.to_dict("records")]
+            records = [
+                {k: v for k, v in row.items() if not pd.isna(v)}
+                for row in points.to_dict("records")
+            ]
         else:
             records = [dict(points)] if one else [dict(p) for p in points]
         results = pd.DataFrame(self._run([self.point_config(r, i) for i, r in enumerate(records)]))
-        return results.iloc[0].to_dict() if one else pd.concat([pd.DataFrame(records), results], axis=1)
+        return (
+            results.iloc[0].to_dict()
+            if one
+            else pd.concat([pd.DataFrame(records), results], axis=1)
+        )
 
     def point_config(self, values: dict, index: int = 0) -> RunConfig:
         """The config of one point: the base config with `values`, validated like a file."""
@@ -64,7 +71,9 @@ class Evaluator:
         if world.count_stage == "signed":
             outcomes = outcomes.signed(world.signing_lag, world.unsigned, world.n_months)
         p = member_share_counts(outcomes, world.n_months)[-1] / outcomes.replicates
-        members = outcomes.is_member(world.n_months - 1)[:, world.counted].sum(axis=1)  # as the run counts them
+        members = outcomes.is_member(world.n_months - 1)[:, world.counted].sum(
+            axis=1
+        )  # as the run counts them
         at_start = ((outcomes.join_month == BEFORE) & world.counted).sum(axis=1)
         return {
             **dict(zip(self.ids, map(float, p))),

@@ -60,57 +60,97 @@ class BatchLauncher(Launcher):
         self.task_function: TaskFunction | None = None
         self.dumps = SharedDumps()  # the jobs' config records, their shared parts dumped once
 
-    def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
         self.config, self.hydra_context, self.task_function = config, hydra_context, task_function
 
-    def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
+    def launch(
+        self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int
+    ) -> Sequence[JobReturn]:
         gc.freeze()  # what lives now (modules, Hydra's configs) lives on: the sweep's full collections
         # skip it (six of 80-110 ms each, now 15-22 ms); its few cycles of garbage stay till the process ends
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
-        configs = job_configs(self.hydra_context.config_loader, self.config)  # once per kind of job (sim.compose)
-        jobs = [(idx, list(overrides)) for idx, overrides in enumerate(job_overrides, start=initial_job_idx)]
+        configs = job_configs(
+            self.hydra_context.config_loader, self.config
+        )  # once per kind of job (sim.compose)
+        jobs = [
+            (idx, list(overrides))
+            for idx, overrides in enumerate(job_overrides, start=initial_job_idx)
+        ]
         log.info(f"Batching {len(jobs)} jobs, sweep output dir : {self.config.hydra.sweep.dir}")
         started, runs = time.perf_counter(), []
-        with stoppable(), Watch(bool(self.config.get("progress", True))) as watch:  # Ctrl-C: Interrupted, one line
+        with (
+            stoppable(),
+            Watch(bool(self.config.get("progress", True))) as watch,
+        ):  # Ctrl-C: Interrupted, one line
             pending = self._pending(jobs, configs)
             order = {out: k for k, out in enumerate(pending)}
             ready: dict[int, RunResult] = {}
-            with closing(execute_stream([config for _, config in pending.values()], watch)) as results:
+            with closing(
+                execute_stream([config for _, config in pending.values()], watch)
+            ) as results:
                 for idx, overrides in jobs:
                     check()  # Ctrl-C between two jobs' folders: stop there (each folder appears whole or not at all)
                     log.info(f"\t#{idx} : {' '.join(filter_overrides(overrides))}")
                     cfg = configs.job(overrides, idx)
                     out = _job_dir(cfg)
-                    if out in pending:  # its result, once its kernel call is done (the next one runs meanwhile)
+                    if (
+                        out in pending
+                    ):  # its result, once its kernel call is done (the next one runs meanwhile)
                         while order[out] not in ready:
                             k, result = next(results)
                             ready[k] = result
-                        seconds = (time.perf_counter() - started) / (len(order) - len(pending) + 1)  # each job's share so far
-                        ret = self._finish(cfg, out, idx, pending.pop(out)[0], ready.pop(order[out]), seconds)
+                        seconds = (time.perf_counter() - started) / (
+                            len(order) - len(pending) + 1
+                        )  # each job's share so far
+                        ret = self._finish(
+                            cfg, out, idx, pending.pop(out)[0], ready.pop(order[out]), seconds
+                        )
                     else:  # bad input, or finished already: its task reports or skips it
                         ret = run_job(
-                            hydra_context=self.hydra_context, task_function=self.task_function, config=cfg,
-                            job_dir_key="hydra.sweep.dir", job_subdir_key="hydra.sweep.subdir",
-                        )  # fmt: skip
+                            hydra_context=self.hydra_context,
+                            task_function=self.task_function,
+                            config=cfg,
+                            job_dir_key="hydra.sweep.dir",
+                            job_subdir_key="hydra.sweep.subdir",
+                        )
                     runs.append(ret)
-                    _ = ret.return_value  # a failed job fails the sweep, as with Hydra's own launchers
+                    _ = (
+                        ret.return_value
+                    )  # a failed job fails the sweep, as with Hydra's own launchers
         return runs
 
     def _pending(self, jobs: list, configs) -> dict[str, tuple[dict, RunConfig]]:
         """Every point still to do, by job folder: its config as plain data (what its
         `.hydra/config.yaml` records) and as the run's config."""
-        pending, firsts = {}, {}  # firsts: each kind's first job (overrides, plain data, config), free of interpolations
+        pending, firsts = (
+            {},
+            {},
+        )  # firsts: each kind's first job (overrides, plain data, config), free of interpolations
         for idx, overrides in jobs:
             cfg = configs.job(overrides, idx)
             kind = configs.kind(overrides)[2]
             try:
-                data = derive_plain((firsts[kind][0], None, firsts[kind][1]), overrides, cfg.hydra.runtime.choices) if kind in firsts else None
+                data = (
+                    derive_plain(
+                        (firsts[kind][0], None, firsts[kind][1]),
+                        overrides,
+                        cfg.hydra.runtime.choices,
+                    )
+                    if kind in firsts
+                    else None
+                )
                 record, like = data, (firsts[kind][1:] if data is not None else None)
-                if data is None:  # the first of its kind, or not derived: read from the composed config
+                if (
+                    data is None
+                ):  # the first of its kind, or not derived: read from the composed config
                     data = record = plain_config(cfg)
-                    if not free_of_interpolations(cfg):  # the record keeps the interpolations, as Hydra writes it
+                    if not free_of_interpolations(
+                        cfg
+                    ):  # the record keeps the interpolations, as Hydra writes it
                         record = OmegaConf.to_container(cfg, resolve=False, enum_to_str=True)
                         record.pop("hydra")
                 config = config_from_dict(data, overrides, cfg.hydra.runtime, like)
@@ -123,26 +163,44 @@ class BatchLauncher(Launcher):
                 pending[out] = (record, config)
         return pending
 
-    def _finish(self, cfg: DictConfig, out: str, idx: int, data: dict, result: RunResult, seconds: float) -> JobReturn:
+    def _finish(
+        self, cfg: DictConfig, out: str, idx: int, data: dict, result: RunResult, seconds: float
+    ) -> JobReturn:
         """What `run_job` and the task do for a job (its folder `out`), for a point computed with the others."""
         with read_write(cfg.hydra.runtime), open_dict(cfg.hydra.runtime):
             cfg.hydra.runtime.output_dir = out
-        job_configs(self.hydra_context.config_loader, self.config).set_hydra_config(cfg)  # as run_job sets it
+        job_configs(self.hydra_context.config_loader, self.config).set_hydra_config(
+            cfg
+        )  # as run_job sets it
         overrides = list(cfg.hydra.overrides.task)
         if cfg.hydra.output_subdir is not None:
             records = Path(out) / str(cfg.hydra.output_subdir)
             records.mkdir(parents=True, exist_ok=True)
             (records / "config.yaml").write_text(self.dumps(data))
-            _save({"hydra": OmegaConf.to_container(cfg.hydra, resolve=False, enum_to_str=True)}, records / "hydra.yaml")
+            _save(
+                {"hydra": OmegaConf.to_container(cfg.hydra, resolve=False, enum_to_str=True)},
+                records / "hydra.yaml",
+            )
             _save(overrides, records / "overrides.yaml")
         configure_log(cfg.hydra.job_logging, cfg.hydra.verbose)
         callbacks = self.hydra_context.callbacks
-        ret = JobReturn(overrides=overrides, cfg=cfg, hydra_cfg=HydraConfig.instance().cfg, working_dir=os.getcwd())
+        ret = JobReturn(
+            overrides=overrides,
+            cfg=cfg,
+            hydra_cfg=HydraConfig.instance().cfg,
+            working_dir=os.getcwd(),
+        )
         with env_override(cfg.hydra.job.env_set):
             callbacks.on_job_start(config=cfg, task_function=self.task_function)
             try:
                 config = result.config
-                write_outputs(result, Path(out), overrides, plots=config.plots and config.sweep_plots, sweep=True)
+                write_outputs(
+                    result,
+                    Path(out),
+                    overrides,
+                    plots=config.plots and config.sweep_plots,
+                    sweep=True,
+                )
                 line = run_line(config, overrides, Path(out), seconds, f"job {idx} ")
                 print(line)
                 job_log.info(line)
@@ -160,8 +218,12 @@ def _save(data, path: Path) -> None:
 
 
 def _yaml(data) -> str:
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml, where PyYAML was built with it
-    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    dumper = getattr(
+        yaml, "CSafeDumper", yaml.SafeDumper
+    )  # libyaml, where PyYAML was built with it
+    return yaml.dump(
+        data, Dumper=dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )
 
 
 class SharedDumps:
@@ -198,13 +260,20 @@ def run_points(cfg: DictConfig, listing: Path) -> None:
     first = (points[0][1], cfg, plain_config(cfg))
     todo = []
     for num, overrides in points:
-        data = derive_plain(first, overrides, hc.runtime.choices) if num != points[0][0] else first[2]
+        data = (
+            derive_plain(first, overrides, hc.runtime.choices) if num != points[0][0] else first[2]
+        )
         if data is None:  # the sweeper groups points of one kind only
-            raise ConfigError("hydra.sweeper.points_per_job", f"point {num} ({' '.join(overrides)}) cannot share a job with point {points[0][0]}")
+            raise ConfigError(
+                "hydra.sweeper.points_per_job",
+                f"point {num} ({' '.join(overrides)}) cannot share a job with point {points[0][0]}",
+            )
         out = Path(str(hc.sweep.dir)) / str(num)
         config = config_from_dict(data, overrides, hc.runtime)
         if config.resume and finished(out, config):
-            print(f"job {num} skipped: {out} holds the results of this config (resume=false reruns it)")
+            print(
+                f"job {num} skipped: {out} holds the results of this config (resume=false reruns it)"
+            )
         else:
             todo.append((num, overrides, out, config))
     started = time.perf_counter()
@@ -218,4 +287,9 @@ def run_points(cfg: DictConfig, listing: Path) -> None:
 
 def _job_dir(cfg: DictConfig) -> str:
     """The folder Hydra's run_job gives the job (hydra.sweep.dir / hydra.sweep.subdir)."""
-    return os.path.abspath(os.path.join(str(OmegaConf.select(cfg, "hydra.sweep.dir")), str(OmegaConf.select(cfg, "hydra.sweep.subdir"))))
+    return os.path.abspath(
+        os.path.join(
+            str(OmegaConf.select(cfg, "hydra.sweep.dir")),
+            str(OmegaConf.select(cfg, "hydra.sweep.subdir")),
+        )
+    )

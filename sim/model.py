@@ -35,7 +35,9 @@ NAMED = {
 
 @functools.cache
 def _default(overrides: tuple[str, ...]) -> RunConfig:
-    return compose_config(list(overrides))  # composed once per process: batch_run builds many models
+    return compose_config(
+        list(overrides)
+    )  # composed once per process: batch_run builds many models
 
 
 def settings_config(base: RunConfig, settings: dict) -> RunConfig:
@@ -53,9 +55,21 @@ def settings_config(base: RunConfig, settings: dict) -> RunConfig:
 class AccordModel(_EngineModel):
     """The default scenario (or `config`, or the `overrides` of conf/), with `settings`."""
 
-    def __init__(self, config: RunConfig | None = None, *, rng=None, replicate: int = 0, collect: bool = True,
-                 overrides: tuple[str, ...] = (), **settings):  # fmt: skip
-        cfg = settings_config(config if config is not None else _default(tuple(overrides)), settings)
-        world, _, _ = design(cfg)  # where the record leaves the scenario's start, at the config's parameters
+    def __init__(
+        self,
+        config: RunConfig | None = None,
+        *,
+        rng=None,
+        replicate: int = 0,
+        collect: bool = True,
+        overrides: tuple[str, ...] = (),
+        **settings,
+    ):
+        cfg = settings_config(
+            config if config is not None else _default(tuple(overrides)), settings
+        )
+        world, _, _ = design(
+            cfg
+        )  # where the record leaves the scenario's start, at the config's parameters
         super().__init__(world, rng=rng, replicate=replicate, collect=collect)
         self.config = cfg

@@ -59,7 +59,11 @@ class Question:
     engagement_cost: float  # JUDGEMENT: cost per unit of engagement above the config's
 
     def describe(self, config: RunConfig) -> str:
-        what = config.roster.countries[self.target].name if self.target else f"{self.members} new members"
+        what = (
+            config.roster.countries[self.target].name
+            if self.target
+            else f"{self.members} new members"
+        )
         return f"{what} by {self.by} with probability >= {self.at_least:g}"
 
 
@@ -76,13 +80,22 @@ class Candidate:
 def check(config: RunConfig, q: Question) -> None:
     """One-line errors for a question the config cannot answer."""
     ids, types_ = list(config.roster.countries), list(config.mediator.inducements)
-    for key, given, known in (("target", [q.target] if q.target else [], ids), ("scope", q.scope, ids), ("types", q.types, types_)):
+    for key, given, known in (
+        ("target", [q.target] if q.target else [], ids),
+        ("scope", q.scope, ids),
+        ("types", q.types, types_),
+    ):
         for value in given:
             if value not in known:
-                raise ConfigError(key, f"unknown {'inducement type' if key == 'types' else 'country id'} {value!r} (known: {', '.join(known)})")
+                raise ConfigError(
+                    key,
+                    f"unknown {'inducement type' if key == 'types' else 'country id'} {value!r} (known: {', '.join(known)})",
+                )
     start, end = config.scenario.start or "", config.scenario.end
     if not parse_month(start) <= parse_month(q.by) <= parse_month(end):
-        raise ConfigError("by", f"expected a month in the run's window {start} to {end}, got {q.by!r}")
+        raise ConfigError(
+            "by", f"expected a month in the run's window {start} to {end}, got {q.by!r}"
+        )
     if not 0 < q.at_least <= 1:
         raise ConfigError("at_least", f"expected a probability in (0, 1], got {q.at_least}")
     if not q.scope or not q.types:
@@ -91,13 +104,20 @@ def check(config: RunConfig, q: Question) -> None:
 
 def package(q: Question, c: Candidate) -> dict[str, ScriptedOffer]:
     """A candidate's offers as `mediator.package`: each from its start month to the deadline."""
-    return {f"{country}_{kind}": ScriptedOffer(country, kind, month, q.by, source="sim.optimize") for country, kind, month in c.offers}
+    return {
+        f"{country}_{kind}": ScriptedOffer(country, kind, month, q.by, source="sim.optimize")
+        for country, kind, month in c.offers
+    }
 
 
 def with_package(config: RunConfig, q: Question, c: Candidate) -> RunConfig:
     """`config` with the candidate's package and engagement, validated as any config."""
     mediator = dataclasses.replace(config.mediator, package=package(q, c))
-    return with_values(dataclasses.replace(config, mediator=mediator), {"mediator.engagement": c.engagement}, origin=f"package: {c.text()}")
+    return with_values(
+        dataclasses.replace(config, mediator=mediator),
+        {"mediator.engagement": c.engagement},
+        origin=f"package: {c.text()}",
+    )
 
 
 def cost(config: RunConfig, q: Question, c: Candidate) -> float:
@@ -108,7 +128,9 @@ def cost(config: RunConfig, q: Question, c: Candidate) -> float:
 def reached(outcomes: Outcomes, world: World, q: Question) -> np.ndarray:
     """(R,) bool: the question's event happened by the deadline in each replicate."""
     last = parse_month(q.by) - world.start
-    joined = (outcomes.join_month >= 0) & (outcomes.join_month <= last) & (outcomes.join_month != NEVER)
+    joined = (
+        (outcomes.join_month >= 0) & (outcomes.join_month <= last) & (outcomes.join_month != NEVER)
+    )
     if q.target is not None:
         return joined[:, world.ids.index(q.target)]
     return (joined & world.counted & (outcomes.join_month != BEFORE)).sum(axis=1) >= q.members
@@ -122,7 +144,9 @@ class Search:
         self.seen: dict[Candidate, tuple[float, float]] = {}  # candidate -> (cost, probability)
         self.evaluations = 0
 
-    def configs(self, candidates: list[Candidate], config: RunConfig | None = None) -> list[RunConfig]:
+    def configs(
+        self, candidates: list[Candidate], config: RunConfig | None = None
+    ) -> list[RunConfig]:
         return [with_package(config or self.config, self.q, c) for c in candidates]
 
     def run(self, configs: list[RunConfig]) -> list[tuple[np.ndarray, Outcomes, World]]:
@@ -141,31 +165,60 @@ class Search:
         return [self.seen[c] for c in candidates]
 
     def table(self) -> pd.DataFrame:
-        rows = [{"cost": cst, "probability": p, "package": c.text(), "offers": len(c.offers), "engagement": c.engagement,
-                 "feasible": cst <= self.q.budget and p >= self.q.at_least} for c, (cst, p) in self.seen.items()]  # fmt: skip
-        table = pd.DataFrame(rows).sort_values(["cost", "probability"], ascending=[True, False]).reset_index(drop=True)
-        table["pareto"] = table["probability"] > table["probability"].cummax().shift(fill_value=-1.0)
+        rows = [
+            {
+                "cost": cst,
+                "probability": p,
+                "package": c.text(),
+                "offers": len(c.offers),
+                "engagement": c.engagement,
+                "feasible": cst <= self.q.budget and p >= self.q.at_least,
+            }
+            for c, (cst, p) in self.seen.items()
+        ]
+        table = (
+            pd.DataFrame(rows)
+            .sort_values(["cost", "probability"], ascending=[True, False])
+            .reset_index(drop=True)
+        )
+        table["pareto"] = table["probability"] > table["probability"].cummax().shift(
+            fill_value=-1.0
+        )
         return table
 
 
-def search(config: RunConfig, q: Question, method: str, trials: int, batch: int, seed: int, watch=None) -> Search:
+def search(
+    config: RunConfig, q: Question, method: str, trials: int, batch: int, seed: int, watch=None
+) -> Search:
     """Optuna's ask-and-tell over packages, `batch` candidates per kernel call."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     state = Search(config, q)
-    penalty = 10.0 * (sum(config.mediator.inducements[t].cost for t in q.types) * len(q.scope) + 1.0)
+    penalty = 10.0 * (
+        sum(config.mediator.inducements[t].cost for t in q.types) * len(q.scope) + 1.0
+    )
     if method == "tpe":
-        study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed, multivariate=True))
+        study = optuna.create_study(
+            direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed, multivariate=True)
+        )
     else:
-        study = optuna.create_study(directions=["minimize", "maximize"], sampler=optuna.samplers.NSGAIISampler(seed=seed, population_size=batch))
+        study = optuna.create_study(
+            directions=["minimize", "maximize"],
+            sampler=optuna.samplers.NSGAIISampler(seed=seed, population_size=batch),
+        )
     done = 0
     while done < trials:
         asked = [study.ask() for _ in range(min(batch, trials - done))]
         candidates = [_candidate(t, config, q) for t in asked]
         for trial, (cst, p) in zip(asked, state.evaluate(candidates)):
             over = max(q.at_least - p, 0.0) + max(cst - q.budget, 0.0)
-            study.tell(trial, cst + penalty * over if method == "tpe" else (cst + penalty * max(cst - q.budget, 0.0), p))
+            study.tell(
+                trial,
+                cst + penalty * over
+                if method == "tpe"
+                else (cst + penalty * max(cst - q.budget, 0.0), p),
+            )
         done += len(asked)
         if watch is not None:
             watch("candidates", done, trials)
@@ -180,13 +233,21 @@ def _candidate(trial, config: RunConfig, q: Question) -> Candidate:
         if kind != NONE:
             offers.append((country, kind, start))
     base = config.mediator.engagement
-    engagement = trial.suggest_float("engagement", base, q.engagement_max) if q.engagement_max and q.engagement_max > base else base
+    engagement = (
+        trial.suggest_float("engagement", base, q.engagement_max)
+        if q.engagement_max and q.engagement_max > base
+        else base
+    )
     return Candidate(tuple(offers), round(engagement, 2))
 
 
 def best(state: Search) -> Candidate | None:
     """The cheapest candidate that reaches the probability within the budget (the likelier on a tie)."""
-    feasible = [(cst, -p, c.text(), c) for c, (cst, p) in state.seen.items() if cst <= state.q.budget and p >= state.q.at_least]
+    feasible = [
+        (cst, -p, c.text(), c)
+        for c, (cst, p) in state.seen.items()
+        if cst <= state.q.budget and p >= state.q.at_least
+    ]
     return min(feasible)[3] if feasible else None
 
 
@@ -200,13 +261,31 @@ def confirm(state: Search, chosen: Candidate, replicates: int) -> tuple[dict, pd
     last = parse_month(state.q.by) - world.start
     rows = []
     for i, name in enumerate(world.names):
-        a, b = ((o.join_month[:, i] >= 0) & (o.join_month[:, i] <= last) for o in (with_package, without))
+        a, b = (
+            (o.join_month[:, i] >= 0) & (o.join_month[:, i] <= last)
+            for o in (with_package, without)
+        )
         if (without.join_month[:, i] == BEFORE).all():  # a member from the start
             continue
         delta, dlow, dhigh = paired_delta(a, b)
-        rows.append({"country": name, "id": world.ids[i], "p_with": a.mean(), "p_without": b.mean(),
-                     "delta": delta, "delta_ci_low": dlow, "delta_ci_high": dhigh})  # fmt: skip
-    summary = {"probability": float(hits.mean()), "ci_low": float(low[0]), "ci_high": float(high[0]), "replicates": replicates, "seed": fresh.seed}
+        rows.append(
+            {
+                "country": name,
+                "id": world.ids[i],
+                "p_with": a.mean(),
+                "p_without": b.mean(),
+                "delta": delta,
+                "delta_ci_low": dlow,
+                "delta_ci_high": dhigh,
+            }
+        )
+    summary = {
+        "probability": float(hits.mean()),
+        "ci_low": float(low[0]),
+        "ci_high": float(high[0]),
+        "replicates": replicates,
+        "seed": fresh.seed,
+    }
     return summary, pd.DataFrame(rows).sort_values("delta", ascending=False).reset_index(drop=True)
 
 
@@ -224,36 +303,80 @@ def main(argv: list[str] | None = None) -> int:
         chosen = best(state)
         if chosen is None:
             top = max(p for cst, p in state.seen.values() if cst <= q.budget) if state.seen else 0.0
-            within = f" within the budget {q.budget:g}" if np.isfinite(q.budget) else f" of the {state.evaluations} tried"
-            raise ConfigError("at_least", f"no package{within} reaches {q.at_least:g} for {q.describe(config).split(' by ')[0]} by {q.by}; the best reaches {top:.2f}")
+            within = (
+                f" within the budget {q.budget:g}"
+                if np.isfinite(q.budget)
+                else f" of the {state.evaluations} tried"
+            )
+            raise ConfigError(
+                "at_least",
+                f"no package{within} reaches {q.at_least:g} for {q.describe(config).split(' by ')[0]} by {q.by}; the best reaches {top:.2f}",
+            )
         summary, moved = confirm(state, chosen, args.confirm_replicates)
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     table = state.table()
-    out = args.out or Path("outputs") / "optimize" / time.strftime("%Y-%m-%d") / time.strftime("%H-%M-%S")
-    info = {"question": q.describe(config), "package": chosen.text(), "cost": cost(config, q, chosen), **summary,
-            "evaluated": state.evaluations, "seconds": seconds, "method": args.method, "budget": q.budget, "at_least": q.at_least}  # fmt: skip
-    written = write_answer(out, "optimize", table, plot_pareto(table, info), optimize_paragraph(info, moved))
+    out = args.out or Path("outputs") / "optimize" / time.strftime("%Y-%m-%d") / time.strftime(
+        "%H-%M-%S"
+    )
+    info = {
+        "question": q.describe(config),
+        "package": chosen.text(),
+        "cost": cost(config, q, chosen),
+        **summary,
+        "evaluated": state.evaluations,
+        "seconds": seconds,
+        "method": args.method,
+        "budget": q.budget,
+        "at_least": q.at_least,
+    }
+    written = write_answer(
+        out, "optimize", table, plot_pareto(table, info), optimize_paragraph(info, moved)
+    )
     moved.to_csv(out / "moved.csv", index=False)
     offers = {name: dataclasses.asdict(o) for name, o in package(q, chosen).items()}
-    experiment = yaml.safe_dump({"mediator": {"package": offers, "engagement": chosen.engagement}}, sort_keys=False)
-    (out / "package.yaml").write_text(f"# @package _global_\n# {chosen.text()}: an experiment file (copy to experiments/)\n{experiment}")
-    print(f"{q.describe(config)}: {chosen.text()}, cost {info['cost']:g}; confirmed {summary['probability']:.3f} "
-          f"({summary['ci_low']:.3f}-{summary['ci_high']:.3f}) on {summary['replicates']:,} fresh replicates; "
-          f"{state.evaluations} candidates in {seconds:.0f} s")  # fmt: skip
+    experiment = yaml.safe_dump(
+        {"mediator": {"package": offers, "engagement": chosen.engagement}}, sort_keys=False
+    )
+    (out / "package.yaml").write_text(
+        f"# @package _global_\n# {chosen.text()}: an experiment file (copy to experiments/)\n{experiment}"
+    )
+    print(
+        f"{q.describe(config)}: {chosen.text()}, cost {info['cost']:g}; confirmed {summary['probability']:.3f} "
+        f"({summary['ci_low']:.3f}-{summary['ci_high']:.3f}) on {summary['replicates']:,} fresh replicates; "
+        f"{state.evaluations} candidates in {seconds:.0f} s"
+    )
     print(f"wrote {', '.join(p.name for p in written)}, moved.csv, package.yaml in {out}")
     return 0
 
 
 def _question(args, config: RunConfig) -> Question:
     if (args.target is None) == (args.members is None):
-        raise ConfigError("target", "expected either --target COUNTRY or --members N, got " + ("both" if args.target else "neither"))
+        raise ConfigError(
+            "target",
+            "expected either --target COUNTRY or --members N, got "
+            + ("both" if args.target else "neither"),
+        )
     scope = args.scope.split(",") if args.scope else [args.target] if args.target else []
     types_ = args.types.split(",") if args.types else list(config.mediator.inducements)
-    first, last = parse_month(config.scenario.start or ""), parse_month(args.by) if _is_month(args.by) else 0
+    first, last = (
+        parse_month(config.scenario.start or ""),
+        parse_month(args.by) if _is_month(args.by) else 0,
+    )
     starts = [format_month(m) for m in range(first, max(last, first) + 1, args.start_step)]
-    return Question(args.target, args.members or 0, args.by, args.at_least, args.budget, scope, types_, starts, args.engagement_max, args.engagement_cost)
+    return Question(
+        args.target,
+        args.members or 0,
+        args.by,
+        args.at_least,
+        args.budget,
+        scope,
+        types_,
+        starts,
+        args.engagement_max,
+        args.engagement_cost,
+    )
 
 
 def _is_month(text: str) -> bool:
@@ -271,18 +394,39 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, help="deadline, YYYY-MM")
     p.add_argument("--at-least", type=float, required=True, help="probability to reach")
     p.add_argument("--budget", type=float, default=float("inf"), help="largest cost allowed")
-    p.add_argument("--scope", help="countries the package may court, comma-separated (default: the target)")
+    p.add_argument(
+        "--scope", help="countries the package may court, comma-separated (default: the target)"
+    )
     p.add_argument("--types", help="inducement types it may offer (default: all the mediator has)")
-    p.add_argument("--start-step", type=int, default=6, help="months between the start months tried (default 6)")
+    p.add_argument(
+        "--start-step",
+        type=int,
+        default=6,
+        help="months between the start months tried (default 6)",
+    )
     p.add_argument("--engagement-max", type=float, help="also search the engagement up to this")
-    p.add_argument("--engagement-cost", type=float, default=4.0, help="JUDGEMENT: cost per unit of engagement above the config's")
+    p.add_argument(
+        "--engagement-cost",
+        type=float,
+        default=4.0,
+        help="JUDGEMENT: cost per unit of engagement above the config's",
+    )
     p.add_argument("--method", choices=["tpe", "nsga2"], default="tpe")
     p.add_argument("--trials", type=int, default=160, help="candidates asked of the optimiser")
     p.add_argument("--batch", type=int, default=16, help="candidates per kernel call")
-    p.add_argument("--seed", type=int, default=0, help="the optimiser's seed (replicates use the run's)")
-    p.add_argument("--confirm-replicates", type=int, default=20000, help="fresh replicates for the chosen package")
+    p.add_argument(
+        "--seed", type=int, default=0, help="the optimiser's seed (replicates use the run's)"
+    )
+    p.add_argument(
+        "--confirm-replicates",
+        type=int,
+        default=20000,
+        help="fresh replicates for the chosen package",
+    )
     p.add_argument("--out", type=Path)
-    p.add_argument("overrides", nargs="*", help="config overrides, e.g. +experiment=NAME replicates=2000")
+    p.add_argument(
+        "overrides", nargs="*", help="config overrides, e.g. +experiment=NAME replicates=2000"
+    )
     return p
 
 

@@ -74,7 +74,9 @@ class Watch:
             return
         bar = self.bars.get(label)
         if bar is None:
-            bar = self.bars[label] = tqdm(total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True)
+            bar = self.bars[label] = tqdm(
+                total=total, desc=label, file=sys.stderr, leave=False, dynamic_ncols=True
+            )
         bar.update(done - bar.n)
         if done >= total:  # the next work of this label gets a new bar
             self.bars.pop(label).close()
@@ -96,7 +98,9 @@ def stopped_quietly(clean_up: Callable[[], str] | None = None):
     it kept)."""
     try:
         yield
-    except SystemExit as done:  # a job that stopped said so itself (in a parallel launcher's worker)
+    except (
+        SystemExit
+    ) as done:  # a job that stopped said so itself (in a parallel launcher's worker)
         if done.code in (128 + signal.SIGINT, 128 + signal.SIGTERM) and clean_up is not None:
             clean_up()
         raise

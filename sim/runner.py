@@ -25,7 +25,9 @@ from sim.output.plots import plot_contributions, plot_join_probability, plot_mem
 
 CONTRIBUTION_PANELS = 8  # countries in contributions.png (why.csv lists plot_countries)
 ROWS_PER_CALL = 1 << 18  # rows of a batched kernel call (simulate_many): bounded memory
-PIPELINED_ROWS = 1 << 13  # rows of a kernel call in execute_stream: 16 calls for a sweep of 64 x 2,000 (fastest of 4k, 8k, 16k here)
+PIPELINED_ROWS = (
+    1 << 13
+)  # rows of a kernel call in execute_stream: 16 calls for a sweep of 64 x 2,000 (fastest of 4k, 8k, 16k here)
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,23 @@ def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
     is told of each drawn world and each chunk of replicates (sim.progress)."""
     world, designs, points = design(config, watch)
     outcomes, sums = simulate_explained(
-        designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
-        points=points, explain=config.explain, chunk=config.chunk, watch=watch,
-    )  # fmt: skip
+        designs,
+        replicates=config.replicates,
+        seed=config.seed,
+        engine=config.engine,
+        points=points,
+        explain=config.explain,
+        chunk=config.chunk,
+        watch=watch,
+    )
     return _result(config, world, designs, outcomes, sums)
 
 
 def design(
-    config: RunConfig, watch: Watch | None = None, start: RecordStart | None = None, like: tuple | None = None,
+    config: RunConfig,
+    watch: Watch | None = None,
+    start: RecordStart | None = None,
+    like: tuple | None = None,
     memo: DrawnConfigs | None = None,
 ) -> tuple[World, World, np.ndarray]:
     """The run's world, the worlds its replicates see (posterior draws, uncertain inputs; each
@@ -94,10 +105,13 @@ def design(
 
 def _result(config: RunConfig, world: World, designs: World, outcomes: Outcomes, sums) -> RunResult:
     tables = tabulate(
-        outcomes, world, sums=sums, why_countries=config.plot_countries,
+        outcomes,
+        world,
+        sums=sums,
+        why_countries=config.plot_countries,
         draw_groups=group_size(config) if designs.size > 1 else None,
         draws_differ=any(not (a == a[:1]).all() for a in designs.numbers),
-    )  # fmt: skip
+    )
     return RunResult(config, world, outcomes, tables)
 
 
@@ -109,7 +123,9 @@ def execute_many(configs: list[RunConfig], watch: Watch | None = None) -> list[R
     return results
 
 
-def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_per_call: int = PIPELINED_ROWS):
+def execute_stream(
+    configs: list[RunConfig], watch: Watch | None = None, rows_per_call: int = PIPELINED_ROWS
+):
     """(index, RunResult) for each config, each the result of `execute` byte for byte, as soon
     as its batch is done (in index order where the configs share a shape). Configs that can
     share kernel calls (`shares_calls`) run as design points of one stack, with their own
@@ -126,7 +142,19 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
     def submit(group: list[int]) -> None:
         config, designs = configs[group[0]], [prepared[i][1:] for i in group]
         if _kernel_threadsafe():
-            running.append((group, pool.submit(_on_threads, numba.get_num_threads(), run_stacked, designs, config, len(group))))
+            running.append(
+                (
+                    group,
+                    pool.submit(
+                        _on_threads,
+                        numba.get_num_threads(),
+                        run_stacked,
+                        designs,
+                        config,
+                        len(group),
+                    ),
+                )
+            )
         else:  # numba's workqueue layer aborts on two parallel calls at once: no overlap
             finished = Future()
             finished.set_result(run_stacked(designs, config, len(group)))
@@ -140,7 +168,16 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
         for k, i in enumerate(group):
             world, designs, _ = prepared.pop(i)
             done += 1
-            yield i, _result(configs[i], world, designs, outcomes.rows(k * n, (k + 1) * n), sums[k] if sums else None)
+            yield (
+                i,
+                _result(
+                    configs[i],
+                    world,
+                    designs,
+                    outcomes.rows(k * n, (k + 1) * n),
+                    sums[k] if sums else None,
+                ),
+            )
             if watch is not None:
                 watch("runs", done, len(configs))
 
@@ -150,14 +187,34 @@ def execute_stream(configs: list[RunConfig], watch: Watch | None = None, rows_pe
             if config.engine != "ensemble":
                 world, designs, points = prepared.pop(i)
                 done += 1
-                yield i, _result(config, world, designs, *simulate_explained(
-                    designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
-                    points=points, explain=config.explain, chunk=config.chunk,
-                ))  # fmt: skip
+                yield (
+                    i,
+                    _result(
+                        config,
+                        world,
+                        designs,
+                        *simulate_explained(
+                            designs,
+                            replicates=config.replicates,
+                            seed=config.seed,
+                            engine=config.engine,
+                            points=points,
+                            explain=config.explain,
+                            chunk=config.chunk,
+                        ),
+                    ),
+                )
                 if watch is not None:
                     watch("runs", done, len(configs))
                 continue
-            group = next((g for g in groups if shares_calls(configs[g[0]], prepared[g[0]][1], config, prepared[i][1])), None)
+            group = next(
+                (
+                    g
+                    for g in groups
+                    if shares_calls(configs[g[0]], prepared[g[0]][1], config, prepared[i][1])
+                ),
+                None,
+            )
             if group is None:
                 groups.append(group := [])
             group.append(i)
@@ -194,7 +251,9 @@ def _kernel_threadsafe() -> bool:
         return False
 
 
-def design_all(configs: list[RunConfig], watch: Watch | None = None) -> list[tuple[World, World, np.ndarray]]:
+def design_all(
+    configs: list[RunConfig], watch: Watch | None = None
+) -> list[tuple[World, World, np.ndarray]]:
     """`design` of each config, the points of a sweep sharing what they can (see `design`)."""
     return list(designed(configs, watch))
 
@@ -218,10 +277,18 @@ def simulate_many(configs: list[RunConfig], prepared: list[tuple[World, World, n
         if config.engine != "ensemble":
             for i in batch:
                 _, designs, points = prepared[i]
-                yield i, *simulate_explained(
-                    designs, replicates=config.replicates, seed=config.seed, engine=config.engine,
-                    points=points, explain=config.explain, chunk=config.chunk,
-                )  # fmt: skip
+                yield (
+                    i,
+                    *simulate_explained(
+                        designs,
+                        replicates=config.replicates,
+                        seed=config.seed,
+                        engine=config.engine,
+                        points=points,
+                        explain=config.explain,
+                        chunk=config.chunk,
+                    ),
+                )
             continue
         outcomes, sums = run_stacked([prepared[i][1:] for i in batch], config, len(batch))
         n = config.replicates  # the same in a batch
@@ -248,7 +315,10 @@ def shares_calls(first: RunConfig, first_world: World, config: RunConfig, world:
     """True when two configs' designs can run in one kernel call: the same world shape, seed,
     replicate count, engine (the ensemble) and explanation."""
     settings = ("seed", "replicates", "engine", "explain")
-    same = all(getattr(first, k) == getattr(config, k) for k in settings) and config.engine == "ensemble"
+    same = (
+        all(getattr(first, k) == getattr(config, k) for k in settings)
+        and config.engine == "ensemble"
+    )
     return same and same_shape(first_world, world)
 
 
@@ -263,50 +333,72 @@ def run_stacked(designs: list[tuple[World, np.ndarray]], config: RunConfig, part
 
 
 def write_outputs(
-    result: RunResult, folder: Path, overrides: list[str] = (), plots: bool | None = None, sweep: bool = False
+    result: RunResult,
+    folder: Path,
+    overrides: list[str] = (),
+    plots: bool | None = None,
+    sweep: bool = False,
 ) -> list[Path]:
     """Write the tables, figures (if `plots`, by default the config's `plots`) and the job record
     into `folder`, which appears with all of them or not at all; job.json, written last, marks
     the job done. A `sweep`'s job writes under a lock (sim.output.store.publish)."""
     plots = result.config.plots if plots is None else plots
-    return store.publish(Path(folder), lambda partial: _write(result, partial, list(overrides), plots), lock=sweep)
+    return store.publish(
+        Path(folder), lambda partial: _write(result, partial, list(overrides), plots), lock=sweep
+    )
 
 
 def _write(result: RunResult, folder: Path, overrides: list[str], plots: bool) -> list[Path]:
     t = result.tables
     written = [
-        store.atomic_write(folder / "joining_probabilities.csv", lambda p: t.joining_probabilities.to_csv(p, index=False)),
+        store.atomic_write(
+            folder / "joining_probabilities.csv",
+            lambda p: t.joining_probabilities.to_csv(p, index=False),
+        ),
         store.atomic_write(folder / "summary.csv", lambda p: t.summary.to_csv(p, index=False)),
         store.atomic_write(folder / "members.csv", lambda p: t.members.to_csv(p, index=False)),
     ]
     optional = {"spread.csv": t.spread, "contributions.csv": t.contributions, "why.csv": t.why}
     for filename, table in optional.items():
         if table is not None:
-            written.append(store.atomic_write(folder / filename, lambda p, x=table: x.to_csv(p, index=False)))
+            written.append(
+                store.atomic_write(folder / filename, lambda p, x=table: x.to_csv(p, index=False))
+            )
     if plots:
         title, note = figure_title(result.config, overrides), figure_note(result.config)
         figures = {
             "joining_probability": plot_join_probability(
-                t.joining_probabilities, max_countries=result.config.plot_countries,
-                title=f"{title}: probability of being a member, by month", note=note,
+                t.joining_probabilities,
+                max_countries=result.config.plot_countries,
+                title=f"{title}: probability of being a member, by month",
+                note=note,
             ),
             "members": plot_members(t.members, title=f"{title}: members over time", note=note),
-        }  # fmt: skip
+        }
         if t.why is not None and len(t.why):
             figures["contributions"] = plot_contributions(
-                t.contributions, list(t.why["country"])[:CONTRIBUTION_PANELS],
-                title=f"{title}: why countries join (mean contribution to accession utility while deciding)", note=note,
-            )  # fmt: skip
+                t.contributions,
+                list(t.why["country"])[:CONTRIBUTION_PANELS],
+                title=f"{title}: why countries join (mean contribution to accession utility while deciding)",
+                note=note,
+            )
         for stem, fig in figures.items():
             dpi = 110 if stem == "contributions" else 150  # a large figure: keep sweeps fast
             for fmt in result.config.plot_format:
-                written.append(store.atomic_write(folder / f"{stem}.{fmt}", lambda p, f=fig, d=dpi, x=fmt: f.savefig(p, dpi=d, format=x)))
+                written.append(
+                    store.atomic_write(
+                        folder / f"{stem}.{fmt}",
+                        lambda p, f=fig, d=dpi, x=fmt: f.savefig(p, dpi=d, format=x),
+                    )
+                )
             plt.close(fig)
     store.write_job(folder, result.config, list(overrides), result.world.names, result.outcomes)
     return [*written, folder / store.OUTCOMES_FILE, folder / store.JOB_FILE]
 
 
-def run_line(config: RunConfig, overrides: list[str], folder: Path, seconds: float, job: str = "") -> str:
+def run_line(
+    config: RunConfig, overrides: list[str], folder: Path, seconds: float, job: str = ""
+) -> str:
     """The line a run (or a sweep's `job N `) prints and logs when its results are written."""
     return (
         f"{job}{config.scenario.name} [{' '.join(overrides) or 'defaults'}]: {config.replicates} "
@@ -314,15 +406,34 @@ def run_line(config: RunConfig, overrides: list[str], folder: Path, seconds: flo
     )
 
 
-RUN_ONLY = {"replicates", "seed", "plots", "plot_countries", "plot_format", "sweep_plots", "progress", "explain",
-            "resume", "debug", "chunk", "engine"}  # settings that do not change the scenario (the note says some)  # fmt: skip
+RUN_ONLY = {
+    "replicates",
+    "seed",
+    "plots",
+    "plot_countries",
+    "plot_format",
+    "sweep_plots",
+    "progress",
+    "explain",
+    "resume",
+    "debug",
+    "chunk",
+    "engine",
+}  # settings that do not change the scenario (the note says some)
 
 
 def figure_title(config: RunConfig, overrides: list[str], width: int = 70) -> str:
     """The scenario a figure shows: the experiment's name (or the scenario's), and the overrides
     that change it, shortened to `width` characters."""
-    experiment = next((o.split("=", 1)[1] for o in overrides if o.lstrip("+").startswith("experiment=")), None)
-    changes = [o for o in overrides if not o.startswith(("hydra", "+experiment", "experiment")) and o.split("=", 1)[0] not in RUN_ONLY]
+    experiment = next(
+        (o.split("=", 1)[1] for o in overrides if o.lstrip("+").startswith("experiment=")), None
+    )
+    changes = [
+        o
+        for o in overrides
+        if not o.startswith(("hydra", "+experiment", "experiment"))
+        and o.split("=", 1)[0] not in RUN_ONLY
+    ]
     text = ", ".join(changes)
     if len(text) > width:
         text = text[: width - 1].rstrip(", ") + "…"
@@ -332,14 +443,24 @@ def figure_title(config: RunConfig, overrides: list[str], width: int = 70) -> st
 
 def figure_note(config: RunConfig) -> str:
     """What a figure rests on: replicates, seed and the parameters (posterior draws or fixed)."""
-    params = f"posterior draws ({config.params.name})" if config.params.draws else f"fixed parameters ({config.params.name})"
+    params = (
+        f"posterior draws ({config.params.name})"
+        if config.params.draws
+        else f"fixed parameters ({config.params.name})"
+    )
     return f"{config.replicates:,} replicates, seed {config.seed}, {params}"
 
 
 def format_summary(summary: pd.DataFrame) -> str:
     """The summary table as the terminal shows it."""
     shown = summary.copy()
-    for col in ("p_talks_at_start", "p_joined_by_horizon", "ci_low", "ci_high", "share_from_inputs"):
+    for col in (
+        "p_talks_at_start",
+        "p_joined_by_horizon",
+        "ci_low",
+        "ci_high",
+        "share_from_inputs",
+    ):
         if col in shown:
             shown[col] = shown[col].map(lambda v: f"{v:.3f}")
     shown["median_join_month"] = shown["median_join_month"].fillna("-")
@@ -354,5 +475,3 @@ def format_spread(spread: pd.DataFrame, horizon: str) -> str:
         f"{row['share_from_inputs']:.0%} of the variance from the uncertain inputs, "
         f"{row['share_from_chance']:.0%} from chance"
     )
-
-

@@ -23,20 +23,36 @@ def write_study(study: Study, config: RunConfig, folder: Path) -> list[Path]:
 def _write_study(study: Study, config: RunConfig, folder: Path) -> list[Path]:
     spec = config.sensitivity
     written = [
-        store.atomic_write(folder / "sensitivity.csv", lambda p: study.indices.to_csv(p, index=False)),
-        store.atomic_write(folder / "samples.parquet", lambda p: study.sample_table.to_parquet(p, index=False)),
-    ]  # fmt: skip
+        store.atomic_write(
+            folder / "sensitivity.csv", lambda p: study.indices.to_csv(p, index=False)
+        ),
+        store.atomic_write(
+            folder / "samples.parquet", lambda p: study.sample_table.to_parquet(p, index=False)
+        ),
+    ]
     if spec.goal is not None:
         table = conditions(study, spec, compile_world(config))
-        written.append(store.atomic_write(folder / "conditions.csv", lambda p: table.to_csv(p, index=False)))
+        written.append(
+            store.atomic_write(folder / "conditions.csv", lambda p: table.to_csv(p, index=False))
+        )
     if config.plots and len(study.indices):
         main_index = "ST" if spec.method == "sobol" else "mu_star"
-        figures = {"sensitivity.png": lambda: plot_sensitivity_heatmap(study.indices, main_index, spec.name)}
+        figures = {
+            "sensitivity.png": lambda: plot_sensitivity_heatmap(
+                study.indices, main_index, spec.name
+            )
+        }
         for output, part in study.indices.groupby("output", sort=False):
-            figures[f"sensitivity_{_slug(output)}.png"] = lambda o=output, t=part: plot_indices(t, o, spec.method)
+            figures[f"sensitivity_{_slug(output)}.png"] = lambda o=output, t=part: plot_indices(
+                t, o, spec.method
+            )
         for filename, draw in figures.items():  # one figure open at a time
             fig = draw()
-            written.append(store.atomic_write(folder / filename, lambda p, f=fig: f.savefig(p, dpi=130, format="png")))
+            written.append(
+                store.atomic_write(
+                    folder / filename, lambda p, f=fig: f.savefig(p, dpi=130, format="png")
+                )
+            )
             plt.close(fig)
     return written
 

@@ -40,6 +40,9 @@ class CompareSweep(Callback):
             jobs = find_jobs([folder])
             written = write_comparison(compare(jobs, choose_baseline(jobs, self.baseline)), folder)
         except Exception as err:  # noqa: BLE001 - any failure must end the run visibly
-            print(f"error: comparing the jobs in {folder} failed: {type(err).__name__}: {err}", file=sys.stderr)
+            print(
+                f"error: comparing the jobs in {folder} failed: {type(err).__name__}: {err}",
+                file=sys.stderr,
+            )
             sys.exit(EXIT_FAILED)
         print(f"compared {len(jobs)} jobs: {', '.join(p.name for p in written)} in {folder}")

@@ -32,10 +32,15 @@ from sim.engine.model import AccordModel
 from sim.output.plots import caption, plot_join_probability, plot_members, plot_network
 from sim.runner import RunResult, execute
 
-SCENARIOS = ["baseline", *sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml") if p.stem != "history")]
+SCENARIOS = [
+    "baseline",
+    *sorted(p.stem for p in (ROOT / "experiments").glob("*.yaml") if p.stem != "history"),
+]
 STRATEGIES = ["courting", "persuadable", "priority", "none"]
 REPLICATES = 10_000
-matplotlib.rcParams["svg.fonttype"] = "none"  # text in the network's SVG stays text: readable, findable
+matplotlib.rcParams["svg.fonttype"] = (
+    "none"  # text in the network's SVG stays text: readable, findable
+)
 PAGE_CSS = """.accord-figure img, .accord-figure svg {max-width: 100%; height: auto;}
 .download-tables {display: inline-block; margin: 8px 0; font-weight: 500;}
 .solara-autorouter-content .v-row {margin-left: 0; margin-right: 0;}"""  # figures fit their column
@@ -54,7 +59,9 @@ def defaults(name: str = "baseline") -> dict:
         "scenario": name,
         "engagement": cfg.mediator.engagement,
         "strategy": cfg.mediator.strategy if cfg.mediator.strategy in STRATEGIES else STRATEGIES[0],
-        **{f"w_{t}": cfg.params.weights.get(t, term.weight) for t, term in cfg.terms.terms.items()},  # the world's terms
+        **{
+            f"w_{t}": cfg.params.weights.get(t, term.weight) for t, term in cfg.terms.terms.items()
+        },  # the world's terms
         "leader_multiplier": cfg.params.leader_multiplier,
         **{f"shock_{s}": shock.enabled for s, shock in cfg.events.random.items()},
         "dated_events": True,
@@ -63,25 +70,38 @@ def defaults(name: str = "baseline") -> dict:
 
 def configure(settings: dict) -> RunConfig:
     """The run config the controls describe."""
-    cfg = dataclasses.replace(scenario_config(settings["scenario"]), replicates=REPLICATES, explain=False)
+    cfg = dataclasses.replace(
+        scenario_config(settings["scenario"]), replicates=REPLICATES, explain=False
+    )
     changes = {
         "mediator.engagement": settings["engagement"],
         "mediator.strategy": settings["strategy"],
         **{f"params.weights.{k[2:]}": v for k, v in settings.items() if k.startswith("w_")},
         "params.leader_multiplier": settings["leader_multiplier"],
-        **{f"events.random.{k[6:]}.enabled": v for k, v in settings.items() if k.startswith("shock_")},
+        **{
+            f"events.random.{k[6:]}.enabled": v
+            for k, v in settings.items()
+            if k.startswith("shock_")
+        },
         # off: no dated event; on: each as the scenario sets it (the 2026 election stays a choice)
-        **{f"events.dated.{e}.enabled": settings["dated_events"] and ev.enabled for e, ev in cfg.events.dated.items()},
+        **{
+            f"events.dated.{e}.enabled": settings["dated_events"] and ev.enabled
+            for e, ev in cfg.events.dated.items()
+        },
     }
     configured = with_values(cfg, changes, origin="the page's controls")
-    moved = [k for k in changes if k.startswith("params.") and _value(configured, k) != _value(cfg, k)]
+    moved = [
+        k for k in changes if k.startswith("params.") and _value(configured, k) != _value(cfg, k)
+    ]
     return hold(configured, moved)  # a moved slider holds in every posterior draw
 
 
 def _value(cfg: RunConfig, key: str):
     node = cfg
     for part in key.split("."):
-        node = node[part] if isinstance(node, dict) else getattr(node, part)  # params.weights is a mapping
+        node = (
+            node[part] if isinstance(node, dict) else getattr(node, part)
+        )  # params.weights is a mapping
     return node
 
 
@@ -111,28 +131,62 @@ def _change(name: str, value) -> None:
 def Slider(label: str, key: str, low: float, high: float, step: float):
     """A slider whose label shows its value."""
     value = settings.value[key]
-    solara.SliderFloat(f"{label}: {value:.{2 if step < 0.1 else 1}f}", value=value, min=low, max=high, step=step,
-                       on_value=lambda v: _change(key, v))  # fmt: skip
+    solara.SliderFloat(
+        f"{label}: {value:.{2 if step < 0.1 else 1}f}",
+        value=value,
+        min=low,
+        max=high,
+        step=step,
+        on_value=lambda v: _change(key, v),
+    )
 
 
 @solara.component
 def Controls(m: ExplorerModel):
     s = settings.value
     with solara.Card("Scenario"):
-        solara.Select("scenario", value=s["scenario"], values=SCENARIOS, on_value=lambda v: _change("scenario", v))
+        solara.Select(
+            "scenario",
+            value=s["scenario"],
+            values=SCENARIOS,
+            on_value=lambda v: _change("scenario", v),
+        )
         Slider("mediator engagement", "engagement", 0.0, 2.0, 0.05)
-        solara.Select("mediator strategy", value=s["strategy"], values=STRATEGIES, on_value=lambda v: _change("strategy", v))
-        for key in [k for k in s if k.startswith("w_")]:  # one slider per declared term of the world
+        solara.Select(
+            "mediator strategy",
+            value=s["strategy"],
+            values=STRATEGIES,
+            on_value=lambda v: _change("strategy", v),
+        )
+        for key in [
+            k for k in s if k.startswith("w_")
+        ]:  # one slider per declared term of the world
             Slider(f"weight: {key[2:]}", key, 0.0, 5.0, 0.05)
-        if scenario_config(s["scenario"]).roster.peers.leader:  # a world without a leader has nothing to multiply
+        if scenario_config(
+            s["scenario"]
+        ).roster.peers.leader:  # a world without a leader has nothing to multiply
             Slider("leader multiplier", "leader_multiplier", 0.0, 10.0, 0.1)
         for key in [k for k in s if k.startswith("shock_")]:
-            solara.Switch(label=f"shock: {key[6:]}", value=s[key], on_value=lambda v, k=key: _change(k, v))
-        solara.Switch(label="dated events of the scenario", value=s["dated_events"],
-                      on_value=lambda v: _change("dated_events", v))
-        archive = base64.b64encode(tables_zip(m.ensemble)).decode()  # a link, not solara.FileDownload: its script fails offline
-        solara.HTML(tag="a", unsafe_innerHTML="download tables", classes=["download-tables"],
-                    attributes={"href": f"data:application/zip;base64,{archive}", "download": "accord-sim-tables.zip"})  # fmt: skip
+            solara.Switch(
+                label=f"shock: {key[6:]}", value=s[key], on_value=lambda v, k=key: _change(k, v)
+            )
+        solara.Switch(
+            label="dated events of the scenario",
+            value=s["dated_events"],
+            on_value=lambda v: _change("dated_events", v),
+        )
+        archive = base64.b64encode(
+            tables_zip(m.ensemble)
+        ).decode()  # a link, not solara.FileDownload: its script fails offline
+        solara.HTML(
+            tag="a",
+            unsafe_innerHTML="download tables",
+            classes=["download-tables"],
+            attributes={
+                "href": f"data:application/zip;base64,{archive}",
+                "download": "accord-sim-tables.zip",
+            },
+        )
         solara.Markdown("*Consequences of stated, overridable assumptions; not a forecast.*")
 
 
@@ -140,8 +194,11 @@ def tables_zip(result: RunResult) -> bytes:
     """The ensemble's tables as CSV files in one zip."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, table in (("summary", result.summary), ("joining_probabilities", result.joining_probabilities),
-                            ("members", result.members)):  # fmt: skip
+        for name, table in (
+            ("summary", result.summary),
+            ("joining_probabilities", result.joining_probabilities),
+            ("members", result.members),
+        ):
             archive.writestr(f"{name}.csv", table.to_csv(index=False))
     return buffer.getvalue()
 
@@ -149,13 +206,21 @@ def tables_zip(result: RunResult) -> bytes:
 @solara.component
 def JoiningCurves(m: ExplorerModel):
     tables = m.ensemble.tables
-    fig = plot_join_probability(tables.joining_probabilities, title=f"{m.settings['scenario']}: probability of being a member")
+    fig = plot_join_probability(
+        tables.joining_probabilities,
+        title=f"{m.settings['scenario']}: probability of being a member",
+    )
     with solara.Div(classes=["accord-figure"]):
         solara.FigureMatplotlib(fig, format="png", dpi=90)
     plt.close(fig)
     top = tables.summary[tables.summary["status_at_start"] != "member"].head(8)
-    rows = "\n".join(f"| {r.country} | <span class='p-joined'>{r.p_joined_by_horizon:.3f}</span> |" for r in top.itertuples())
-    solara.Markdown(f"| country | p by {m.world.months[-1] // 12}-12 ({REPLICATES:,} replicates) |\n|---|---|\n{rows}")
+    rows = "\n".join(
+        f"| {r.country} | <span class='p-joined'>{r.p_joined_by_horizon:.3f}</span> |"
+        for r in top.itertuples()
+    )
+    solara.Markdown(
+        f"| country | p by {m.world.months[-1] // 12}-12 ({REPLICATES:,} replicates) |\n|---|---|\n{rows}"
+    )
 
 
 @solara.component
@@ -170,12 +235,19 @@ def MembersFan(m: ExplorerModel):
 def Network(m: ExplorerModel):
     update_counter.get()  # redraw at every step of Mesa's controls
     statuses = [c.status.name.lower() for c in m.countries]
-    fig = plot_network(m.world.names, m.numbers.ties, statuses, title=f"one replicate, month {m.month_index} of {m.world.n_months}")
+    fig = plot_network(
+        m.world.names,
+        m.numbers.ties,
+        statuses,
+        title=f"one replicate, month {m.month_index} of {m.world.n_months}",
+    )
     svg = io.StringIO()
     fig.savefig(svg, format="svg")
     plt.close(fig)
     text = svg.getvalue()
-    solara.HTML(tag="div", unsafe_innerHTML=text[text.index("<svg"):], classes=["accord-figure", "network"])  # inline: names are text
+    solara.HTML(
+        tag="div", unsafe_innerHTML=text[text.index("<svg") :], classes=["accord-figure", "network"]
+    )  # inline: names are text
 
 
 @solara.component
@@ -184,7 +256,9 @@ def MembersOfReplicate(m: ExplorerModel):
     update_counter.get()
     counts = m.datacollector.get_model_vars_dataframe()["members"]
     fig, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
-    ax.step(counts.index, counts.to_numpy(), where="post", color="tab:blue", marker="o", ms=3)  # month 0 too
+    ax.step(
+        counts.index, counts.to_numpy(), where="post", color="tab:blue", marker="o", ms=3
+    )  # month 0 too
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylim(counts.min() - 1, counts.max() + 1)
     ax.set_xlim(0, m.world.n_months)
@@ -211,8 +285,12 @@ def Page():
     with solara.Columns([1, 3]):
         with solara.Column():
             with solara.Card("One replicate, month by month"):
-                ModelController(model, play_interval=play_interval, render_interval=render_interval,
-                                use_threads=use_threads)  # fmt: skip
+                ModelController(
+                    model,
+                    play_interval=play_interval,
+                    render_interval=render_interval,
+                    use_threads=use_threads,
+                )
                 ShowSteps(m)
             Controls(m)
         with solara.Column():

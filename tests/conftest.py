@@ -27,13 +27,20 @@ TABLES = ("*.csv", "outcomes.parquet")
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def cli(*args: str, module: str = "sim", cwd: Path = ROOT, env: dict | None = None, timeout: float = 600):
+def cli(
+    *args: str, module: str = "sim", cwd: Path = ROOT, env: dict | None = None, timeout: float = 600
+):
     """`python -m MODULE ARGS...` in a subprocess, as a user runs it (output captured, never
     raises); `env` adds to this process's environment."""
     return subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=cwd, env={**os.environ, **(env or {})},
-        capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def calibration_config(name: str = "calibrate"):
@@ -51,11 +58,14 @@ def result_tables(folder: Path) -> dict[str, bytes]:
     """Every table a run or sweep wrote under `folder`, by relative path, as bytes."""
     return {
         str(p.relative_to(folder)): p.read_bytes()
-        for pattern in TABLES for p in sorted(folder.rglob(pattern))
-    }  # fmt: skip
+        for pattern in TABLES
+        for p in sorted(folder.rglob(pattern))
+    }
 
 
-def mesa_deciding(world, replicates: int, seed: int) -> Iterator[tuple[int, int, AccordModel, object]]:
+def mesa_deciding(
+    world, replicates: int, seed: int
+) -> Iterator[tuple[int, int, AccordModel, object]]:
     """Step Mesa models of `world`, one per replicate, and yield (replicate, month, model, country)
     after each month for every country that was deciding (outside or in talks, and a candidate)
     at its start."""

@@ -21,9 +21,14 @@ SCENARIOS = {
     "default_judgement": ["params=judgement", "replicates=2000", "seed=1"],
     "mesa_engine": ["params=judgement", "replicates=40", "seed=3", "engine=mesa", "explain=false"],
     "no_mediator": ["params=judgement", "replicates=1000", "seed=2", "mediator.strategy=none"],
-    "uncertain_input": ["params=judgement", "replicates=1000", "seed=4", "replicates_per_draw=10",
-                        "roster.countries.azerbaijan.iran_threat={low: 0.2, high: 0.9}"],
-}  # fmt: skip
+    "uncertain_input": [
+        "params=judgement",
+        "replicates=1000",
+        "seed=4",
+        "replicates_per_draw=10",
+        "roster.countries.azerbaijan.iran_threat={low: 0.2, high: 0.9}",
+    ],
+}
 COUNTRIES = ("Azerbaijan", "Uzbekistan", "Saudi Arabia")
 
 
@@ -42,11 +47,17 @@ def numbers(name: str) -> dict[str, float]:
 
 def main() -> None:
     golden = {name: numbers(name) for name in SCENARIOS}
-    text = "GOLDEN = {\n" + "".join(f"    {name!r}: {values!r},\n" for name, values in golden.items()) + "}"
+    text = (
+        "GOLDEN = {\n"
+        + "".join(f"    {name!r}: {values!r},\n" for name, values in golden.items())
+        + "}"
+    )
     if "--write" in sys.argv:
         path = Path(__file__).with_name("test_golden.py")
         source = path.read_text()
-        path.write_text(re.sub(r"GOLDEN = \{.*?\n\}", lambda _: text, source, count=1, flags=re.DOTALL))
+        path.write_text(
+            re.sub(r"GOLDEN = \{.*?\n\}", lambda _: text, source, count=1, flags=re.DOTALL)
+        )
         print(f"rewrote the GOLDEN block in {path}; review the diff before committing")
     else:
         print(text)

@@ -47,10 +47,12 @@ MEDIATOR = {
 }
 
 
-def country(name: str, region: str = "North", status: str = "outside", level: float = 0.5, **kw) -> dict:
+def country(
+    name: str, region: str = "North", status: str = "outside", level: float = 0.5, **kw
+) -> dict:
     """A roster entry with every feature at `level` unless given."""
     entry = {"name": name, "region": region, "status": status}
-    entry.update({f: level for f in FEATURES})
+    entry.update(dict.fromkeys(FEATURES, level))
     entry.update(kw)
     return entry
 
@@ -72,7 +74,12 @@ def config_dict(
     extra = {"record": record} if record else {}
     return {
         **extra,
-        "roster": {"name": "test", "as_of": "2020-01", "countries": countries, "peers": peers or {}},
+        "roster": {
+            "name": "test",
+            "as_of": "2020-01",
+            "countries": countries,
+            "peers": peers or {},
+        },
         "mediator": _merged(MEDIATOR, mediator),
         "scenario": _merged(
             {"name": "test", "start": "2020-01", "end": "2021-12", "salience": 0.5}, scenario
@@ -156,7 +163,9 @@ def scenarios(draw, **kw) -> dict:
         roster,
         peers={"leader": draw(st.sampled_from([None, *ids])), "followers": ids[:1]},
         mediator={
-            "strategy": draw(st.sampled_from(["none", "priority", "persuadable", "scripted", "courting"])),
+            "strategy": draw(
+                st.sampled_from(["none", "priority", "persuadable", "scripted", "courting"])
+            ),
             "max_targets": draw(st.integers(0, 3)),
             "priority": ids[::-1],
         },
@@ -177,9 +186,17 @@ def _record_of(roster: dict, year: int, offer_until: int) -> dict:
     joined, talks on the record), and an offer of arms to the first country in `year`."""
     first, last = f"{year - 1}-01", f"{year - 1}-12"
     return {
-        "name": "test", "start": first, "end": last,
+        "name": "test",
+        "start": first,
+        "end": last,
         "joined": {cid: first for cid, c in roster.items() if c["status"] == "member"},
         "in_talks": {cid: [first, last] for cid, c in roster.items() if c["status"] == "talks"},
-        "offers": {"deal": {"country": next(iter(roster)), "type": "arms", "start": f"{year}-01",
-                            "end": f"{year}-{offer_until:02d}"}},
-    }  # fmt: skip
+        "offers": {
+            "deal": {
+                "country": next(iter(roster)),
+                "type": "arms",
+                "start": f"{year}-01",
+                "end": f"{year}-{offer_until:02d}",
+            }
+        },
+    }

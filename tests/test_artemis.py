@@ -21,12 +21,20 @@ def test_the_record_reproduces_the_references_counts_by_year():
     and 7 signings in 2020-2025, and Portugal and Oman in 2026-01 (61 with the US)."""
     config, _, settings = calibration_config("calibrate_artemis")
     months = [parse_month(m) for m in config.record.joined.values()]
-    years = pd.Series([m // 12 for m in months if m >= parse_month("2020-11")]).value_counts().sort_index()
+    years = (
+        pd.Series([m // 12 for m in months if m >= parse_month("2020-11")])
+        .value_counts()
+        .sort_index()
+    )
     assert sum(m == parse_month("2020-10") for m in months) == 7  # the founders other than the US
     assert years.to_dict() == {2020: 1, 2021: 5, 2022: 9, 2023: 10, 2024: 19, 2025: 7, 2026: 2}
     assert len(config.record.joined) + 1 == 61
-    tested = [m for m in months if parse_month(settings.train_end) < m <= parse_month(config.record.end)]
-    assert len(tested) == 28 and len(config.roster.countries) == 103  # the backtest's scored events (>= 10)
+    tested = [
+        m for m in months if parse_month(settings.train_end) < m <= parse_month(config.record.end)
+    ]
+    assert (
+        len(tested) == 28 and len(config.roster.countries) == 103
+    )  # the backtest's scored events (>= 10)
 
 
 def test_founders_add_nothing_to_the_likelihood_and_every_later_signing_something():
@@ -50,27 +58,48 @@ def test_the_artemis_outlook_runs_and_explains_itself_in_its_own_terms(tmp_path)
     outside = summary[summary["status_at_start"] != "member"].set_index("country")
     # the terms as fitted: a treaty ally with a space agency is likelier to sign than a state with a
     # space agency in the rival bloc (Türkiye: NATO, TUA; Belarus: ILRS since 2023-10)
-    assert outside.loc["Türkiye", "p_joined_by_horizon"] > outside.loc["Belarus", "p_joined_by_horizon"] + 0.2
-    assert outside.loc["Latvia", "p_talks_at_start"] == 1.0  # its talks are on the record (2025-10 on)
+    assert (
+        outside.loc["Türkiye", "p_joined_by_horizon"]
+        > outside.loc["Belarus", "p_joined_by_horizon"] + 0.2
+    )
+    assert (
+        outside.loc["Latvia", "p_talks_at_start"] == 1.0
+    )  # its talks are on the record (2025-10 on)
 
 
 @pytest.mark.slow
-def test_the_artemis_calibration_backtests_on_its_own_record_and_installs_as_its_own_params(tmp_path):
+def test_the_artemis_calibration_backtests_on_its_own_record_and_installs_as_its_own_params(
+    tmp_path,
+):
     """The calibration command on the second world (a short posterior: the pipeline, not
     convergence): 28 scored signings after 2023-12, the peer effect with an interval, and a fit
     installed beside the default world's params, not over them."""
     from sim.calibrate import promote
 
     short = ["posterior.walkers=28", "posterior.steps=24", "posterior.burn=8"]
-    done = cli("--config-name", "calibrate_artemis", f"hydra.run.dir={tmp_path}", *short, module="sim.calibrate")
+    done = cli(
+        "--config-name",
+        "calibrate_artemis",
+        f"hydra.run.dir={tmp_path}",
+        *short,
+        module="sim.calibrate",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     report = (tmp_path / "calibration.md").read_text()
-    assert "| weights.peer |" in report and "## Scores against the crowds" not in report  # no questions here
+    assert (
+        "| weights.peer |" in report and "## Scores against the crowds" not in report
+    )  # no questions here
     scores = pd.read_csv(tmp_path / "backtest.csv").set_index(["unit", "predictor"])
     assert (scores["events"] == 28).all()
     # the model's free-running forecasts beat the constant hazard's on the record left out
-    assert scores.loc[("country-window", "model"), "log_loss"] < scores.loc[("country-window", "constant"), "log_loss"]
-    assert scores.loc[("year-count", "model"), "log_loss"] < scores.loc[("year-count", "constant"), "log_loss"]
+    assert (
+        scores.loc[("country-window", "model"), "log_loss"]
+        < scores.loc[("country-window", "constant"), "log_loss"]
+    )
+    assert (
+        scores.loc[("year-count", "model"), "log_loss"]
+        < scores.loc[("year-count", "constant"), "log_loss"]
+    )
     check = pd.read_csv(tmp_path / "predictive_check.csv").set_index("period")
     assert check.loc["2020", "observed"] == 1  # Ukraine: the founders are not events
     (tmp_path / "conf").mkdir()

@@ -33,75 +33,234 @@ CORPUS = [
     (["replicates=1.5"], {}, "replicates: expected a whole number in [1, 100000000], got 1.5"),
     (["plots=maybe"], {}, "plots: expected true or false, got 'maybe'"),
     (["roster.countries.oman.region=7"], {}, "roster.countries.oman.region: expected text, got 7"),
-    (["roster.countries.oman.values=3"], {}, "roster.countries.oman.values: expected a mapping, got 3"),
+    (
+        ["roster.countries.oman.values=3"],
+        {},
+        "roster.countries.oman.values: expected a mapping, got 3",
+    ),
     (["roster.peers.followers=oman"], {}, "roster.peers.followers: expected a list, got 'oman'"),
     # out of range, NaN, infinity
     (["params.threshold=9"], {}, "params.threshold: expected a number in [-5.0, 5.0], got 9.0"),
-    (["roster.countries.saudi_arabia.iran_threat=1.7"], {}, "roster.countries.saudi_arabia.iran_threat: expected a number in [0.0, 1.0], got 1.7"),
+    (
+        ["roster.countries.saudi_arabia.iran_threat=1.7"],
+        {},
+        "roster.countries.saudi_arabia.iran_threat: expected a number in [0.0, 1.0], got 1.7",
+    ),
     (["params.noise=nan"], {}, "params.noise: expected a finite number in [0.001, 10.0], got nan"),
     (["params.noise=inf"], {}, "params.noise: expected a finite number in [0.001, 10.0], got inf"),
-    (["params.weights.peer=-inf"], {}, "params.weights.peer: expected a finite number in [0.0, 10.0], got -inf"),
-    (["+params.weights.charm=1"], {}, "params.weights.charm: not a term of the world (terms abraham: iran_threat, us_security,"),
-    (["+experiment=artemis", "+params.weights.palestine=1"], {}, "params.weights.palestine: not a term of the world (terms artemis: treaty_ally,"),
-    (["mediator.inducements.arms.cost=0"], {}, "mediator.inducements.arms.cost: expected a number in [1e-06, 1000000.0], got 0.0"),
-    (["events.random.gaza_war_resumes.p_monthly=2"], {}, "events.random.gaza_war_resumes.p_monthly: expected a number in [0.0, 1.0], got 2.0"),
-    (["params.rate_sign=0.7", "params.rate_collapse=0.5"], {}, "params.rate_collapse: expected rate_sign + rate_collapse <= 1, got 0.7 + 0.5"),
-    (["roster.countries.oman.iran_threat={low: 0.9, high: 0.1}"], {}, "roster.countries.oman.iran_threat.high: expected high >= low 0.9, got 0.1"),
+    (
+        ["params.weights.peer=-inf"],
+        {},
+        "params.weights.peer: expected a finite number in [0.0, 10.0], got -inf",
+    ),
+    (
+        ["+params.weights.charm=1"],
+        {},
+        "params.weights.charm: not a term of the world (terms abraham: iran_threat, us_security,",
+    ),
+    (
+        ["+experiment=artemis", "+params.weights.palestine=1"],
+        {},
+        "params.weights.palestine: not a term of the world (terms artemis: treaty_ally,",
+    ),
+    (
+        ["mediator.inducements.arms.cost=0"],
+        {},
+        "mediator.inducements.arms.cost: expected a number in [1e-06, 1000000.0], got 0.0",
+    ),
+    (
+        ["events.random.gaza_war_resumes.p_monthly=2"],
+        {},
+        "events.random.gaza_war_resumes.p_monthly: expected a number in [0.0, 1.0], got 2.0",
+    ),
+    (
+        ["params.rate_sign=0.7", "params.rate_collapse=0.5"],
+        {},
+        "params.rate_collapse: expected rate_sign + rate_collapse <= 1, got 0.7 + 0.5",
+    ),
+    (
+        ["roster.countries.oman.iran_threat={low: 0.9, high: 0.1}"],
+        {},
+        "roster.countries.oman.iran_threat.high: expected high >= low 0.9, got 0.1",
+    ),
     # counts and horizon
     (["replicates=0"], {}, "replicates: expected a whole number in [1, 100000000], got 0"),
     (["replicates=-5"], {}, "replicates: expected a whole number in [1, 100000000], got -5"),
-    (["replicates_per_draw=0"], {}, "replicates_per_draw: expected a whole number in [1, 100000000], got 0"),
+    (
+        ["replicates_per_draw=0"],
+        {},
+        "replicates_per_draw: expected a whole number in [1, 100000000], got 0",
+    ),
     (["seed=-1"], {}, "seed: expected a whole number in [0, 9223372036854775807], got -1"),
-    (["mediator.max_targets=-1"], {}, "mediator.max_targets: expected a whole number in [0, 100], got -1"),
-    (["scenario.end=2026-06"], {}, "scenario.end: expected a month on or after start 2026-07, got '2026-06'"),  # a horizon of zero
-    (["scenario.end=2020-01"], {}, "scenario.end: expected a month on or after start 2026-07, got '2020-01'"),
-    (["scenario.start=2026-13"], {}, "scenario.start: expected a month as 'YYYY-MM', got '2026-13'"),
-    (["mediator.eras.trump_2.start=January"], {}, "mediator.eras.trump_2.start: expected a month as 'YYYY-MM', got 'January'"),
+    (
+        ["mediator.max_targets=-1"],
+        {},
+        "mediator.max_targets: expected a whole number in [0, 100], got -1",
+    ),
+    (
+        ["scenario.end=2026-06"],
+        {},
+        "scenario.end: expected a month on or after start 2026-07, got '2026-06'",
+    ),  # a horizon of zero
+    (
+        ["scenario.end=2020-01"],
+        {},
+        "scenario.end: expected a month on or after start 2026-07, got '2020-01'",
+    ),
+    (
+        ["scenario.start=2026-13"],
+        {},
+        "scenario.start: expected a month as 'YYYY-MM', got '2026-13'",
+    ),
+    (
+        ["mediator.eras.trump_2.start=January"],
+        {},
+        "mediator.eras.trump_2.start: expected a month as 'YYYY-MM', got 'January'",
+    ),
     # unknown choices and names
     (["engine=fast"], {}, "engine: expected one of ensemble, mesa, got 'fast'"),
-    (["mediator.strategy=bribe"], {}, "mediator.strategy: expected one of none, priority, persuadable, scripted, courting, got 'bribe'"),
-    (["count_stage=ratified"], {}, "count_stage: expected one of announced, signed, got 'ratified'"),
+    (
+        ["mediator.strategy=bribe"],
+        {},
+        "mediator.strategy: expected one of none, priority, persuadable, scripted, courting, got 'bribe'",
+    ),
+    (
+        ["count_stage=ratified"],
+        {},
+        "count_stage: expected one of announced, signed, got 'ratified'",
+    ),
     (["count_kinds=[friendly]"], {}, "count_kinds: unknown kind of accession 'friendly'"),
-    (["roster.countries.oman.status=observer"], {}, "roster.countries.oman.status: expected one of outside, talks, member, got 'observer'"),
+    (
+        ["roster.countries.oman.status=observer"],
+        {},
+        "roster.countries.oman.status: expected one of outside, talks, member, got 'observer'",
+    ),
     (["roster.peers.leader=atlantis"], {}, "roster.peers.leader: unknown country id 'atlantis'"),
-    (["roster.peers.followers=[atlantis]"], {}, "roster.peers.followers: unknown country id 'atlantis'"),
-    (["roster.peers.edges=[[oman,atlantis,1]]"], {}, "roster.peers.edges[0]: unknown country id 'atlantis'"),
+    (
+        ["roster.peers.followers=[atlantis]"],
+        {},
+        "roster.peers.followers: unknown country id 'atlantis'",
+    ),
+    (
+        ["roster.peers.edges=[[oman,atlantis,1]]"],
+        {},
+        "roster.peers.edges[0]: unknown country id 'atlantis'",
+    ),
     (["mediator.priority=[atlantis]"], {}, "mediator.priority: unknown country id 'atlantis'"),
-    (["+events.dated.x.start=2027-01", "+events.dated.x.countries=[atlantis]"], {}, "events.dated.x.countries: unknown country id 'atlantis'"),
-    (["+events.dated.x.start=2027-01", "+events.dated.x.regions=[Atlantis]"], {}, "events.dated.x.regions: unknown region 'Atlantis'"),
-    (["+events.random.x.months=3"], {}, "events.random.x.p_monthly: missing required value for a random shock"),
-    (["roster.countries.oman.granted=[castle]"], {}, "roster.countries.oman.granted: unknown inducement type 'castle'"),
+    (
+        ["+events.dated.x.start=2027-01", "+events.dated.x.countries=[atlantis]"],
+        {},
+        "events.dated.x.countries: unknown country id 'atlantis'",
+    ),
+    (
+        ["+events.dated.x.start=2027-01", "+events.dated.x.regions=[Atlantis]"],
+        {},
+        "events.dated.x.regions: unknown region 'Atlantis'",
+    ),
+    (
+        ["+events.random.x.months=3"],
+        {},
+        "events.random.x.p_monthly: missing required value for a random shock",
+    ),
+    (
+        ["roster.countries.oman.granted=[castle]"],
+        {},
+        "roster.countries.oman.granted: unknown inducement type 'castle'",
+    ),
     (["+roster.countries.oman.colour=red"], {}, "roster.countries.oman.colour: unknown key"),
     # empty roster, duplicates, missing fields
     (["~roster.countries"], {}, "roster.countries: missing required value"),
-    (["roster.countries.qatar.name=Oman"], {}, "roster.countries.qatar.name: duplicate country name 'Oman'"),
-    (["~roster.countries.oman.iran_threat"], {}, "roster.countries.oman.iran_threat: missing required value"),
+    (
+        ["roster.countries.qatar.name=Oman"],
+        {},
+        "roster.countries.qatar.name: duplicate country name 'Oman'",
+    ),
+    (
+        ["~roster.countries.oman.iran_threat"],
+        {},
+        "roster.countries.oman.iran_threat: missing required value",
+    ),
     (["~params.noise"], {}, "params.noise: missing required value"),
     # what Hydra rejects before our code runs
-    (["+experiment=nope"], {}, "experiment: unknown option 'nope' (known: artemis, artemis_rival_wave, artemis_us_disengages, gaza_ceasefire, "),
-    (["roster=nope"], {}, "roster: unknown option 'nope' (known: abraham_2026, artemis_2026) (command line: roster=nope)"),
-    (["nokey=1"], {}, "nokey: unknown key (to add a key the config does not set, write +nokey=...)"),
-    (["params.noise=[1,"], {}, "params.noise: cannot parse the override: no viable alternative at input '[1,'"),
-    (["+hydra.callbacks.x._target_=os.system"], {}, "hydra.callbacks.x._target_: expected a class from the registry"),
+    (
+        ["+experiment=nope"],
+        {},
+        "experiment: unknown option 'nope' (known: artemis, artemis_rival_wave, artemis_us_disengages, gaza_ceasefire, ",
+    ),
+    (
+        ["roster=nope"],
+        {},
+        "roster: unknown option 'nope' (known: abraham_2026, artemis_2026) (command line: roster=nope)",
+    ),
+    (
+        ["nokey=1"],
+        {},
+        "nokey: unknown key (to add a key the config does not set, write +nokey=...)",
+    ),
+    (
+        ["params.noise=[1,"],
+        {},
+        "params.noise: cannot parse the override: no viable alternative at input '[1,'",
+    ),
+    (
+        ["+hydra.callbacks.x._target_=os.system"],
+        {},
+        "hydra.callbacks.x._target_: expected a class from the registry",
+    ),
     # files
-    (["roster=bad"], {"roster/bad.yaml": "name: bad\nas_of: '2026-06'\ncountries:\n  a: {name: A, region: X\n"},
-     "YAML syntax: expected ',' or '}', but got '<stream end>' at line 5, column 1"),
-    (["roster=bad"], {"roster/bad.yaml": "name: bad\nas_of: '2026-06'\ncountries: {}\n"},
-     "roster.countries: expected at least one country, got none"),
-    (["roster=bad"], {"roster/bad.yaml": ROSTER.replace("    region: Gulf\n", "", 1)},
-     "roster.countries.united_arab_emirates.region: missing required value"),
-    (["roster=bad"], {"roster/bad.yaml": ROSTER.replace("    iran_threat: 0.6\n", "    iran_threat: .nan\n", 1)},
-     "roster.countries.syria.iran_threat: expected a finite number in [0.0, 1.0], got nan"),
-    (["+experiment=bad"], {"experiment/bad.yaml": "# @package _global_\nmediator:\n  engagement: -2\n"},
-     "mediator.engagement: expected a number in [0.0, 10.0], got -2.0"),
+    (
+        ["roster=bad"],
+        {"roster/bad.yaml": "name: bad\nas_of: '2026-06'\ncountries:\n  a: {name: A, region: X\n"},
+        "YAML syntax: expected ',' or '}', but got '<stream end>' at line 5, column 1",
+    ),
+    (
+        ["roster=bad"],
+        {"roster/bad.yaml": "name: bad\nas_of: '2026-06'\ncountries: {}\n"},
+        "roster.countries: expected at least one country, got none",
+    ),
+    (
+        ["roster=bad"],
+        {"roster/bad.yaml": ROSTER.replace("    region: Gulf\n", "", 1)},
+        "roster.countries.united_arab_emirates.region: missing required value",
+    ),
+    (
+        ["roster=bad"],
+        {"roster/bad.yaml": ROSTER.replace("    iran_threat: 0.6\n", "    iran_threat: .nan\n", 1)},
+        "roster.countries.syria.iran_threat: expected a finite number in [0.0, 1.0], got nan",
+    ),
+    (
+        ["+experiment=bad"],
+        {"experiment/bad.yaml": "# @package _global_\nmediator:\n  engagement: -2\n"},
+        "mediator.engagement: expected a number in [0.0, 10.0], got -2.0",
+    ),
     # a what-if package (mediator.package)
-    (["+mediator.package={a: {country: atlantis, type: arms, start: 2027-01, end: 2027-06}}"], {}, "mediator.package.a.country: unknown country id 'atlantis'"),
-    (["+mediator.package={a: {country: oman, type: arms, start: 2027-09, end: 2027-06}}"], {}, "mediator.package.a.end: expected a month on or after start 2027-09, got '2027-06'"),
-    (["+mediator.package={a: {country: oman, type: gold, start: 2027-01, end: 2027-06}}"], {}, "mediator.package.a.type: unknown inducement type 'gold'"),
+    (
+        ["+mediator.package={a: {country: atlantis, type: arms, start: 2027-01, end: 2027-06}}"],
+        {},
+        "mediator.package.a.country: unknown country id 'atlantis'",
+    ),
+    (
+        ["+mediator.package={a: {country: oman, type: arms, start: 2027-09, end: 2027-06}}"],
+        {},
+        "mediator.package.a.end: expected a month on or after start 2027-09, got '2027-06'",
+    ),
+    (
+        ["+mediator.package={a: {country: oman, type: gold, start: 2027-01, end: 2027-06}}"],
+        {},
+        "mediator.package.a.type: unknown inducement type 'gold'",
+    ),
     # a sweep's values, each checked before any job runs (the first composed, the others derived from it)
-    (["mediator.engagement=0,0.5,-1", "--multirun"], {}, "mediator.engagement: expected a number in [0.0, 10.0], got -1.0 (command line: mediator.engagement=-1)"),
-    (["replicates=10", "params=calibrated,nonexist", "--multirun"], {}, "params: unknown option 'nonexist' (known: artemis_calibrated, artemis_judgement, artemis_posterior, calibrated, judgement, posterior)"),
-]  # fmt: skip
+    (
+        ["mediator.engagement=0,0.5,-1", "--multirun"],
+        {},
+        "mediator.engagement: expected a number in [0.0, 10.0], got -1.0 (command line: mediator.engagement=-1)",
+    ),
+    (
+        ["replicates=10", "params=calibrated,nonexist", "--multirun"],
+        {},
+        "params: unknown option 'nonexist' (known: artemis_calibrated, artemis_judgement, artemis_posterior, calibrated, judgement, posterior)",
+    ),
+]
 
 
 def _setup(files: dict, folder: Path) -> list[str]:
@@ -115,7 +274,9 @@ def test_the_corpus_has_at_least_forty_cases():
     assert len(CORPUS) >= 40
 
 
-@pytest.mark.parametrize(("args", "files", "message"), CORPUS, ids=[c[2].split(":")[0] for c in CORPUS])
+@pytest.mark.parametrize(
+    ("args", "files", "message"), CORPUS, ids=[c[2].split(":")[0] for c in CORPUS]
+)
 def test_every_malformed_input_gets_its_one_line_message(args, files, message, tmp_path):
     with pytest.raises(ConfigError) as caught:
         preflight([*_setup(files, tmp_path), *args])
@@ -141,10 +302,37 @@ def test_on_the_command_line_bad_input_is_one_line_exit_2_and_no_folder(case, tm
 # ---- fuzz: any config either runs or gives one such line ----
 
 BAD_VALUES = st.sampled_from(
-    [None, -1, 0, 1, 2.5, 1e9, math.nan, math.inf, -math.inf, "text", "2027-01", "", True, [], [1, 2],
-     {}, {"low": 0.2, "high": 0.4}, {"low": 2, "high": 1}, {"mean": 0.5, "sd": 0.1}, {"x": 1},
-     0.0, 0.3, 0.5, 0.9, 1.0, 3, 10, {"low": 0.0, "high": 1.0}]  # plausible values too, so some run
-)  # fmt: skip
+    [
+        None,
+        -1,
+        0,
+        1,
+        2.5,
+        1e9,
+        math.nan,
+        math.inf,
+        -math.inf,
+        "text",
+        "2027-01",
+        "",
+        True,
+        [],
+        [1, 2],
+        {},
+        {"low": 0.2, "high": 0.4},
+        {"low": 2, "high": 1},
+        {"mean": 0.5, "sd": 0.1},
+        {"x": 1},
+        0.0,
+        0.3,
+        0.5,
+        0.9,
+        1.0,
+        3,
+        10,
+        {"low": 0.0, "high": 1.0},
+    ]  # plausible values too, so some run
+)
 
 
 def _paths(node, prefix=()):
@@ -162,10 +350,12 @@ def mutated_configs(draw):
     data = config_dict(
         {"a": country("A"), "b": country("B", region="South", status="talks")},
         peers={"leader": "a", "followers": ["b"], "edges": [["a", "b", 1.0]]},
-        events={"random": {"r": {"p_monthly": 0.1, "months": 2, "salience": 0.2}},
-                "dated": {"d": {"start": "2020-06", "countries": ["a"], "grants": ["arms"]}}},
+        events={
+            "random": {"r": {"p_monthly": 0.1, "months": 2, "salience": 0.2}},
+            "dated": {"d": {"start": "2020-06", "countries": ["a"], "grants": ["arms"]}},
+        },
         replicates=20,
-    )  # fmt: skip
+    )
     data = copy.deepcopy(data)
     for _ in range(draw(st.sampled_from([1, 1, 1, 2, 3]))):
         paths = [p for p in _paths(data) if p]
@@ -179,7 +369,9 @@ def mutated_configs(draw):
         elif action == "delete" and isinstance(parent, dict):
             del parent[path[-1]]
         elif isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "name", "seed"]))] = copy.deepcopy(draw(BAD_VALUES))
+            parent[draw(st.sampled_from(["extra", "name", "seed"]))] = copy.deepcopy(
+                draw(BAD_VALUES)
+            )
     return data
 
 

@@ -26,9 +26,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1800,1300"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1800,1300",
+]
 
 
 def ensure_browser() -> None:
@@ -36,11 +44,20 @@ def ensure_browser() -> None:
     if CHROMIUM.exists() and DRIVER.exists():
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.fail("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+        pytest.fail(
+            "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)"
+        )
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True, env=env, timeout=600)
-    subprocess.run(["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"],
-                   check=True, capture_output=True, env=env, timeout=900)  # fmt: skip
+    subprocess.run(
+        ["apt-get", "update", "-q"], check=True, capture_output=True, env=env, timeout=600
+    )
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=900,
+    )
 
 
 def free_port() -> int:
@@ -55,11 +72,22 @@ def server():
     log_path = Path(tempfile.mkdtemp(prefix="solara-")) / "server.log"
     log = log_path.open("w")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "solara"), "run", "sim/viz.py", "--host", "127.0.0.1",
-         "--port", str(port), "--production"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}, start_new_session=True,
-    )  # fmt: skip
+        [
+            str(Path(sys.executable).parent / "solara"),
+            "run",
+            "sim/viz.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--production",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"},
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -125,18 +153,23 @@ def test_moving_the_engagement_control_changes_a_displayed_probability(server, b
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "page_default.png"))
     slider = browser.find_element(
-        By.XPATH, "//div[contains(@class,'v-input')][.//label[starts-with(normalize-space(.), 'mediator engagement')]]"
-                  "//div[contains(@class,'v-slider')]"
-    )  # fmt: skip
+        By.XPATH,
+        "//div[contains(@class,'v-input')][.//label[starts-with(normalize-space(.), 'mediator engagement')]]"
+        "//div[contains(@class,'v-slider')]",
+    )
     width = slider.size["width"]
     started = time.monotonic()
     ActionChains(browser).move_to_element_with_offset(slider, -width // 2 + 2, 0).click().perform()
-    after = wait_for(lambda: (p := probability(browser, "Uzbekistan")) is not None and p != before and p)
+    after = wait_for(
+        lambda: (p := probability(browser, "Uzbekistan")) is not None and p != before and p
+    )
     seconds = time.monotonic() - started
     browser.save_screenshot(str(ARTIFACTS / "page.png"))
     assert after, f"Uzbekistan's probability stayed at {before} after the engagement control moved"
     assert after < before  # courting fell to almost nothing, and Uzbekistan is carried by offers
-    print(f"engagement moved: Uzbekistan {before:.3f} -> {after:.3f}, shown {seconds:.2f} s after the click")
+    print(
+        f"engagement moved: Uzbekistan {before:.3f} -> {after:.3f}, shown {seconds:.2f} s after the click"
+    )
     assert (ARTIFACTS / "page.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -144,11 +177,17 @@ def test_mesas_step_control_advances_the_replicate(server, browser):
     from selenium.webdriver.common.by import By
 
     browser.get(server)
-    assert wait_for(lambda: re.search(r"Time: 0(\.0)?\b", browser.page_source)), "the step counter never showed"
+    assert wait_for(lambda: re.search(r"Time: 0(\.0)?\b", browser.page_source)), (
+        "the step counter never showed"
+    )
     for _ in range(2):
-        browser.find_element(By.XPATH, "//button[normalize-space(.)='Step' or normalize-space(.)='STEP']").click()
+        browser.find_element(
+            By.XPATH, "//button[normalize-space(.)='Step' or normalize-space(.)='STEP']"
+        ).click()
         time.sleep(0.5)
-    assert wait_for(lambda: re.search(r"Time: 2(\.0)?\b", browser.page_source)), "two steps did not advance the model"
+    assert wait_for(lambda: re.search(r"Time: 2(\.0)?\b", browser.page_source)), (
+        "two steps did not advance the model"
+    )
     browser.save_screenshot(str(ARTIFACTS / "page_stepped.png"))
 
 
@@ -162,13 +201,28 @@ def test_the_page_shows_values_the_whole_network_and_fits_a_laptop_screen(server
     browser.set_window_size(1366, 900)
     browser.get(server)
     assert wait_for(lambda: probability(browser, "Uzbekistan")), "the page never showed its table"
-    labels = wait_for(lambda: [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".v-slider label, .v-input label") if e.text])
-    assert labels and "mediator engagement: 1.00" in labels and "leader multiplier: 2.0" in labels, labels  # the values shown
+    labels = wait_for(
+        lambda: [
+            e.text
+            for e in browser.find_elements(By.CSS_SELECTOR, ".v-slider label, .v-input label")
+            if e.text
+        ]
+    )
+    assert (
+        labels and "mediator engagement: 1.00" in labels and "leader multiplier: 2.0" in labels
+    ), labels  # the values shown
     names = [c.name for c in compose_config([]).roster.countries.values()]
-    shown = wait_for(lambda: (t := {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".network svg text")}) and t)
+    shown = wait_for(
+        lambda: (
+            (t := {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".network svg text")})
+            and t
+        )
+    )
     assert shown and set(names) <= shown, sorted(set(names) - (shown or set()))
     link = browser.find_element(By.CSS_SELECTOR, "a.download-tables")
-    assert link.get_attribute("download") == "accord-sim-tables.zip" and link.get_attribute("href").startswith("data:application/zip;base64,")
+    assert link.get_attribute("download") == "accord-sim-tables.zip" and link.get_attribute(
+        "href"
+    ).startswith("data:application/zip;base64,")
     scrolling = browser.execute_script("""
         const out = [];
         for (const e of [document.documentElement, ...document.querySelectorAll('*')]) {
@@ -176,7 +230,7 @@ def test_the_page_shows_values_the_whole_network_and_fits_a_laptop_screen(server
           if (e.scrollWidth > e.clientWidth + 1 && (e === document.documentElement || x === 'auto' || x === 'scroll'))
             out.push(`${e.tagName}.${e.className} ${e.scrollWidth} > ${e.clientWidth}`);
         }
-        return out;""")  # fmt: skip
+        return out;""")
     browser.save_screenshot(str(ARTIFACTS / "page_1366.png"))
     assert not scrolling, f"horizontal scrolling at 1366 px: {scrolling}"
 
@@ -189,13 +243,28 @@ def test_choosing_the_second_world_shows_its_terms_and_countries(server, browser
     browser.set_window_size(1800, 1300)
     browser.get(server)
     assert wait_for(lambda: probability(browser, "Uzbekistan")), "the page never showed its table"
-    browser.find_element(By.XPATH, "//div[contains(@class,'v-select')][.//label[normalize-space(.)='scenario']]//div[@role='button']").click()
+    browser.find_element(
+        By.XPATH,
+        "//div[contains(@class,'v-select')][.//label[normalize-space(.)='scenario']]//div[@role='button']",
+    ).click()
     item = "//div[contains(@class,'v-list-item-title')][normalize-space(.)='artemis']"  # Vuetify 3's menu
-    browser.execute_script("arguments[0].click()", wait_for(lambda: browser.find_elements(By.XPATH, item))[0])  # the menu may still be moving
-    assert wait_for(lambda: probability(browser, "Türkiye"), timeout=120), "the Artemis world's table never showed"
-    labels = wait_for(lambda: [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".v-slider label, .v-input label") if e.text])
+    browser.execute_script(
+        "arguments[0].click()", wait_for(lambda: browser.find_elements(By.XPATH, item))[0]
+    )  # the menu may still be moving
+    assert wait_for(lambda: probability(browser, "Türkiye"), timeout=120), (
+        "the Artemis world's table never showed"
+    )
+    labels = wait_for(
+        lambda: [
+            e.text
+            for e in browser.find_elements(By.CSS_SELECTOR, ".v-slider label, .v-input label")
+            if e.text
+        ]
+    )
     assert any(label.startswith("weight: treaty_ally") for label in labels), labels
-    assert not any("palestine" in label or "leader" in label for label in labels), labels  # no leader here
+    assert not any("palestine" in label or "leader" in label for label in labels), (
+        labels
+    )  # no leader here
     shown = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".network svg text")}
     assert {"Türkiye", "Latvia", "Japan"} <= shown
     browser.save_screenshot(str(ARTIFACTS / "page_artemis.png"))

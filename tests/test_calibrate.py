@@ -43,15 +43,25 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
     world = compile_world(config)
     outcome = simulate(world, replicates=1, seed=2024)
     joined = {
-        cid: format_month(world.start + int(m)) for cid, m in zip(world.ids, outcome.join_month[0]) if m != NEVER
+        cid: format_month(world.start + int(m))
+        for cid, m in zip(world.ids, outcome.join_month[0])
+        if m != NEVER
     }
     assert 15 <= len(joined) <= 65  # an informative record
     record = RecordConfig(name="synthetic", start="2020-01", end="2029-12", joined=joined)
-    wrong = with_params(config, {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08, "talks_at_record_start": 1e-6})
+    wrong = with_params(
+        config,
+        {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08, "talks_at_record_start": 1e-6},
+    )
     problem = Problem(wrong, record, list(TRUTH), prior_sd=1.0)
     result = fit(problem)
     for name, true in TRUTH.items():
-        assert result.low[name] <= true <= result.high[name], (name, result.low[name], true, result.high[name])
+        assert result.low[name] <= true <= result.high[name], (
+            name,
+            result.low[name],
+            true,
+            result.high[name],
+        )
         start = getattr(wrong.params, name)
         assert abs(result.estimate[name] - true) < abs(start - true), (name, result.estimate[name])
         assert result.identified[name]
@@ -79,7 +89,11 @@ def test_the_fits_support_is_the_configs():
 @pytest.mark.slow
 def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     defaults = (ROOT / "conf" / "params" / "calibrated.yaml").read_bytes()
-    short = ["posterior.walkers=40", "posterior.steps=30", "posterior.burn=10"]  # the pipeline, not convergence
+    short = [
+        "posterior.walkers=40",
+        "posterior.steps=30",
+        "posterior.burn=10",
+    ]  # the pipeline, not convergence
     done = cli(f"hydra.run.dir={tmp_path}", *short, module="sim.calibrate")
     assert done.returncode == 0, done.stderr[-2000:]
     params = build_schema(Params, yaml.safe_load((tmp_path / "calibrated.yaml").read_text()))
@@ -98,11 +112,16 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     assert "## Leave one era out" in report
     assert (ROOT / "conf" / "params" / "calibrated.yaml").read_bytes() == defaults  # not silently
     assert f"python -m sim.calibrate promote={tmp_path}" in done.stdout
-    bad = cli("fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b", module="sim.calibrate")
+    bad = cli(
+        "fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b", module="sim.calibrate"
+    )
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: fit.parameters: cannot fit ['weights.charm']")
     draws = pd.read_parquet(tmp_path / "posterior_draws.parquet")
-    assert len(draws) == 40 * 20 and set(params_values(params)) >= set(draws.columns) - {"walker", "step"}
+    assert len(draws) == 40 * 20 and set(params_values(params)) >= set(draws.columns) - {
+        "walker",
+        "step",
+    }
     assert "## Posterior" in report and "R-hat" in report and "priors twice as wide" in report
     for name in ("posterior_trace.png", "posterior_pairs.png"):
         assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
@@ -111,13 +130,17 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     assert promote(tmp_path, target).read_bytes() == (tmp_path / "calibrated.yaml").read_bytes()
     posterior = build_schema(Params, yaml.safe_load((target.parent / "posterior.yaml").read_text()))
     assert posterior.name == "posterior" and posterior.draws == "posterior_draws.parquet"
-    assert (target.parent / "posterior_draws.parquet").read_bytes() == (tmp_path / "posterior_draws.parquet").read_bytes()
+    assert (target.parent / "posterior_draws.parquet").read_bytes() == (
+        tmp_path / "posterior_draws.parquet"
+    ).read_bytes()
 
 
 def test_promote_refuses_a_folder_without_a_valid_params_file(tmp_path):
     done = cli(f"promote={tmp_path}", module="sim.calibrate")
     assert done.returncode == 2 and done.stderr.count("\n") == 1
-    assert done.stderr.startswith(f"error: promote: expected a calibration run folder holding calibrated.yaml, got '{tmp_path}'")
+    assert done.stderr.startswith(
+        f"error: promote: expected a calibration run folder holding calibrated.yaml, got '{tmp_path}'"
+    )
     (tmp_path / "calibrated.yaml").write_text("name: calibrated\nthreshold: 9\n")
     done = cli(f"promote={tmp_path}", module="sim.calibrate")
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr

@@ -25,13 +25,22 @@ def test_default_run_writes_tables_and_plots(default_run):
     probabilities = pd.read_csv(folder / "joining_probabilities.csv")
     assert list(probabilities.columns) == ["country", "month", "p_joined", "ci_low", "ci_high"]
     assert probabilities["month"].str.fullmatch(r"\d{4}-\d{2}").all()
-    assert probabilities["month"].iloc[0] == "2026-07" and probabilities["month"].iloc[-1] == "2029-12"
+    assert (
+        probabilities["month"].iloc[0] == "2026-07" and probabilities["month"].iloc[-1] == "2029-12"
+    )
     assert (probabilities["ci_low"] <= probabilities["p_joined"]).all()
     assert (probabilities["p_joined"] <= probabilities["ci_high"]).all()
     summary = pd.read_csv(folder / "summary.csv")
     assert list(summary.columns) == [
-        "country", "status_at_start", "kind", "p_talks_at_start", "p_joined_by_horizon", "ci_low", "ci_high",
-        "median_join_month", "share_from_inputs",  # the posterior's draws: how much of the spread is theirs
+        "country",
+        "status_at_start",
+        "kind",
+        "p_talks_at_start",
+        "p_joined_by_horizon",
+        "ci_low",
+        "ci_high",
+        "median_join_month",
+        "share_from_inputs",  # the posterior's draws: how much of the spread is theirs
     ]
     assert len(summary) >= 30
     assert set(summary.loc[summary["status_at_start"] == "member", "p_joined_by_horizon"]) == {1.0}
@@ -79,7 +88,10 @@ def test_debug_shows_the_traceback(tmp_path):
 @pytest.mark.slow
 def test_an_experiment_sweep_runs_every_job(tmp_path):
     done = cli(
-        "+experiment=mediator_engagement", "replicates=100", f"hydra.sweep.dir={tmp_path}", "--multirun"
+        "+experiment=mediator_engagement",
+        "replicates=100",
+        f"hydra.sweep.dir={tmp_path}",
+        "--multirun",
     )
     assert done.returncode == 0, done.stderr
     jobs = sorted(p for p in tmp_path.iterdir() if p.is_dir())

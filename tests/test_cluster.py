@@ -59,15 +59,23 @@ cd {ROOT} && {sys.executable} -m sim {overrides} --multirun > {home}/sweep.log 2
 exit $status
 """
         done = subprocess.run(
-            ["unshare", "-n", "sh", "-c", script], capture_output=True, text=True, timeout=600, check=False
+            ["unshare", "-n", "sh", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
         )
         log = (home / "sweep.log").read_text() if (home / "sweep.log").exists() else done.stderr
         assert done.returncode == 0, log[-3000:]
         assert "127.0.0.1:6379" in (home / "head.log").read_text()
         assert result_tables(folder) == basic_table
-        assert [p.name for p in (folder / ".points").iterdir()] == ["0.json"]  # the three points: one Ray job
+        assert [p.name for p in (folder / ".points").iterdir()] == [
+            "0.json"
+        ]  # the three points: one Ray job
         assert "Ray Launcher is launching 1 jobs" in log, log[-3000:]
-        left = subprocess.run(["pgrep", "-f", str(home)], capture_output=True, text=True, check=False)
+        left = subprocess.run(
+            ["pgrep", "-f", str(home)], capture_output=True, text=True, check=False
+        )
         assert left.stdout.strip() == "", f"Ray processes left behind: {left.stdout}"
     finally:
         shutil.rmtree(home, ignore_errors=True)

@@ -21,7 +21,9 @@ EXPERIMENTS = sorted(f.stem for f in (ROOT / "experiments").glob("*.yaml"))
 
 @pytest.mark.parametrize(("group", "option"), OPTIONS)
 def test_every_conf_option_runs_at_tiny_size(group, option):
-    world = ["+experiment=artemis"] if option.startswith("artemis") else []  # each option in its own world
+    world = (
+        ["+experiment=artemis"] if option.startswith("artemis") else []
+    )  # each option in its own world
     result = run([*world, f"{group}={option}", "replicates=20"])
     assert len(result.summary) == len(result.config.roster.countries)
     assert result.joining_probabilities["p_joined"].between(0, 1).all()
@@ -54,7 +56,9 @@ def test_every_experiment_states_its_question_and_runs_at_tiny_size(name):
         config = compose_config([f"+experiment={name}", *tiny])
         check(config)
         study = run_study(config)
-        assert len(study.samples) == 2 * (len(study.names) + (2 if config.sensitivity.method == "sobol" else 1))
+        assert len(study.samples) == 2 * (
+            len(study.names) + (2 if config.sensitivity.method == "sobol" else 1)
+        )
 
 
 def test_experiment_group_is_the_experiments_folder():
@@ -67,11 +71,14 @@ def test_experiments_change_what_they_say():
         [f"mediator.eras.successor.engagement={v}"] for v in ("0.0", "0.5", "1.0")
     ]
     assert sweep_points("somaliland_recognition") == [
-        ["mediator.withheld.somaliland=[recognition]"], ["mediator.withheld.somaliland=[]"]
+        ["mediator.withheld.somaliland=[recognition]"],
+        ["mediator.withheld.somaliland=[]"],
     ]
     war = compose_config(["+experiment=gaza_war_2027"])
     assert war.events.dated["gaza_war_2027"].start == "2027-01"
-    path = compose_config(["+experiment=saudi_two_state_path", "events.dated.two_state_path.enabled=true"])
+    path = compose_config(
+        ["+experiment=saudi_two_state_path", "events.dated.two_state_path.enabled=true"]
+    )
     assert path.events.dated["two_state_path"].countries == ["saudi_arabia"]
 
 
@@ -81,22 +88,49 @@ def test_at_least_six_experiments_and_most_are_sweeps():
 
 
 BAD = [
-    (["roster.countries.saudi_arabia.iran_threat=1.7"], "roster.countries.saudi_arabia.iran_threat: expected a number in [0.0, 1.0], got 1.7"),
-    (["roster.countries.oman.status=observer"], "roster.countries.oman.status: expected one of outside, talks, member, got 'observer'"),
+    (
+        ["roster.countries.saudi_arabia.iran_threat=1.7"],
+        "roster.countries.saudi_arabia.iran_threat: expected a number in [0.0, 1.0], got 1.7",
+    ),
+    (
+        ["roster.countries.oman.status=observer"],
+        "roster.countries.oman.status: expected one of outside, talks, member, got 'observer'",
+    ),
     (["roster.countries.oman.region=7"], "roster.countries.oman.region: expected text, got 7"),
-    (["mediator.strategy=bribe"], "mediator.strategy: expected one of none, priority, persuadable, scripted, courting, got 'bribe'"),
-    (["mediator.max_targets=-1"], "mediator.max_targets: expected a whole number in [0, 100], got -1"),
-    (["mediator.max_targets=1.5"], "mediator.max_targets: expected a whole number in [0, 100], got 1.5"),
-    (["scenario.end=2020-01"], "scenario.end: expected a month on or after start 2026-07, got '2020-01'"),
+    (
+        ["mediator.strategy=bribe"],
+        "mediator.strategy: expected one of none, priority, persuadable, scripted, courting, got 'bribe'",
+    ),
+    (
+        ["mediator.max_targets=-1"],
+        "mediator.max_targets: expected a whole number in [0, 100], got -1",
+    ),
+    (
+        ["mediator.max_targets=1.5"],
+        "mediator.max_targets: expected a whole number in [0, 100], got 1.5",
+    ),
+    (
+        ["scenario.end=2020-01"],
+        "scenario.end: expected a month on or after start 2026-07, got '2020-01'",
+    ),
     (["scenario.start=2026-13"], "scenario.start: expected a month as 'YYYY-MM', got '2026-13'"),
     (["replicates=0"], "replicates: expected a whole number in [1, 100000000], got 0"),
     (["params.noise=nan"], "params.noise: expected a finite number in [0.001, 10.0], got nan"),
-    (["params.rate_sign=0.7", "params.rate_collapse=0.5"], "params.rate_collapse: expected rate_sign + rate_collapse <= 1, got 0.7 + 0.5"),
+    (
+        ["params.rate_sign=0.7", "params.rate_collapse=0.5"],
+        "params.rate_collapse: expected rate_sign + rate_collapse <= 1, got 0.7 + 0.5",
+    ),
     (["engine=fast"], "engine: expected one of ensemble, mesa, got 'fast'"),
     (["roster.peers.leader=atlantis"], "roster.peers.leader: unknown country id 'atlantis'"),
-    (["+events.dated.x.start=2027-01", "+events.dated.x.countries=[atlantis]"], "events.dated.x.countries: unknown country id 'atlantis'"),
+    (
+        ["+events.dated.x.start=2027-01", "+events.dated.x.countries=[atlantis]"],
+        "events.dated.x.countries: unknown country id 'atlantis'",
+    ),
     (["+roster.countries.oman.colour=red"], "roster.countries.oman.colour: unknown key"),
-    (["roster.countries.qatar.name=Oman"], "roster.countries.qatar.name: duplicate country name 'Oman'"),
+    (
+        ["roster.countries.qatar.name=Oman"],
+        "roster.countries.qatar.name: duplicate country name 'Oman'",
+    ),
 ]
 
 

@@ -68,7 +68,9 @@ def test_response_is_a_probability_rising_in_utility(u1, u2, threshold, noise):
     hit=st.booleans(),
     exit_enabled=st.booleans(),
 )
-def test_next_status_moves_only_along_allowed_edges(status, readiness, draw, shock_draw, hit, exit_enabled):
+def test_next_status_moves_only_along_allowed_edges(
+    status, readiness, draw, shock_draw, hit, exit_enabled
+):
     rates = RATES._replace(exit_enabled=exit_enabled)
     after = next_status(int(status), readiness, draw, rates, hit, shock_draw)
     assert is_valid_transition(status, after)
@@ -101,7 +103,9 @@ def test_terms_sum_to_utility_and_costs_are_negative(weights, features, shift, s
     fill_terms(terms, weights, features, shift, salience, peer, index, sign)
     for i in range(3):
         assert accession_utility(terms[i]) == pytest.approx(terms[i].sum(), abs=1e-12)
-    iran, public, palestine = (TERMS.index(t) for t in ("iran_threat", "public_opposition", "palestine"))
+    iran, public, palestine = (
+        TERMS.index(t) for t in ("iran_threat", "public_opposition", "palestine")
+    )
     assert np.all(terms[:, [public, palestine]] <= 0)
     assert np.all(terms[:, iran] >= 0) and np.all(terms[:, iran] <= weights[:, iran])
 
@@ -120,7 +124,10 @@ def test_streams_are_uniform_keyed_and_reproducible():
     assert chi2 < 27.9  # 99.9% quantile of chi-square with 9 degrees of freedom
     subset = streams.base_streams(key, np.arange(5, 10), streams.name_keys(["b"]))
     np.testing.assert_array_equal(draw(subset, 24_300, streams.TRANSITION)[:, 0], u[5:10, 1])
-    for other in (draw(bases, 24_301, streams.TRANSITION), draw(bases, 24_300, streams.SHOCK_COLLAPSE)):
+    for other in (
+        draw(bases, 24_301, streams.TRANSITION),
+        draw(bases, 24_300, streams.SHOCK_COLLAPSE),
+    ):
         assert abs(np.corrcoef(u.ravel(), other.ravel())[0, 1]) < 0.05
     assert streams.stream_key(42) == key and streams.stream_key(43) != key
 
@@ -227,10 +234,16 @@ def test_a_courting_mediator_starts_and_continues_spells_within_the_budget(
         if not eligible[i] or k == NO_OFFER:
             assert offers[i] == NO_OFFER
             continue
-        threshold = persistence if last[i] != NO_OFFER else courting_start(leverage[i, k], 1.0, rate)
-        assert courted[i] == (chance[i] < threshold)  # a spell goes on, or starts, by its own chance
+        threshold = (
+            persistence if last[i] != NO_OFFER else courting_start(leverage[i, k], 1.0, rate)
+        )
+        assert courted[i] == (
+            chance[i] < threshold
+        )  # a spell goes on, or starts, by its own chance
         if courted[i]:
-            assert offers[i] == k and leverage[i, k] == leverage[i][left > 0].max()  # the best offer left
+            assert (
+                offers[i] == k and leverage[i, k] == leverage[i][left > 0].max()
+            )  # the best offer left
             left[k] -= 1
 
 
@@ -238,14 +251,27 @@ def test_a_courting_mediator_starts_and_continues_spells_within_the_budget(
 @given(
     months=st.lists(
         st.tuples(
-            hnp.arrays(np.int64, 4, elements=st.sampled_from([int(Status.OUTSIDE), int(Status.TALKS), int(Status.MEMBER)])),
+            hnp.arrays(
+                np.int64,
+                4,
+                elements=st.sampled_from(
+                    [int(Status.OUTSIDE), int(Status.TALKS), int(Status.MEMBER)]
+                ),
+            ),
             hnp.arrays(np.float64, 4, elements=st.floats(0, 0.999)),
             st.sampled_from([0.0, 0.5, 1.0]),  # engagement: repeats, so the memo is reused
-            st.sampled_from([0, 0, 1]),  # which leverage: it changes now and then, as facts and grants change it
+            st.sampled_from(
+                [0, 0, 1]
+            ),  # which leverage: it changes now and then, as facts and grants change it
         ),
-        min_size=1, max_size=8,
+        min_size=1,
+        max_size=8,
     ),
-    values=st.lists(hnp.arrays(np.float64, (4, 2), elements=st.sampled_from([0.0, 0.3, 0.9])), min_size=2, max_size=2),
+    values=st.lists(
+        hnp.arrays(np.float64, (4, 2), elements=st.sampled_from([0.0, 0.3, 0.9])),
+        min_size=2,
+        max_size=2,
+    ),
 )
 def test_a_courting_memo_kept_across_months_changes_no_offer(months, values):
     """The memo (start chances, each country's most valued type) told of every change of
@@ -256,7 +282,9 @@ def test_a_courting_memo_kept_across_months_changes_no_offer(months, values):
     fresh, kept = np.full(4, NO_OFFER), np.full(4, NO_OFFER)
     memo, leverage = new_court_memo(4, 2), np.zeros((4, 2))
     for status, chance, engagement, which in months:
-        if fill_leverage(leverage, values[which], np.zeros((4, 2), dtype=bool), np.ones(4, dtype=bool)):
+        if fill_leverage(
+            leverage, values[which], np.zeros((4, 2), dtype=bool), np.ones(4, dtype=bool)
+        ):
             leverage_changed(memo)
         court(fresh, policy, leverage, status, units, chance, engagement)
         court_remembering(kept, policy, leverage, status, units, chance, engagement, memo)

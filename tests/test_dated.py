@@ -26,7 +26,10 @@ from sim.inference.likelihood import Record, load_record, month_inputs, talks_pr
 from .conftest import ROOT, cli, mesa_deciding
 
 OMAN = "roster.countries.oman"
-DATED = [f"{OMAN}.palestine_linkage={{2020-06: 0.2, 2023-01: 0.9}}", f"{OMAN}.us_security={{2020-06: 0.3, 2023-01: 0.9}}"]
+DATED = [
+    f"{OMAN}.palestine_linkage={{2020-06: 0.2, 2023-01: 0.9}}",
+    f"{OMAN}.us_security={{2020-06: 0.3, 2023-01: 0.9}}",
+]
 
 
 def history(*overrides: str):
@@ -34,12 +37,17 @@ def history(*overrides: str):
 
 
 def no_joins(world) -> Record:
-    return Record(np.full(len(world.ids), NEVER, dtype=np.int64), np.zeros((world.n_months, len(world.ids)), bool))
+    return Record(
+        np.full(len(world.ids), NEVER, dtype=np.int64),
+        np.zeros((world.n_months, len(world.ids)), bool),
+    )
 
 
 def test_the_likelihood_reads_each_months_value():
-    dated, before, after = history(*DATED), history(f"{OMAN}.palestine_linkage=0.2", f"{OMAN}.us_security=0.3"), history(
-        f"{OMAN}.palestine_linkage=0.9", f"{OMAN}.us_security=0.9"
+    dated, before, after = (
+        history(*DATED),
+        history(f"{OMAN}.palestine_linkage=0.2", f"{OMAN}.us_security=0.3"),
+        history(f"{OMAN}.palestine_linkage=0.9", f"{OMAN}.us_security=0.9"),
     )
     i, change = dated.ids.index("oman"), parse_month("2023-01") - dated.start
     r_dated = month_inputs(dated, no_joins(dated))[0][:, i]
@@ -49,7 +57,9 @@ def test_the_likelihood_reads_each_months_value():
 
 
 def test_the_kernel_and_the_mesa_agents_read_the_same_dated_values():
-    world = history(*DATED, "+roster.countries.somaliland.candidate={2020-06: false, 2025-12: true}")
+    world = history(
+        *DATED, "+roster.countries.somaliland.candidate={2020-06: false, 2025-12: true}"
+    )
     outcomes, trace = traced_run(world, np.zeros(20, dtype=np.int64), np.arange(20), seed=3)
     i, change = world.ids.index("oman"), parse_month("2023-01") - world.start
     assert not np.isnan(trace.readiness[:, change - 1 : change + 1, i]).any()
@@ -62,7 +72,10 @@ def test_the_kernel_and_the_mesa_agents_read_the_same_dated_values():
         r_mesa = response(u, c.threshold, model.rates.noise) if c.is_candidate else 0.0
         assert r_mesa == trace.readiness[r, t, c.index], (r, t, c.name)
     for r in range(20):
-        record = Record(outcomes.join_month[r].astype(np.int64), np.zeros((world.n_months, len(world.ids)), bool))
+        record = Record(
+            outcomes.join_month[r].astype(np.int64),
+            np.zeros((world.n_months, len(world.ids)), bool),
+        )
         seen = ~np.isnan(trace.readiness[r])
         assert np.array_equal(month_inputs(world, record)[0][seen], trace.readiness[r][seen])
 
@@ -75,7 +88,9 @@ def test_a_type_granted_by_date_is_no_longer_offered_from_that_month():
     from_month = parse_month("2023-07") - world.start
     value = world.values().value[world.shared.period]  # by month
     assert value[from_month - 1, saudi, k] > 0 and (value[from_month:, saudi, k] == 0).all()
-    assert world.shared.period[from_month] == world.shared.period[from_month - 1] + 1  # a new period
+    assert (
+        world.shared.period[from_month] == world.shared.period[from_month - 1] + 1
+    )  # a new period
     offers = month_inputs(world, no_joins(world))[2][:, saudi]
     offered = np.flatnonzero(offers == k)
     assert len(offered) and offered.max() < from_month  # the scripted 2023 talks stop at the grant
@@ -84,17 +99,27 @@ def test_a_type_granted_by_date_is_no_longer_offered_from_that_month():
 @pytest.mark.parametrize(
     "override, message",
     [
-        (f"{OMAN}.palestine_linkage={{2024-12: 0.3, 2020-06: 0.5}}",
-         f"{OMAN}.palestine_linkage: expected months in increasing order, got 2020-06 after 2024-12"),
-        (f"{OMAN}.palestine_linkage={{2020-06: 0.5, 2024-13: 0.3}}",
-         f"{OMAN}.palestine_linkage.2024-13: expected a month as 'YYYY-MM', got '2024-13'"),
-        (f"{OMAN}.palestine_linkage={{2020-06: 0.5, 2024-12: 1.3}}",
-         f"{OMAN}.palestine_linkage.2024-12: expected a number in [0.0, 1.0], got 1.3"),
-        ((f"~{OMAN}.granted", f"+{OMAN}.granted={{2020-06: [], 2024-12: [charm]}}"),
-         f"{OMAN}.granted.2024-12: unknown inducement type 'charm'"),
+        (
+            f"{OMAN}.palestine_linkage={{2024-12: 0.3, 2020-06: 0.5}}",
+            f"{OMAN}.palestine_linkage: expected months in increasing order, got 2020-06 after 2024-12",
+        ),
+        (
+            f"{OMAN}.palestine_linkage={{2020-06: 0.5, 2024-13: 0.3}}",
+            f"{OMAN}.palestine_linkage.2024-13: expected a month as 'YYYY-MM', got '2024-13'",
+        ),
+        (
+            f"{OMAN}.palestine_linkage={{2020-06: 0.5, 2024-12: 1.3}}",
+            f"{OMAN}.palestine_linkage.2024-12: expected a number in [0.0, 1.0], got 1.3",
+        ),
+        (
+            (f"~{OMAN}.granted", f"+{OMAN}.granted={{2020-06: [], 2024-12: [charm]}}"),
+            f"{OMAN}.granted.2024-12: unknown inducement type 'charm'",
+        ),
     ],
-)  # fmt: skip
-def test_bad_dated_values_are_one_line_errors_naming_country_key_and_date(override, message, tmp_path):
+)
+def test_bad_dated_values_are_one_line_errors_naming_country_key_and_date(
+    override, message, tmp_path
+):
     overrides = list(override) if isinstance(override, tuple) else [override]
     with pytest.raises(ConfigError) as err:
         compose_config(overrides)
@@ -106,13 +131,23 @@ def test_bad_dated_values_are_one_line_errors_naming_country_key_and_date(overri
 
 def test_an_outlook_can_start_from_the_talks_the_record_leaves_latent():
     past = history()
-    record = load_record(build(RecordConfig, yaml.safe_load((ROOT / "conf/record/accessions_2020_2026.yaml").read_text())), past)
+    record = load_record(
+        build(
+            RecordConfig,
+            yaml.safe_load((ROOT / "conf/record/accessions_2020_2026.yaml").read_text()),
+        ),
+        past,
+    )
     p_talks = talks_probability(past, record, 0.05)
     joined = record.joined != NEVER
-    ended = [past.ids.index(c) for c in ("saudi_arabia", "iraq", "oman", "libya")]  # out of talks to the end
+    ended = [
+        past.ids.index(c) for c in ("saudi_arabia", "iraq", "oman", "libya")
+    ]  # out of talks to the end
     assert np.isnan(p_talks[joined]).all() and (p_talks[ended] == 0).all()
     assert (np.delete(p_talks, ended)[~np.delete(joined, ended)] > 0).all()
-    on_record = [past.ids.index(c) for c in ("azerbaijan", "somaliland")]  # talks on the record to the end
+    on_record = [
+        past.ids.index(c) for c in ("azerbaijan", "somaliland")
+    ]  # talks on the record to the end
     assert np.allclose(p_talks[on_record], 1.0)
     world = compile_world(compose_config([]))
     assert world.ids == past.ids
@@ -120,7 +155,9 @@ def test_an_outlook_can_start_from_the_talks_the_record_leaves_latent():
     world = dataclasses.replace(world, numbers=world.numbers._replace(p_talks0=start[None]))
     kernel = simulate(world, replicates=30, seed=8)
     mesa = simulate(world, replicates=30, seed=8, engine="mesa")
-    assert np.array_equal(kernel.talks_month, mesa.talks_month) and np.array_equal(kernel.join_month, mesa.join_month)
+    assert np.array_equal(kernel.talks_month, mesa.talks_month) and np.array_equal(
+        kernel.join_month, mesa.join_month
+    )
     many = simulate(world, replicates=20_000, seed=8)
     share = (many.talks_month == BEFORE).mean(axis=0)
     outside = world.status0 == Status.OUTSIDE
@@ -130,13 +167,24 @@ def test_an_outlook_can_start_from_the_talks_the_record_leaves_latent():
 
 def test_counting_by_kind_changes_the_member_counts_not_the_probabilities():
     every = run(["replicates=600", "plots=false", "explain=false"])
-    new_only = run(["replicates=600", "plots=false", "explain=false", "count_kinds=[new_relations]"])
-    assert every.summary.equals(new_only.summary)  # each country's own numbers do not depend on the rule
+    new_only = run(
+        ["replicates=600", "plots=false", "explain=false", "count_kinds=[new_relations]"]
+    )
+    assert every.summary.equals(
+        new_only.summary
+    )  # each country's own numbers do not depend on the rule
     kinds = every.summary.set_index("country")["kind"]
-    assert kinds["Kazakhstan"] == "symbolic" and kinds["Somaliland"] == "unrecognised" and kinds["Oman"] == "new_relations"
+    assert (
+        kinds["Kazakhstan"] == "symbolic"
+        and kinds["Somaliland"] == "unrecognised"
+        and kinds["Oman"] == "new_relations"
+    )
     members = every.summary["status_at_start"] == "member"
     assert every.members["median"].iloc[0] == members.sum()
-    assert new_only.members["median"].iloc[0] == (members & (every.summary["kind"] == "new_relations")).sum()
+    assert (
+        new_only.members["median"].iloc[0]
+        == (members & (every.summary["kind"] == "new_relations")).sum()
+    )
     assert (new_only.members["mean"] <= every.members["mean"]).all()
     with pytest.raises(ConfigError, match=r"^count_kinds: unknown kind of accession 'vibes'"):
         compose_config(["count_kinds=[vibes]"])
@@ -146,43 +194,76 @@ def test_a_users_record_entry_sets_the_outlooks_statuses(tmp_path):
     # One entry in one file: an accession added to the record, in the user's own config folder.
     (tmp_path / "record").mkdir()
     (tmp_path / "record" / "mine.yaml").write_text(
-        "defaults:\n  - accessions_2020_2026\n  - _self_\nname: mine\njoined:\n  oman: \"2026-05\"\n"
+        'defaults:\n  - accessions_2020_2026\n  - _self_\nname: mine\njoined:\n  oman: "2026-05"\n'
     )
-    done = cli("--config-dir", str(tmp_path), "record=mine", "scenario.latent_talks=false", "replicates=300",
-               "plots=false", f"hydra.run.dir={tmp_path / 'run'}")  # fmt: skip
+    done = cli(
+        "--config-dir",
+        str(tmp_path),
+        "record=mine",
+        "scenario.latent_talks=false",
+        "replicates=300",
+        "plots=false",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     summary = pd.read_csv(tmp_path / "run" / "summary.csv").set_index("country")
     assert summary.loc["Oman", "status_at_start"] == "member"
-    assert summary.loc["Kazakhstan", "status_at_start"] == "member" and summary.loc["Azerbaijan", "status_at_start"] == "talks"
+    assert (
+        summary.loc["Kazakhstan", "status_at_start"] == "member"
+        and summary.loc["Azerbaijan", "status_at_start"] == "talks"
+    )
     assert summary.loc["Saudi Arabia", "status_at_start"] == "outside"
     assert set(summary["p_talks_at_start"]) == {0.0, 1.0}  # talks on the record only
     # conditioned on the record: every country outside may be in talks no record shows
-    done = cli("--config-dir", str(tmp_path), "record=mine", "replicates=3000",
-               "plots=false", f"hydra.run.dir={tmp_path / 'latent'}")  # fmt: skip
+    done = cli(
+        "--config-dir",
+        str(tmp_path),
+        "record=mine",
+        "replicates=3000",
+        "plots=false",
+        f"hydra.run.dir={tmp_path / 'latent'}",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     latent = pd.read_csv(tmp_path / "latent" / "summary.csv").set_index("country")
-    assert latent.loc["Oman", "status_at_start"] == "member" and latent.loc["Oman", "p_talks_at_start"] == 0
+    assert (
+        latent.loc["Oman", "status_at_start"] == "member"
+        and latent.loc["Oman", "p_talks_at_start"] == 0
+    )
     assert latent.loc["Azerbaijan", "p_talks_at_start"] == 1.0
     known_out = ["Saudi Arabia", "Iraq", "Libya"]  # out of talks on the record to its end
     outside = (latent["status_at_start"] == "outside") & ~latent.index.isin(known_out)
-    assert (latent.loc[outside, "p_talks_at_start"] > 0).all() and (latent.loc[outside, "p_talks_at_start"] < 1).all()
+    assert (latent.loc[outside, "p_talks_at_start"] > 0).all() and (
+        latent.loc[outside, "p_talks_at_start"] < 1
+    ).all()
     assert (latent.loc[known_out, "p_talks_at_start"] == 0).all()
     # a span out of talks at the record's end, added by the user, leaves none latent
     (tmp_path / "record" / "ended.yaml").write_text(
-        "defaults:\n  - mine\n  - _self_\nname: ended\nout_of_talks:\n  qatar: [\"2026-01\", \"2026-06\"]\n"
+        'defaults:\n  - mine\n  - _self_\nname: ended\nout_of_talks:\n  qatar: ["2026-01", "2026-06"]\n'
     )
-    done = cli("--config-dir", str(tmp_path), "record=ended", "replicates=500",
-               "plots=false", f"hydra.run.dir={tmp_path / 'ended'}")  # fmt: skip
+    done = cli(
+        "--config-dir",
+        str(tmp_path),
+        "record=ended",
+        "replicates=500",
+        "plots=false",
+        f"hydra.run.dir={tmp_path / 'ended'}",
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     ended = pd.read_csv(tmp_path / "ended" / "summary.csv").set_index("country")
-    assert ended.loc["Qatar", "p_talks_at_start"] == 0 and ended.loc["Kuwait", "p_talks_at_start"] > 0
+    assert (
+        ended.loc["Qatar", "p_talks_at_start"] == 0 and ended.loc["Kuwait", "p_talks_at_start"] > 0
+    )
 
 
 def test_counting_by_signing_shifts_each_accession_by_the_lag_and_drops_unsigned_members():
     announced = run(["replicates=800", "seed=3", "plots=false"])
     signed = run(["replicates=800", "seed=3", "plots=false", "count_stage=signed", "signing_lag=2"])
-    a = announced.tables.joining_probabilities.pivot(index="month", columns="country", values="p_joined")
-    s = signed.tables.joining_probabilities.pivot(index="month", columns="country", values="p_joined")
+    a = announced.tables.joining_probabilities.pivot(
+        index="month", columns="country", values="p_joined"
+    )
+    s = signed.tables.joining_probabilities.pivot(
+        index="month", columns="country", values="p_joined"
+    )
     # Kazakhstan announced in 2025-11 with no signing on the record: not a member by signing
     assert (a["Kazakhstan"] == 1).all() and (s["Kazakhstan"] == 0).all()
     assert (s["Sudan"] == 1).all()  # signed 2021-01

@@ -44,7 +44,9 @@ def equal_in_distribution(a: Outcomes, b: Outcomes, n_months: int) -> tuple[bool
         se = np.sqrt(pooled * (1 - pooled) * (1 / len(in_a) + 1 / len(in_b)))
         if se > 0:
             pvalues[f"p_joined[{c}]"] = 2 * stats.norm.sf(abs(x - y) / se)
-        table = _pool_sparse(np.array([_month_histogram(o.join_month[:, c], edges) for o in (a, b)]))
+        table = _pool_sparse(
+            np.array([_month_histogram(o.join_month[:, c], edges) for o in (a, b)])
+        )
         if table.shape[1] > 1:
             pvalues[f"join_month[{c}]"] = stats.chi2_contingency(table)[1]
     totals = [o.is_member(last).sum(axis=1) for o in (a, b)]
@@ -73,42 +75,74 @@ def cascade() -> World:
     roster = {"leader": country("Leader", status="talks", level=0.9)}
     roster |= {f"f{i}": country(f"Follower {i}", level=0.3) for i in range(4)}
     roster["far"] = country("Far", region="South", level=0.5)
-    return compile_world(build(
-        roster,
-        peers={"leader": "leader", "followers": ["f0", "f1", "f2", "f3"], "edges": [["far", "f0", 0.5]]},
-        params={"weights": {"peer": 1.5}, "leader_multiplier": 2.0, "rate_open": 0.15, "rate_sign": 0.15},
-        mediator={"strategy": "none"},
-        scenario={"end": "2021-12"},
-    ))  # fmt: skip
+    return compile_world(
+        build(
+            roster,
+            peers={
+                "leader": "leader",
+                "followers": ["f0", "f1", "f2", "f3"],
+                "edges": [["far", "f0", 0.5]],
+            },
+            params={
+                "weights": {"peer": 1.5},
+                "leader_multiplier": 2.0,
+                "rate_open": 0.15,
+                "rate_sign": 0.15,
+            },
+            mediator={"strategy": "none"},
+            scenario={"end": "2021-12"},
+        )
+    )
 
 
 def tight_budget() -> World:
     """The persuadable mediator with one unit of each type and one courting slot."""
     roster = {f"c{i}": country(f"Candidate {i}", level=0.3 + 0.05 * i) for i in range(6)}
-    return compile_world(build(
-        roster,
-        mediator={
-            "strategy": "persuadable", "max_targets": 1,
-            "inducements": {"arms": {"units": 1, "cost": 1.0, "value": 0.6},
-                            "investment": {"units": 1, "cost": 0.5, "value": 0.4}},
-        },
-        params={"rate_open": 0.15, "rate_sign": 0.15},
-    ))  # fmt: skip
+    return compile_world(
+        build(
+            roster,
+            mediator={
+                "strategy": "persuadable",
+                "max_targets": 1,
+                "inducements": {
+                    "arms": {"units": 1, "cost": 1.0, "value": 0.6},
+                    "investment": {"units": 1, "cost": 0.5, "value": 0.4},
+                },
+            },
+            params={"rate_open": 0.15, "rate_sign": 0.15},
+        )
+    )
 
 
 def shock_and_exit() -> World:
     """A dated war that collapses talks, a random shock, and exit enabled."""
-    roster = {f"c{i}": country(f"Country {i}", status=s, level=0.55) for i, s in
-              enumerate(["talks", "talks", "member", "member", "outside"])}  # fmt: skip
-    return compile_world(build(
-        roster,
-        scenario={"exit_enabled": True},
-        params={"rate_exit": 0.05, "collapse_on_shock": 0.8, "rate_open": 0.1, "rate_sign": 0.08},
-        events={
-            "dated": {"war": {"start": "2020-06", "months": 8, "salience": 0.6, "collapses_talks": True}},
-            "random": {"flare": {"p_monthly": 0.05, "months": 3, "iran_threat": 0.3}},
-        },
-    ))  # fmt: skip
+    roster = {
+        f"c{i}": country(f"Country {i}", status=s, level=0.55)
+        for i, s in enumerate(["talks", "talks", "member", "member", "outside"])
+    }
+    return compile_world(
+        build(
+            roster,
+            scenario={"exit_enabled": True},
+            params={
+                "rate_exit": 0.05,
+                "collapse_on_shock": 0.8,
+                "rate_open": 0.1,
+                "rate_sign": 0.08,
+            },
+            events={
+                "dated": {
+                    "war": {
+                        "start": "2020-06",
+                        "months": 8,
+                        "salience": 0.6,
+                        "collapses_talks": True,
+                    }
+                },
+                "random": {"flare": {"p_monthly": 0.05, "months": 3, "iran_threat": 0.3}},
+            },
+        )
+    )
 
 
 def default() -> World:
@@ -117,8 +151,10 @@ def default() -> World:
 
 def with_package() -> World:
     """The default with a what-if package (mediator.package) over the courting mediator's offers."""
-    offers = ("{treaty: {country: saudi_arabia, type: defence_treaty, start: 2026-07, end: 2029-12}, "
-              "invest: {country: oman, type: investment, start: 2027-01, end: 2028-12}}")  # fmt: skip
+    offers = (
+        "{treaty: {country: saudi_arabia, type: defence_treaty, start: 2026-07, end: 2029-12}, "
+        "invest: {country: oman, type: investment, start: 2027-01, end: 2028-12}}"
+    )
     return compile_world(compose_config([f"+mediator.package={offers}"]))
 
 
@@ -152,12 +188,18 @@ def perturbed(world: World, *, peer: float = 1.0, threshold: float = 0.0) -> Wor
     n = world.numbers
     weights = n.weights.copy()
     weights[..., world.term_names.index("peer")] *= peer
-    return dataclasses.replace(world, numbers=n._replace(weights=weights, threshold=n.threshold + threshold))
+    return dataclasses.replace(
+        world, numbers=n._replace(weights=weights, threshold=n.threshold + threshold)
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "change"),
-    [("cascade", {"peer": 1.1}), ("tight_budget", {"threshold": -0.05}), ("shock_and_exit", {"threshold": -0.05})],
+    [
+        ("cascade", {"peer": 1.1}),
+        ("tight_budget", {"threshold": -0.05}),
+        ("shock_and_exit", {"threshold": -0.05}),
+    ],
 )
 def test_the_same_test_rejects_a_perturbed_engine(name, change, mesa_samples):
     world, mesa_out = mesa_samples[name]

@@ -14,14 +14,14 @@ from sim.config.schema import load_config
 from sim.core.decision import Status
 from sim.core.terms import TERMS
 from sim.core.utility import accession_utility, fill_contributions, fill_standing
-
-CONTRIBUTIONS = (*TERMS, "events")  # the Abraham world's explanation columns
 from sim.engine.outcomes import FIXED_POINT, NEVER, ContributionSums
 from sim.engine.simulate import simulate_explained
 from sim.engine.world import compile_world
 
 from .conftest import mesa_deciding
 from .strategies import scenarios
+
+CONTRIBUTIONS = (*TERMS, "events")  # the Abraham world's explanation columns
 
 RESOLUTION = 1e-6  # fixed-point sums, rounded to 6 decimals in the tables
 
@@ -41,7 +41,9 @@ def test_contributions_sum_to_the_utility_in_every_row(default_run):
     gap = (table[list(CONTRIBUTIONS)].sum(axis=1) - table["utility"]).abs()
     assert gap.max() < 10 * RESOLUTION
     why = tables.why
-    ever_joined = ((outcomes.join_month >= 0) & (outcomes.join_month != NEVER)).any(axis=0) & (world.status0 != Status.MEMBER)
+    ever_joined = ((outcomes.join_month >= 0) & (outcomes.join_month != NEVER)).any(axis=0) & (
+        world.status0 != Status.MEMBER
+    )
     assert len(why) == min(10, ever_joined.sum()) > 5  # the likeliest joiners, up to 10
     assert ((why[list(CONTRIBUTIONS)].sum(axis=1) - why["utility"]).abs() < 10 * RESOLUTION).all()
     assert np.allclose(why["margin"], why["utility"] - why["threshold"], atol=RESOLUTION)
@@ -73,7 +75,9 @@ def test_explanation_matches_the_mesa_models_own_terms():
     mesa_utility = (total.sum(axis=2) / np.maximum(count, 1)).ravel()
     assert np.allclose(table["utility"].to_numpy()[seen], mesa_utility[seen], atol=10 * RESOLUTION)
     mesa_inducement = (total[..., TERMS.index("inducement")] / np.maximum(count, 1)).ravel()
-    assert np.allclose(table["inducement"].to_numpy()[seen], mesa_inducement[seen], atol=10 * RESOLUTION)
+    assert np.allclose(
+        table["inducement"].to_numpy()[seen], mesa_inducement[seen], atol=10 * RESOLUTION
+    )
 
 
 def mesa_sums(world, replicates: int, seed: int) -> ContributionSums:
@@ -89,7 +93,9 @@ def mesa_sums(world, replicates: int, seed: int) -> ContributionSums:
         terms = c.contributions()
         features = model.numbers.features[world.shared.period[t], c.index]
         standing = np.zeros((1, len(terms)))  # this country as a table of one row
-        fill_standing(standing, c.weights[None], features[None], model.numbers.salience, *term_rules)
+        fill_standing(
+            standing, c.weights[None], features[None], model.numbers.salience, *term_rules
+        )
         fill_contributions(row, terms[None], standing, 0, world.shared.term_index)
         values = [*row, accession_utility(terms), c.threshold]
         fixed = np.rint(np.array(values) * FIXED_POINT).astype(np.int64)
@@ -124,21 +130,45 @@ def test_an_incentive_added_by_config_alone_is_in_the_explanations():
     from sim.runner import execute
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        data = plain_config(compose("config", overrides=["replicates=400", "params=calibrated"], return_hydra_config=True))
-    data["terms"]["terms"]["space_programme"] = {"kind": "feature", "feature": "space_agency", "sign": 1, "weight": 2.0}
+        data = plain_config(
+            compose(
+                "config",
+                overrides=["replicates=400", "params=calibrated"],
+                return_hydra_config=True,
+            )
+        )
+    data["terms"]["terms"]["space_programme"] = {
+        "kind": "feature",
+        "feature": "space_agency",
+        "sign": 1,
+        "weight": 2.0,
+    }
     for cid, country in data["roster"]["countries"].items():
-        country.setdefault("scores", {})["space_agency"] = 1.0 if cid in ("uzbekistan", "kyrgyzstan") else 0.0
+        country.setdefault("scores", {})["space_agency"] = (
+            1.0 if cid in ("uzbekistan", "kyrgyzstan") else 0.0
+        )
     config = load_config(data)
     result = execute(config)
     assert result.world.term_names[-1] == "space_programme"
     table = result.tables.contributions.set_index("country")
-    assert (table.loc["Uzbekistan", "space_programme"].dropna() == 2.0).all() and (table.loc["Oman", "space_programme"].dropna() == 0).all()
+    assert (table.loc["Uzbekistan", "space_programme"].dropna() == 2.0).all() and (
+        table.loc["Oman", "space_programme"].dropna() == 0
+    ).all()
     columns = [*result.world.term_names, "events"]
-    assert ((result.tables.contributions[columns].sum(axis=1) - result.tables.contributions["utility"]).abs().dropna() < 10 * RESOLUTION).all()
+    assert (
+        (result.tables.contributions[columns].sum(axis=1) - result.tables.contributions["utility"])
+        .abs()
+        .dropna()
+        < 10 * RESOLUTION
+    ).all()
     base = execute(load_config({**data, "terms": None}))
-    assert result.p_joined("uzbekistan") > base.p_joined("uzbekistan")  # an incentive only it has raises its chance
+    assert result.p_joined("uzbekistan") > base.p_joined(
+        "uzbekistan"
+    )  # an incentive only it has raises its chance
     del data["roster"]["countries"]["oman"]["scores"]
-    with pytest.raises(ConfigError, match="roster.countries.oman.scores.space_agency: missing required value"):
+    with pytest.raises(
+        ConfigError, match="roster.countries.oman.scores.space_agency: missing required value"
+    ):
         load_config(data)
 
 
@@ -152,17 +182,41 @@ def test_a_world_of_other_terms_needs_none_of_the_abraham_features():
     from sim.runner import execute
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        data = plain_config(compose("config", overrides=["replicates=300", "params=calibrated"], return_hydra_config=True))
-    data["terms"] = {"name": "other", "terms": {
-        "offer": {"kind": "offer", "sign": 1, "weight": 3.0}, "neighbours": {"kind": "peers", "sign": 1, "weight": 1.0},
-        "ally": {"kind": "feature", "feature": "treaty_ally", "sign": 1, "weight": 1.5},
-    }}  # fmt: skip
-    data["params"]["weights"] = {}  # the terms carry their weights; params name only the world's terms
+        data = plain_config(
+            compose(
+                "config",
+                overrides=["replicates=300", "params=calibrated"],
+                return_hydra_config=True,
+            )
+        )
+    data["terms"] = {
+        "name": "other",
+        "terms": {
+            "offer": {"kind": "offer", "sign": 1, "weight": 3.0},
+            "neighbours": {"kind": "peers", "sign": 1, "weight": 1.0},
+            "ally": {"kind": "feature", "feature": "treaty_ally", "sign": 1, "weight": 1.5},
+        },
+    }
+    data["params"][
+        "weights"
+    ] = {}  # the terms carry their weights; params name only the world's terms
     for country in data["roster"]["countries"].values():
-        for feature in ("iran_threat", "us_security", "econ_gain", "public_permissiveness", "regime_insulation", "palestine_linkage"):
+        for feature in (
+            "iran_threat",
+            "us_security",
+            "econ_gain",
+            "public_permissiveness",
+            "regime_insulation",
+            "palestine_linkage",
+        ):
             country.pop(feature, None)
         country.pop("weights", None)
         country["scores"] = {"treaty_ally": 1.0 if country["region"] == "Gulf" else 0.0}
     result = execute(load_config(data))
     assert result.world.term_names == ["offer", "neighbours", "ally"]
-    assert list(result.tables.contributions.columns[3:7]) == ["offer", "neighbours", "ally", "events"]
+    assert list(result.tables.contributions.columns[3:7]) == [
+        "offer",
+        "neighbours",
+        "ally",
+        "events",
+    ]

@@ -28,8 +28,14 @@ def with_facts(config, month: str, span: list[str]):
         record,
         joined={**record.joined, "oman": month},
         in_talks={**record.in_talks, "qatar": span},
-        offers={**record.offers, "extra": ScriptedOffer(country="kuwait", type="arms", start=span[0], end=span[1])},
-        events={**record.events, "extra": Event(start=month, months=6, salience=-0.5, enabled=True)},
+        offers={
+            **record.offers,
+            "extra": ScriptedOffer(country="kuwait", type="arms", start=span[0], end=span[1]),
+        },
+        events={
+            **record.events,
+            "extra": Event(start=month, months=6, salience=-0.5, enabled=True),
+        },
     )
     return dataclasses.replace(config, record=record)
 
@@ -38,11 +44,19 @@ def test_a_forecast_knows_nothing_of_the_record_after_its_start_and_all_of_it_be
     config, events, _ = calibration_config()
     ids = list(config.roster.countries)
     _, plain = forecast_from(config, events, {}, "2023-01", "2026-06")
-    _, later = forecast_from(with_facts(config, "2023-03", ["2023-02", "2023-09"]), events, {}, "2023-01", "2026-06")
-    np.testing.assert_array_equal(plain.join_month, later.join_month)  # bit for bit: nothing after the cut leaks
-    ahead, earlier = forecast_from(with_facts(config, "2022-06", ["2022-06", "2022-12"]), events, {}, "2023-01", "2026-06")
+    _, later = forecast_from(
+        with_facts(config, "2023-03", ["2023-02", "2023-09"]), events, {}, "2023-01", "2026-06"
+    )
+    np.testing.assert_array_equal(
+        plain.join_month, later.join_month
+    )  # bit for bit: nothing after the cut leaks
+    ahead, earlier = forecast_from(
+        with_facts(config, "2022-06", ["2022-06", "2022-12"]), events, {}, "2023-01", "2026-06"
+    )
     assert (earlier.join_month[:, ids.index("oman")] == BEFORE).all()
-    assert ahead.status0[ids.index("qatar")] == Status.TALKS  # talks on the record in the month before
+    assert (
+        ahead.status0[ids.index("qatar")] == Status.TALKS
+    )  # talks on the record in the month before
     assert not np.array_equal(plain.join_month, earlier.join_month)
 
 
@@ -50,18 +64,31 @@ def test_a_forecast_from_the_records_first_month_starts_from_the_talks_before_it
     config, events, _ = calibration_config()
     world, _ = forecast_from(config, events, {}, config.record.start, "2020-12")
     talks = {cid for cid, s in zip(world.ids, world.status0) if s == Status.TALKS}
-    assert talks == {"bahrain", "sudan", "morocco", "oman"}  # spans begun before 2020-06; the UAE's op-ed is of 2020-06
+    assert talks == {
+        "bahrain",
+        "sudan",
+        "morocco",
+        "oman",
+    }  # spans begun before 2020-06; the UAE's op-ed is of 2020-06
     outside = world.status0 == Status.OUTSIDE
     p_talks = world.numbers.p_talks0[0]
-    assert np.allclose(p_talks[outside], config.params.talks_at_record_start) and (p_talks[~outside] == 0).all()
+    assert (
+        np.allclose(p_talks[outside], config.params.talks_at_record_start)
+        and (p_talks[~outside] == 0).all()
+    )
 
 
 def test_a_country_may_have_several_spans_of_talks_on_the_record():
     entry = [["2020-11", "2021-01"], ["2023-05", "2024-06"]]
     assert spans(["2020-01", "2020-03"]) == [("2020-01", "2020-03")] and spans([]) == []
     assert cut_spans(entry, "2023-12") == [["2020-11", "2021-01"], ["2023-05", "2023-12"]]
-    assert cut_spans(entry, "2020-12") == [["2020-11", "2020-12"]] and cut_spans(entry, "2020-10") == []
-    with pytest.raises(ConfigError, match=r"record.in_talks.x: expected \[first month, last month\]"):
+    assert (
+        cut_spans(entry, "2020-12") == [["2020-11", "2020-12"]]
+        and cut_spans(entry, "2020-10") == []
+    )
+    with pytest.raises(
+        ConfigError, match=r"record.in_talks.x: expected \[first month, last month\]"
+    ):
         check_spans("record.in_talks.x", [["2021-01", "2020-01"]])
     config, _, _ = calibration_config()
     world = record_world(config)
@@ -80,11 +107,19 @@ def test_a_forecast_knows_the_rosters_dated_facts_up_to_its_start_only():
     def thailand_joins_ilrs(months: dict):
         countries = dict(config.roster.countries)
         thailand = countries["thailand"]
-        countries["thailand"] = dataclasses.replace(thailand, scores={**thailand.scores, "rival_bloc": Dated(months)})
-        return dataclasses.replace(config, roster=dataclasses.replace(config.roster, countries=countries))
+        countries["thailand"] = dataclasses.replace(
+            thailand, scores={**thailand.scores, "rival_bloc": Dated(months)}
+        )
+        return dataclasses.replace(
+            config, roster=dataclasses.replace(config.roster, countries=countries)
+        )
 
     _, real = forecast_from(config, events, {}, "2024-01", "2025-12")
-    _, never = forecast_from(thailand_joins_ilrs({"2020-10": 0.0}), events, {}, "2024-01", "2025-12")
-    _, earlier = forecast_from(thailand_joins_ilrs({"2020-10": 0.0, "2023-06": 1.0}), events, {}, "2024-01", "2025-12")
+    _, never = forecast_from(
+        thailand_joins_ilrs({"2020-10": 0.0}), events, {}, "2024-01", "2025-12"
+    )
+    _, earlier = forecast_from(
+        thailand_joins_ilrs({"2020-10": 0.0, "2023-06": 1.0}), events, {}, "2024-01", "2025-12"
+    )
     np.testing.assert_array_equal(real.join_month, never.join_month)
     assert not np.array_equal(real.join_month, earlier.join_month)

@@ -11,10 +11,33 @@ import pytest
 from .golden_scenarios import SCENARIOS, numbers
 
 GOLDEN = {
-    'default_judgement': {'Azerbaijan': 0.6945, 'Uzbekistan': 0.1125, 'Saudi Arabia': 0.1545, 'members_mean': 6.674, 'uzbekistan_inducement_at_join': 0.268},
-    'mesa_engine': {'Azerbaijan': 0.7, 'Uzbekistan': 0.05, 'Saudi Arabia': 0.1, 'members_mean': 6.45},
-    'no_mediator': {'Azerbaijan': 0.634, 'Uzbekistan': 0.059, 'Saudi Arabia': 0.076, 'members_mean': 6.218, 'uzbekistan_inducement_at_join': 0.0},
-    'uncertain_input': {'Azerbaijan': 0.654, 'Uzbekistan': 0.087, 'Saudi Arabia': 0.149, 'members_mean': 6.61, 'uzbekistan_inducement_at_join': 0.217241},
+    "default_judgement": {
+        "Azerbaijan": 0.6945,
+        "Uzbekistan": 0.1125,
+        "Saudi Arabia": 0.1545,
+        "members_mean": 6.674,
+        "uzbekistan_inducement_at_join": 0.268,
+    },
+    "mesa_engine": {
+        "Azerbaijan": 0.7,
+        "Uzbekistan": 0.05,
+        "Saudi Arabia": 0.1,
+        "members_mean": 6.45,
+    },
+    "no_mediator": {
+        "Azerbaijan": 0.634,
+        "Uzbekistan": 0.059,
+        "Saudi Arabia": 0.076,
+        "members_mean": 6.218,
+        "uzbekistan_inducement_at_join": 0.0,
+    },
+    "uncertain_input": {
+        "Azerbaijan": 0.654,
+        "Uzbekistan": 0.087,
+        "Saudi Arabia": 0.149,
+        "members_mean": 6.61,
+        "uzbekistan_inducement_at_join": 0.217241,
+    },
 }
 
 

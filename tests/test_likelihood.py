@@ -32,7 +32,9 @@ RATES = Rates(open=0.5, sign=0.5, collapse=0.2, exit=0.0, collapse_on_shock=0.6,
 
 
 def record_config() -> RecordConfig:
-    return build(RecordConfig, yaml.safe_load((ROOT / "conf/record/accessions_2020_2026.yaml").read_text()))
+    return build(
+        RecordConfig, yaml.safe_load((ROOT / "conf/record/accessions_2020_2026.yaml").read_text())
+    )
 
 
 def chain_of(readiness, *, shock=None, courted=None, start=0.0, persist=0.0, known=None):
@@ -43,7 +45,9 @@ def chain_of(readiness, *, shock=None, courted=None, start=0.0, persist=0.0, kno
         shocked=np.zeros_like(r, dtype=bool) if shock is None else np.array(shock)[:, None],
         offers=np.full(r.shape, -1) if known is None else np.where(np.array(known)[:, None], 0, -1),
         courting=np.full(r.shape, start),
-        courted_readiness=np.full(r.shape, np.nan) if courted is None else np.array(courted, dtype=float)[:, None],
+        courted_readiness=np.full(r.shape, np.nan)
+        if courted is None
+        else np.array(courted, dtype=float)[:, None],
     )
     return _chain(inputs, RATES, persist)
 
@@ -51,15 +55,31 @@ def chain_of(readiness, *, shock=None, courted=None, start=0.0, persist=0.0, kno
 def forward(readiness, joined, *, shock=None, in_talks=None, p_talks=0.0, **courting) -> float:
     chain = chain_of(readiness, shock=shock, **courting)
     n = len(readiness)
-    known = np.zeros((n, 1), dtype=np.int64) if in_talks is None else np.array(in_talks, dtype=np.int64)[:, None]
+    known = (
+        np.zeros((n, 1), dtype=np.int64)
+        if in_talks is None
+        else np.array(in_talks, dtype=np.int64)[:, None]
+    )
     out = np.full((n, 1), np.nan)
-    return float(_forward(chain, np.array([joined]), known, p_talks, np.ones(n, dtype=bool), np.zeros(1), out)[0])
+    return float(
+        _forward(
+            chain, np.array([joined]), known, p_talks, np.ones(n, dtype=bool), np.zeros(1), out
+        )[0]
+    )
 
 
 def filtered_talks(readiness, joined, p_talks=0.0) -> float:
     n, talks_end = len(readiness), np.zeros(1)
     seen = np.zeros((n, 1), dtype=np.int64)
-    _forward(chain_of(readiness), np.array([joined]), seen, p_talks, np.ones(n, dtype=bool), talks_end, np.zeros((n, 1)))
+    _forward(
+        chain_of(readiness),
+        np.array([joined]),
+        seen,
+        p_talks,
+        np.ones(n, dtype=bool),
+        talks_end,
+        np.zeros((n, 1)),
+    )
     return float(talks_end[0])
 
 
@@ -71,10 +91,14 @@ def test_a_hand_computed_record():
     # Never joining in two months: outside + talks = 0.5875 + 0.35.
     assert forward([0.5, 0.5], NEVER) == pytest.approx(math.log(0.9375), abs=1e-12)
     # Talks on the record in month 0 keep only the talks path: 0.25, then joining: 0.25 * 0.25.
-    assert forward([0.5, 0.5], 1, in_talks=[True, False]) == pytest.approx(math.log(0.0625), abs=1e-12)
+    assert forward([0.5, 0.5], 1, in_talks=[True, False]) == pytest.approx(
+        math.log(0.0625), abs=1e-12
+    )
     # Starting in talks: after month 0, talks 0.65 (outside 0.1). A talks-collapsing shock in
     # month 1 cuts signing to (1 - 0.6) * 0.25 = 0.1, so joining then: 0.65 * 0.1.
-    assert forward([0.5, 0.5], 1, shock=[False, True], p_talks=1.0) == pytest.approx(math.log(0.065), abs=1e-12)
+    assert forward([0.5, 0.5], 1, shock=[False, True], p_talks=1.0) == pytest.approx(
+        math.log(0.065), abs=1e-12
+    )
     # The filter after two quiet months: talks 0.35 of 0.9375; a country that joined has no talks left.
     assert filtered_talks([0.5, 0.5], NEVER) == pytest.approx(0.35 / 0.9375, abs=1e-12)
     assert np.isnan(filtered_talks([0.5, 0.5, 0.5], 2))
@@ -82,7 +106,9 @@ def test_a_hand_computed_record():
     # path, 0.1; then outside must open talks again (0.25 in month 1) before signing in month 2
     # (0.25): 0.1 * 1 * (0.25 * 0.25). Joining in month 1 is impossible.
     assert forward([0.5, 0.5], 1, in_talks=[-1, 0], p_talks=1.0) == -math.inf
-    assert forward([0.5, 0.5, 0.5], 2, in_talks=[-1, 0, 0], p_talks=1.0) == pytest.approx(math.log(0.1 * 0.0625), abs=1e-12)
+    assert forward([0.5, 0.5, 0.5], 2, in_talks=[-1, 0, 0], p_talks=1.0) == pytest.approx(
+        math.log(0.1 * 0.0625), abs=1e-12
+    )
     # Joining in the first month needs talks at the start.
     assert forward([0.5], 0, p_talks=0.0) == -math.inf
     assert forward([0.5], 0, p_talks=0.4) == pytest.approx(math.log(0.1), abs=1e-12)
@@ -92,7 +118,9 @@ def test_a_hand_computed_record_with_latent_and_known_courting():
     # In talks at the start; sign 0.5 * r: 0.25 if courted (r = 0.5), 0.1 if not (r = 0.2); a
     # spell starts with 0.5. Joining in month 0, courting unknown: 0.5 * 0.25 + 0.5 * 0.1.
     spell = {"courted": [0.5, 0.5], "start": 0.5, "persist": 0.9}
-    assert forward([0.2], 0, p_talks=1.0, **spell | {"courted": [0.5]}) == pytest.approx(math.log(0.175), abs=1e-12)
+    assert forward([0.2], 0, p_talks=1.0, **spell | {"courted": [0.5]}) == pytest.approx(
+        math.log(0.175), abs=1e-12
+    )
     # A known offer in month 0: the mediator courted (0.5), and then signing 0.25.
     known = spell | {"courted": [0.5], "known": [True]}
     assert forward([0.2], 0, p_talks=1.0, **known) == pytest.approx(math.log(0.125), abs=1e-12)
@@ -111,20 +139,33 @@ def test_the_likelihood_sees_a_courting_mediators_months_as_the_kernel_drew_them
     # same chance of a spell starting. (Budgets large enough never to run out, no known offers:
     # the kernel pays only courted joiners, the likelihood takes every joiner as courted.)
     types_ = compose_config([]).mediator.inducements
-    config = compose_config([
-        "+experiment=history", "mediator.strategy=courting", "params.court_rate=3", "params.court_persistence=0.7",
-        *(f"mediator.inducements.{t}.units=99" for t in types_),
-        *(f"++record.offers.{name}.known=with_accession" for name in compose_config([]).record.offers),
-    ])  # fmt: skip
+    config = compose_config(
+        [
+            "+experiment=history",
+            "mediator.strategy=courting",
+            "params.court_rate=3",
+            "params.court_persistence=0.7",
+            *(f"mediator.inducements.{t}.units=99" for t in types_),
+            *(
+                f"++record.offers.{name}.known=with_accession"
+                for name in compose_config([]).record.offers
+            ),
+        ]
+    )
     world = compile_world(config)
     outcomes, trace = traced_run(world, np.zeros(40, dtype=np.int64), np.arange(40), seed=5)
     courted_months = 0
     for r in range(40):
-        record = Record(outcomes.join_month[r].astype(np.int64), np.zeros((world.n_months, len(world.ids)), dtype=int))
+        record = Record(
+            outcomes.join_month[r].astype(np.int64),
+            np.zeros((world.n_months, len(world.ids)), dtype=int),
+        )
         inputs = month_inputs(world, record)
         seen = ~np.isnan(trace.readiness[r])
         courted = seen & (trace.offers[r] >= 0)
-        assert np.array_equal(inputs.readiness[seen & ~courted], trace.readiness[r][seen & ~courted])
+        assert np.array_equal(
+            inputs.readiness[seen & ~courted], trace.readiness[r][seen & ~courted]
+        )
         assert np.array_equal(inputs.courted_readiness[courted], trace.readiness[r][courted])
         assert np.array_equal(inputs.courting[seen], trace.courting[r][seen], equal_nan=True)
         assert (inputs.offers[seen] == -1).all()  # nothing known: every spell is latent
@@ -159,7 +200,10 @@ def test_the_record_scores_better_than_a_record_of_other_accessions():
     world = compile_world(config)
     true = log_likelihood(world, load_record(record_config(), world), 0.05).sum()
     swapped = dict(record_config().joined)
-    swapped["algeria"], swapped["indonesia"] = swapped.pop("united_arab_emirates"), swapped.pop("bahrain")
+    swapped["algeria"], swapped["indonesia"] = (
+        swapped.pop("united_arab_emirates"),
+        swapped.pop("bahrain"),
+    )
     other = RecordConfig(**{**record_config().__dict__, "joined": swapped})
     false = log_likelihood(world, load_record(other, world), 0.05).sum()
     assert np.isfinite(true) and true > false + 10
@@ -176,7 +220,9 @@ def test_leaving_no_month_out_changes_nothing_and_a_gap_marginalises_joins():
     world = compile_world(config)
     record = load_record(record_config(), world)
     whole = log_likelihood(world, record, 0.05)
-    np.testing.assert_array_equal(whole, log_likelihood(world, record, 0.05, np.ones(world.n_months, bool)))
+    np.testing.assert_array_equal(
+        whole, log_likelihood(world, record, 0.05, np.ones(world.n_months, bool))
+    )
     gap = np.ones(world.n_months, bool)
     gap[:7] = False  # 2020-06 to 2020-12 unobserved
     gapped = log_likelihood(world, record, 0.05, gap)

@@ -27,7 +27,11 @@ def p_by_horizon(config, **kw) -> dict[str, float]:
 def test_overwhelming_incentives_join_and_none_never_do():
     eager = country("Eager", level=1.0, public_permissiveness=1.0, palestine_linkage=0.0)
     unwilling = country(
-        "Unwilling", level=0.0, public_permissiveness=0.0, regime_insulation=0.0, palestine_linkage=1.0
+        "Unwilling",
+        level=0.0,
+        public_permissiveness=0.0,
+        regime_insulation=0.0,
+        palestine_linkage=1.0,
     )
     config = build(
         {"eager": eager, "unwilling": unwilling},
@@ -49,7 +53,11 @@ def test_a_leaders_accession_raises_its_followers_probabilities():
         }
         return build(
             roster,
-            peers={"leader": "leader", "followers": ["follower"], "edges": [["leader", "bystander", 1.0]]},
+            peers={
+                "leader": "leader",
+                "followers": ["follower"],
+                "edges": [["leader", "bystander", 1.0]],
+            },
             params={"leader_multiplier": multiplier, "weights": {"peer": 1.0}},
             mediator={"strategy": "none"},
             replicates=4000,
@@ -198,7 +206,9 @@ def test_batch_run_runs_the_model_unchanged():
         model.run_model()
         assert {r["members"] for r in rows} == {sum(c.is_member for c in model.countries)}
         assert {r["Step"] for r in rows} == {n_months}
-        assert sorted(r["status"] for r in rows) == sorted(c.status.name.lower() for c in model.countries)
+        assert sorted(r["status"] for r in rows) == sorted(
+            c.status.name.lower() for c in model.countries
+        )
 
 
 def test_same_result_on_one_thread_and_on_all():

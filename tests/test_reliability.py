@@ -27,8 +27,15 @@ def test_reruns_chunk_sizes_and_thread_counts_give_byte_identical_tables(tmp_pat
         done = cli("replicates=3000", "seed=11", *args, f"hydra.run.dir={folder}", env=env)
         assert done.returncode == 0, done.stderr
         tables[name] = result_tables(folder)
-    expected = {"joining_probabilities.csv", "summary.csv", "members.csv", "contributions.csv", "why.csv",
-                "spread.csv", "outcomes.parquet"}  # fmt: skip
+    expected = {
+        "joining_probabilities.csv",
+        "summary.csv",
+        "members.csv",
+        "contributions.csv",
+        "why.csv",
+        "spread.csv",
+        "outcomes.parquet",
+    }
     assert set(tables["first"]) == expected
     for name, got in tables.items():
         assert got == tables["first"], name
@@ -41,15 +48,24 @@ def test_the_run_record_says_what_reproduces_it(tmp_path):
     assert record["seed"] == 5 and record["replicates"] == 200
     assert record["overrides"] == ["replicates=200", "seed=5", "mediator.engagement=0.5"]
     assert record["config"]["mediator"]["engagement"] == 0.5
-    assert re.fullmatch(r"[0-9a-f]{16}", record["roster_hash"]) and re.fullmatch(r"[0-9a-f]{16}", record["hash"])
+    assert re.fullmatch(r"[0-9a-f]{16}", record["roster_hash"]) and re.fullmatch(
+        r"[0-9a-f]{16}", record["hash"]
+    )
     for package in ("python", "mesa", "numpy", "numba", "hydra-core", "pandas"):
         assert record["versions"][package] not in ("", "not installed")
     # the roster hash follows the roster data only
     other = tmp_path / "other"
     assert cli("replicates=200", "seed=6", f"hydra.run.dir={other}").returncode == 0
     changed = tmp_path / "changed"
-    assert cli("replicates=200", "roster.countries.oman.iran_threat=0.4", f"hydra.run.dir={changed}").returncode == 0
-    hashes = [json.loads((f / "job.json").read_text())["roster_hash"] for f in (tmp_path, other, changed)]
+    assert (
+        cli(
+            "replicates=200", "roster.countries.oman.iran_threat=0.4", f"hydra.run.dir={changed}"
+        ).returncode
+        == 0
+    )
+    hashes = [
+        json.loads((f / "job.json").read_text())["roster_hash"] for f in (tmp_path, other, changed)
+    ]
     assert hashes[0] == hashes[1] != hashes[2]
 
 
@@ -63,7 +79,10 @@ def test_no_config_can_run_code(tmp_path):
     )
     attempts = [
         ["--config-dir", str(tmp_path), "+experiment=evil"],
-        ["+hydra.callbacks.evil._target_=os.system", f"+hydra.callbacks.evil._args_=['touch {marker}']"],
+        [
+            "+hydra.callbacks.evil._target_=os.system",
+            f"+hydra.callbacks.evil._args_=['touch {marker}']",
+        ],
         ["+hydra.job_logging.handlers.evil.()=os.system"],
         ["hydra.launcher._target_=os.system"],
         ["+params._target_=os.system"],
@@ -71,20 +90,31 @@ def test_no_config_can_run_code(tmp_path):
     for args in attempts:
         done = cli(*args, f"hydra.run.dir={tmp_path / 'run'}")
         assert done.returncode == 2, (args, done.stderr)
-        assert done.stderr.count("\n") == 1 and ("os.system" in done.stderr or "unknown key" in done.stderr)
+        assert done.stderr.count("\n") == 1 and (
+            "os.system" in done.stderr or "unknown key" in done.stderr
+        )
         assert not marker.exists()
     for path in (ROOT / "sim").rglob("*.py"):  # our code never instantiates from a config
         text = path.read_text()
-        assert "instantiate(" not in text and "import_module(" not in text and "eval(" not in text, path
+        assert (
+            "instantiate(" not in text and "import_module(" not in text and "eval(" not in text
+        ), path
 
 
 def test_output_paths_stay_inside_the_output_folder(tmp_path):
     out = tmp_path / "a" / "b" / "run"
-    evil = ["roster.countries.oman.name=../../../escape", "scenario.name=../../escape/x",
-            ]  # fmt: skip
+    evil = [
+        "roster.countries.oman.name=../../../escape",
+        "scenario.name=../../escape/x",
+    ]
     assert cli(*evil, "replicates=200", f"hydra.run.dir={out}").returncode == 0
-    small = ["sensitivity.method=morris", "sensitivity.samples=2", "sensitivity.replicates=5",
-             "sensitivity.resamples=10", "sensitivity.outputs=[oman]"]  # fmt: skip
+    small = [
+        "sensitivity.method=morris",
+        "sensitivity.samples=2",
+        "sensitivity.replicates=5",
+        "sensitivity.resamples=10",
+        "sensitivity.outputs=[oman]",
+    ]
     done = cli(*evil[:2], *small, f"hydra.run.dir={out}", module="sim.sensitivity")
     assert done.returncode == 0, done.stderr
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents]
@@ -100,4 +130,3 @@ def test_a_million_replicates_stay_within_a_gibibyte(tmp_path):
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert summary["p_joined_by_horizon"].between(0, 1).all()
     assert (tmp_path / "members.png").is_file()
-

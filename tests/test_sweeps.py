@@ -56,7 +56,15 @@ def test_paired_intervals_are_narrower_than_unpaired_on_a_real_example(tmp_path)
 def test_compare_cli_on_separate_runs_writes_every_file(tmp_path):
     a = stored_run(tmp_path / "a", ["replicates=500", "plots=false", "mediator.engagement=1.0"])
     b = stored_run(tmp_path / "b", ["replicates=500", "plots=false", "mediator.engagement=0.0"])
-    done = cli(str(a), str(b), "--out", str(tmp_path / "c"), "--baseline", "mediator.engagement=0.0", module="sim.compare")
+    done = cli(
+        str(a),
+        str(b),
+        "--out",
+        str(tmp_path / "c"),
+        "--baseline",
+        "mediator.engagement=0.0",
+        module="sim.compare",
+    )
     assert done.returncode == 0, done.stderr
     for name in ("comparison.csv", "comparison.parquet", "comparison.png", "report.md"):
         assert (tmp_path / "c" / name).stat().st_size > 0
@@ -70,12 +78,19 @@ def test_compare_cli_on_separate_runs_writes_every_file(tmp_path):
 
 def test_a_failed_comparison_fails_the_sweep_visibly(tmp_path):
     done = cli(
-        "replicates=50", "plots=false", "mediator.engagement=0.0,1.0", "hydra/launcher=basic",
-        "hydra.callbacks.compare.baseline='mediator.engagement=7'", f"hydra.sweep.dir={tmp_path}",
+        "replicates=50",
+        "plots=false",
+        "mediator.engagement=0.0,1.0",
+        "hydra/launcher=basic",
+        "hydra.callbacks.compare.baseline='mediator.engagement=7'",
+        f"hydra.sweep.dir={tmp_path}",
         "--multirun",
-    )  # fmt: skip
+    )
     assert done.returncode == 1
-    assert "error: comparing the jobs in" in done.stderr and "no job has these overrides" in done.stderr
+    assert (
+        "error: comparing the jobs in" in done.stderr
+        and "no job has these overrides" in done.stderr
+    )
     assert not (tmp_path / "comparison.csv").exists()
 
 
@@ -86,40 +101,68 @@ SWEEP = ["replicates=3000", "mediator.engagement=0.0,0.25,0.5,0.75,1.0", "seed=9
 def test_launchers_give_identical_tables_byte_for_byte(tmp_path):
     tables = {}
     ways = {  # batch: every point in one process, many per kernel call; points: 4 points a job, as on a cluster
-        "basic": ["hydra/launcher=basic"], "joblib": ["hydra/launcher=joblib"], "batch": ["hydra/launcher=batch"],
+        "basic": ["hydra/launcher=basic"],
+        "joblib": ["hydra/launcher=joblib"],
+        "batch": ["hydra/launcher=batch"],
         "points": ["hydra/launcher=basic", "hydra.sweeper.points_per_job=4"],
-    }  # fmt: skip
+    }
     for way, extra in ways.items():
         folder = tmp_path / way
         done = cli(*SWEEP, "plots=false", *extra, f"hydra.sweep.dir={folder}", "--multirun")
         assert done.returncode == 0, done.stderr
         tables[way] = result_tables(folder)
-    assert len(tables["basic"]) == 10 * 7 + 1  # every job's six tables (spread: the posterior's) and outcomes; the comparison
+    assert (
+        len(tables["basic"]) == 10 * 7 + 1
+    )  # every job's six tables (spread: the posterior's) and outcomes; the comparison
     assert tables["basic"] == tables["joblib"] == tables["batch"] == tables["points"]
-    for job in ("0", "7"):  # the batch launcher writes each job's records itself, as Hydra's run_job does
+    for job in (
+        "0",
+        "7",
+    ):  # the batch launcher writes each job's records itself, as Hydra's run_job does
         basic, batch = tmp_path / "basic" / job, tmp_path / "batch" / job
         for name in ("config.yaml", "overrides.yaml"):
             assert (basic / ".hydra" / name).read_bytes() == (batch / ".hydra" / name).read_bytes()
         assert hydra_record(basic, "basic") == hydra_record(batch, "batch")
         assert (batch / "accord_sim.log").read_text().count(f"job {job} baseline [") == 1
-    assert sorted(p.name for p in (tmp_path / "points" / ".points").iterdir()) == ["0.json", "4.json", "8.json"]  # three jobs
+    assert sorted(p.name for p in (tmp_path / "points" / ".points").iterdir()) == [
+        "0.json",
+        "4.json",
+        "8.json",
+    ]  # three jobs
 
 
 def test_points_streamed_through_many_kernel_calls_equal_each_run_alone():
     """execute_stream in calls of two points (the next call running in its thread while this
     one tabulates), two shapes of world interleaved: each config's result is `execute`'s, bit
     for bit, whichever order the results arrive in."""
-    configs = [compose_config(["replicates=300", f"mediator.engagement={e}", f"mediator.strategy={s}"])
-               for e in (0.3, 0.6, 0.9) for s in ("courting", "priority")]  # fmt: skip
-    seen = [i for i, _ in execute_stream(configs[:1])]  # a first kernel call: numba's threading layer chosen
+    configs = [
+        compose_config(["replicates=300", f"mediator.engagement={e}", f"mediator.strategy={s}"])
+        for e in (0.3, 0.6, 0.9)
+        for s in ("courting", "priority")
+    ]
+    seen = [
+        i for i, _ in execute_stream(configs[:1])
+    ]  # a first kernel call: numba's threading layer chosen
     streamed = dict(execute_stream(configs, rows_per_call=600))
     assert seen == [0] and sorted(streamed) == list(range(6))
     for i, config in enumerate(configs):
         alone, got = execute(config), streamed[i]
         for field in Outcomes.__dataclass_fields__:
-            assert np.array_equal(getattr(alone.outcomes, field), getattr(got.outcomes, field)), (i, field)
-        for name in ("joining_probabilities", "summary", "members", "spread", "contributions", "why"):
-            pd.testing.assert_frame_equal(getattr(alone.tables, name), getattr(got.tables, name), check_exact=True)
+            assert np.array_equal(getattr(alone.outcomes, field), getattr(got.outcomes, field)), (
+                i,
+                field,
+            )
+        for name in (
+            "joining_probabilities",
+            "summary",
+            "members",
+            "spread",
+            "contributions",
+            "why",
+        ):
+            pd.testing.assert_frame_equal(
+                getattr(alone.tables, name), getattr(got.tables, name), check_exact=True
+            )
 
 
 def test_the_kernel_thread_of_a_stream_keeps_the_callers_number_of_threads(monkeypatch):
@@ -130,9 +173,13 @@ def test_the_kernel_thread_of_a_stream_keeps_the_callers_number_of_threads(monke
     import sim.runner
 
     configs = [compose_config(["replicates=200", f"mediator.engagement={e}"]) for e in (0.2, 0.8)]
-    list(execute_stream(configs[:1]))  # a first kernel call: the threading layer chosen, calls threaded
+    list(
+        execute_stream(configs[:1])
+    )  # a first kernel call: the threading layer chosen, calls threaded
     seen, real = [], sim.runner.run_stacked
-    monkeypatch.setattr(sim.runner, "run_stacked", lambda *args: seen.append(numba.get_num_threads()) or real(*args))
+    monkeypatch.setattr(
+        sim.runner, "run_stacked", lambda *args: seen.append(numba.get_num_threads()) or real(*args)
+    )
     before = numba.get_num_threads()
     try:
         for threads in (1, before):
@@ -146,30 +193,89 @@ def test_the_kernel_thread_of_a_stream_keeps_the_callers_number_of_threads(monke
 def hydra_record(job: Path, way: str) -> dict:
     """A job's .hydra/hydra.yaml as data, without what names the launcher or the folder."""
     record = yaml.safe_load((job / ".hydra" / "hydra.yaml").read_text())["hydra"]
-    text = json.dumps(record).replace(str(job.parent), "SWEEP").replace(f"hydra/launcher={way}", "LAUNCHER")
+    text = (
+        json.dumps(record)
+        .replace(str(job.parent), "SWEEP")
+        .replace(f"hydra/launcher={way}", "LAUNCHER")
+    )
     record = json.loads(text)
     del record["launcher"], record["runtime"]["choices"]["hydra/launcher"]
     return record
 
 
 ENGAGEMENT_JOBS = [
-    ["replicates=2000", "mediator.engagement=0", "params.weights.peer=0.3", "+experiment=mediator_engagement"],
-    ["replicates=2000", "mediator.engagement=0.5", "params.weights.peer=0.9", "+experiment=mediator_engagement"],
-    ["replicates=2000", "mediator.engagement=1", "params.weights.peer=0.3", "+experiment=mediator_engagement"],
+    [
+        "replicates=2000",
+        "mediator.engagement=0",
+        "params.weights.peer=0.3",
+        "+experiment=mediator_engagement",
+    ],
+    [
+        "replicates=2000",
+        "mediator.engagement=0.5",
+        "params.weights.peer=0.9",
+        "+experiment=mediator_engagement",
+    ],
+    [
+        "replicates=2000",
+        "mediator.engagement=1",
+        "params.weights.peer=0.3",
+        "+experiment=mediator_engagement",
+    ],
 ]
-SWEEPING = ["replicates=2000", "mediator.engagement=0,0.5,1", "params.weights.peer=0.3,0.9", "+experiment=mediator_engagement"]
+SWEEPING = [
+    "replicates=2000",
+    "mediator.engagement=0,0.5,1",
+    "params.weights.peer=0.3,0.9",
+    "+experiment=mediator_engagement",
+]
 
 
-@pytest.mark.parametrize(("swept", "jobs", "n_composed"), [
-    ([], [*ENGAGEMENT_JOBS,  # no sweep in the master: each kind's first job composed
-          ["replicates=2000", "mediator.engagement=0.5", "params.weights.peer=0.3", "+experiment=iran_threat"],
-          ["replicates=2000", "mediator.engagement=0.25", "params=calibrated", "+experiment=mediator_engagement"],
-          ["replicates=2000", "mediator.engagement=0.75", "params=calibrated", "+experiment=mediator_engagement"]], 3),
-    (SWEEPING, ENGAGEMENT_JOBS, 0),  # plain values where the master sweeps: all derived from it
-    (["mediator.engagement=0.25,0.75", "params=default,calibrated"],  # a config group swept: composed
-     [["mediator.engagement=0.25", "params=calibrated"], ["mediator.engagement=0.75", "params=calibrated"]], 1),
-])  # fmt: skip
-def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes(swept, jobs, n_composed):
+@pytest.mark.parametrize(
+    ("swept", "jobs", "n_composed"),
+    [
+        (
+            [],
+            [
+                *ENGAGEMENT_JOBS,  # no sweep in the master: each kind's first job composed
+                [
+                    "replicates=2000",
+                    "mediator.engagement=0.5",
+                    "params.weights.peer=0.3",
+                    "+experiment=iran_threat",
+                ],
+                [
+                    "replicates=2000",
+                    "mediator.engagement=0.25",
+                    "params=calibrated",
+                    "+experiment=mediator_engagement",
+                ],
+                [
+                    "replicates=2000",
+                    "mediator.engagement=0.75",
+                    "params=calibrated",
+                    "+experiment=mediator_engagement",
+                ],
+            ],
+            3,
+        ),
+        (SWEEPING, ENGAGEMENT_JOBS, 0),  # plain values where the master sweeps: all derived from it
+        (
+            [
+                "mediator.engagement=0.25,0.75",
+                "params=default,calibrated",
+            ],  # a config group swept: composed
+            [
+                ["mediator.engagement=0.25", "params=calibrated"],
+                ["mediator.engagement=0.75", "params=calibrated"],
+            ],
+            1,
+        ),
+    ],
+)
+def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes(
+    swept, jobs, n_composed
+):
     """sim.compose: siblings that differ in plain values are derived, not composed, and come out
     as Hydra composes them (every key, the override records, the folder name), as does a first
     job that sets plain values where the sweep's own config sweeps; a job with a config group or
@@ -186,7 +292,11 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         loader = GlobalHydra.instance().config_loader()
-        settings = ["hydra.sweep.dir=/tmp/x", "hydra.job.config.override_dirname.exclude_keys=[replicates]", "hydra.mode=MULTIRUN"]
+        settings = [
+            "hydra.sweep.dir=/tmp/x",
+            "hydra.job.config.override_dirname.exclude_keys=[replicates]",
+            "hydra.mode=MULTIRUN",
+        ]
         master = loader.load_configuration("config", [*swept, *settings], RunMode.MULTIRUN)
         configs = JobConfigs(loader, master)
         for idx, overrides in enumerate(jobs):
@@ -199,8 +309,12 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
                     cfg.hydra.job.id = cfg.hydra.job.num = idx
                     cfg.hydra.runtime.output_dir = f"/tmp/x/{idx}"
             assert OmegaConf.to_yaml(job) == OmegaConf.to_yaml(composed), overrides  # set in place
-            configs.set_hydra_config(job)  # a copy of the hydra node once per kind, then set in place
-            assert OmegaConf.to_yaml(HydraConfig.get()) == OmegaConf.to_yaml(OmegaConf.masked_copy(job, "hydra").hydra)
+            configs.set_hydra_config(
+                job
+            )  # a copy of the hydra node once per kind, then set in place
+            assert OmegaConf.to_yaml(HydraConfig.get()) == OmegaConf.to_yaml(
+                OmegaConf.masked_copy(job, "hydra").hydra
+            )
     assert configs.composed == n_composed
 
 
@@ -215,18 +329,41 @@ def test_a_first_variant_derived_from_the_fixed_overrides_equals_the_composed_on
     cfg = _compose(fixed, "config", None)
     first = (fixed, cfg, plain_config(cfg))
     choices = cfg.hydra.runtime.choices
-    variant = ["replicates=2000", "mediator.engagement=0.25", "+experiment=mediator_engagement", "params.weights.peer=0.9"]
+    variant = [
+        "replicates=2000",
+        "mediator.engagement=0.25",
+        "+experiment=mediator_engagement",
+        "params.weights.peer=0.9",
+    ]
     derived = derive_plain(first, variant, choices, adding=True)
     assert derived is not None and derived == plain_config(_compose(variant, "config", None))
-    assert derived["mediator"]["engagement"] == 0.25 and first[2]["mediator"]["engagement"] != 0.25  # first's data untouched
-    for composed in (["replicates=500", "+experiment=mediator_engagement"], [*fixed, "params=calibrated"],
-                     [*fixed, "mediator.engagment=0.5"], ["+experiment=mediator_engagement"]):  # fmt: skip
+    assert (
+        derived["mediator"]["engagement"] == 0.25 and first[2]["mediator"]["engagement"] != 0.25
+    )  # first's data untouched
+    for composed in (
+        ["replicates=500", "+experiment=mediator_engagement"],
+        [*fixed, "params=calibrated"],
+        [*fixed, "mediator.engagment=0.5"],
+        ["+experiment=mediator_engagement"],
+    ):
         assert derive_plain(first, composed, choices, adding=True) is None, composed
 
     from sim.launcher import SharedDumps, _yaml
 
-    dumps, datas = SharedDumps(), [first[2], derived, derive_plain(first, [*fixed, "params.weights.peer=0.4"], choices, adding=True)]
-    for data in [*datas, datas[1], {}, ["x=1"]]:  # the records of a sweep's jobs: each the whole record's YAML
+    dumps, datas = (
+        SharedDumps(),
+        [
+            first[2],
+            derived,
+            derive_plain(first, [*fixed, "params.weights.peer=0.4"], choices, adding=True),
+        ],
+    )
+    for data in [
+        *datas,
+        datas[1],
+        {},
+        ["x=1"],
+    ]:  # the records of a sweep's jobs: each the whole record's YAML
         assert dumps(data) == _yaml(data)
     assert len(dumps.kept) > 3  # the shared parts were kept, not dumped again
 
@@ -248,18 +385,28 @@ def test_a_sibling_validated_from_its_kinds_first_equals_one_validated_alone():
         cfg = compose("config", overrides=first_overrides, return_hydra_config=True)
     data = plain_config(cfg)
     like = (data, config_from_dict(data, first_overrides, cfg.hydra.runtime))
-    for values in ([1, 0.4, "2026-10", 2000], [0.5, 0.9, "2026-06", 500], [0.0, 0.4, "2026-10", 100]):
+    for values in (
+        [1, 0.4, "2026-10", 2000],
+        [0.5, 0.9, "2026-06", 500],
+        [0.0, 0.4, "2026-10", 100],
+    ):
         overrides = [f"{k}={v}" for k, v in zip(keys, values)]
         sibling = derive_plain((first_overrides, None, data), overrides, cfg.hydra.runtime.choices)
         assert sibling["roster"] is data["roster"]  # shared, not copied
         shared = config_from_dict(sibling, overrides, cfg.hydra.runtime, like)
         assert shared == config_from_dict(sibling, overrides, cfg.hydra.runtime), overrides
     assert shared.scenario.start == "2026-11" and like[1].scenario.start == "2026-11"
-    bad = derive_plain((first_overrides, None, data), [*first_overrides[:3], "replicates=0.5"], cfg.hydra.runtime.choices)
+    bad = derive_plain(
+        (first_overrides, None, data),
+        [*first_overrides[:3], "replicates=0.5"],
+        cfg.hydra.runtime.choices,
+    )
     errors = []
     for reuse in (like, None):
         with pytest.raises(ConfigError) as err:
-            config_from_dict(bad, [*first_overrides[:3], "replicates=0.5"], cfg.hydra.runtime, reuse)
+            config_from_dict(
+                bad, [*first_overrides[:3], "replicates=0.5"], cfg.hydra.runtime, reuse
+            )
         errors.append(str(err.value))
     assert errors[0] == errors[1] and errors[0].startswith("replicates:")
 
@@ -283,12 +430,21 @@ def test_a_ctrl_c_while_a_job_writes_stops_the_sweep_at_the_next_job():
 @pytest.mark.slow
 @pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
 def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_path, stop):
-    args = [*SWEEP, "plots=true", "sweep_plots=true", "hydra/launcher=basic"]  # figures: jobs slow enough to stop midway
+    args = [
+        *SWEEP,
+        "plots=true",
+        "sweep_plots=true",
+        "hydra/launcher=basic",
+    ]  # figures: jobs slow enough to stop midway
     killed = tmp_path / "killed"
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", *args, f"hydra.sweep.dir={killed}", "--multirun"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while len(list(killed.glob("*/job.json"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -320,9 +476,24 @@ def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_pat
 
 @pytest.mark.slow
 def test_two_sweeps_into_one_folder_both_finish_and_write_each_job_once(tmp_path):
-    args = ["replicates=2000", "seed=1,2,3", "plots=false", "hydra/launcher=basic", f"hydra.sweep.dir={tmp_path}", "--multirun"]
-    both = [subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(2)]  # fmt: skip
+    args = [
+        "replicates=2000",
+        "seed=1,2,3",
+        "plots=false",
+        "hydra/launcher=basic",
+        f"hydra.sweep.dir={tmp_path}",
+        "--multirun",
+    ]
+    both = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sim", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     for process in both:
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0 and "Traceback" not in err, err[-2000:]
@@ -336,8 +507,12 @@ def test_a_long_run_stopped_says_one_line_and_leaves_no_folder(tmp_path, stop, c
     out = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", "replicates=2000000", f"hydra.run.dir={out}"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while not (out / ".hydra").is_dir() and time.monotonic() < deadline:  # the run has started
         time.sleep(0.05)

@@ -72,18 +72,30 @@ def compare(jobs: list[StoredJob], baseline: int = 0) -> Comparison:
     base = jobs[baseline]
     base_final = base.outcomes.is_member(_last_month(base))
     rows = []
-    for job, label, setting in zip(jobs, labels, settings):  # one job's outcomes in memory at a time
+    for job, label, setting in zip(
+        jobs, labels, settings
+    ):  # one job's outcomes in memory at a time
         final = base_final if job is base else job.outcomes.is_member(_last_month(job))
         paired = job.record["seed"] == base.record["seed"] and len(final) == len(base_final)
         low, high = wilson_interval(final.sum(axis=0), len(final))
         for c, country in enumerate(job.countries):
             row = {"job": job.folder.name, "label": label, **{k: setting.get(k, "") for k in keys}}
-            row |= {"country": country, "p_joined_by_horizon": final[:, c].mean(), "ci_low": low[c], "ci_high": high[c]}
+            row |= {
+                "country": country,
+                "p_joined_by_horizon": final[:, c].mean(),
+                "ci_low": low[c],
+                "ci_high": high[c],
+            }
             b = base.countries.index(country) if country in base.countries else None
-            delta = (np.nan, np.nan, np.nan) if b is None else (
-                paired_delta(final[:, c], base_final[:, b]) if paired
-                else unpaired_delta(final[:, c], base_final[:, b])
-            )  # fmt: skip
+            delta = (
+                (np.nan, np.nan, np.nan)
+                if b is None
+                else (
+                    paired_delta(final[:, c], base_final[:, b])
+                    if paired
+                    else unpaired_delta(final[:, c], base_final[:, b])
+                )
+            )
             row |= dict(zip(("delta", "delta_ci_low", "delta_ci_high"), delta))
             rows.append(row | {"paired": paired and b is not None})
     return Comparison(pd.DataFrame(rows), jobs, labels, baseline)

@@ -45,7 +45,9 @@ class Setting:
     n_months: int
     counted: np.ndarray  # (C,) bool: counts as a new member
     events: tuple[str, ...] = ()  # the world's event names, e.g. "random:gaza_war_resumes"
-    shocks: np.ndarray | None = None  # (R, E) each event's first onset step (sim.engine.kernel.shock_onsets)
+    shocks: np.ndarray | None = (
+        None  # (R, E) each event's first onset step (sim.engine.kernel.shock_onsets)
+    )
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ def parse(text: str, setting: Setting):
     what was expected where it fails."""
     tokens = _TOKEN.findall(text)
     if not tokens:
-        raise ConfigError("condition", "expected a condition, e.g. 'saudi_arabia joins by 2027-12', got nothing")
+        raise ConfigError(
+            "condition", "expected a condition, e.g. 'saudi_arabia joins by 2027-12', got nothing"
+        )
     parser = _Parser(tokens, setting, text)
     node, _ = parser.expression()
     if parser.i != len(tokens):
@@ -149,7 +153,9 @@ class _Parser:
         word = self.peek()
         ids = self.setting.ids
         if word is None or word not in ids:
-            close = [c for c in ids if word and c.startswith(word[:3])] or difflib.get_close_matches(word or "", ids, n=1)
+            close = [
+                c for c in ids if word and c.startswith(word[:3])
+            ] or difflib.get_close_matches(word or "", ids, n=1)
             hint = f" (closest: {close[0]})" if close else ""
             self.fail(f"a country id of the roster{hint}, 'not', 'at least N new members' or '('")
         i = ids.index(word)
@@ -158,7 +164,9 @@ class _Parser:
         if verb.lower() == "in":
             self.take("talks")
             last = self.by()
-            return (lambda o: _milestone(np.minimum(o.talks_month[:, i], o.join_month[:, i]), last)), last
+            return (
+                lambda o: _milestone(np.minimum(o.talks_month[:, i], o.join_month[:, i]), last)
+            ), last
         if verb.lower() == "talks":
             self.take("collapse")
             last = self.by()
@@ -177,9 +185,15 @@ class _Parser:
 
     def _step(self, month: str) -> int:
         step = parse_month(month) - self.setting.start
-        first, last = format_month(self.setting.start), format_month(self.setting.start + self.setting.n_months - 1)
+        first, last = (
+            format_month(self.setting.start),
+            format_month(self.setting.start + self.setting.n_months - 1),
+        )
         if not 0 <= step < self.setting.n_months:
-            raise ConfigError("condition", f"expected a month in the run's window {first} to {last}, got {month!r}")
+            raise ConfigError(
+                "condition",
+                f"expected a month in the run's window {first} to {last}, got {month!r}",
+            )
         return step
 
 
@@ -189,7 +203,9 @@ def _milestone(month: np.ndarray, last: int) -> Held:
 
 
 def _count_reached(outcomes: Outcomes, counted: np.ndarray, n: int, last: int) -> Held:
-    join = np.where(counted & (outcomes.join_month >= 0), outcomes.join_month.astype(np.int32), NEVER)
+    join = np.where(
+        counted & (outcomes.join_month >= 0), outcomes.join_month.astype(np.int32), NEVER
+    )
     nth = np.sort(join, axis=1)[:, n - 1] if n > 0 else np.full(len(join), BEFORE)
     return Held((nth != NEVER) & (nth <= last), nth)
 
@@ -205,7 +221,9 @@ def _both(a, b):
 def _either(a, b):
     def held(o):
         x, y = a(o), b(o)
-        month = np.where(x.holds & y.holds, np.minimum(x.month, y.month), np.where(x.holds, x.month, y.month))
+        month = np.where(
+            x.holds & y.holds, np.minimum(x.month, y.month), np.where(x.holds, x.month, y.month)
+        )
         return Held(x.holds | y.holds, month)
 
     return held
@@ -219,7 +237,9 @@ def _negation(a, deadline: int):
     return held
 
 
-def conditional_table(outcomes: Outcomes, setting: Setting, condition: str, within: int) -> tuple[pd.DataFrame, dict]:
+def conditional_table(
+    outcomes: Outcomes, setting: Setting, condition: str, within: int
+) -> tuple[pd.DataFrame, dict]:
     """Each country's chance of joining by the horizon over the replicates where `condition`
     holds, against all replicates (Wilson 95% intervals), and of joining within `within` months
     after the condition came true; and a summary (kept replicates, share)."""
@@ -237,18 +257,41 @@ def conditional_table(outcomes: Outcomes, setting: Setting, condition: str, with
     low_if, high_if = wilson_interval(if_joined, max(kept, 1))
     low_f, high_f = wilson_interval(followed, max(kept, 1))
     start_members = (outcomes.join_month == BEFORE).all(axis=0)
-    table = pd.DataFrame({
-        "country": setting.names, "id": setting.ids,
-        "p_joined_by_horizon": all_joined / n, "ci_low": low_all, "ci_high": high_all,
-        "p_if": if_joined / max(kept, 1), "if_ci_low": low_if, "if_ci_high": high_if,
-        "delta": if_joined / max(kept, 1) - all_joined / n,
-        f"p_within_{within}_months_after": followed / max(kept, 1), "within_ci_low": low_f, "within_ci_high": high_f,
-    })[~start_members]  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "country": setting.names,
+            "id": setting.ids,
+            "p_joined_by_horizon": all_joined / n,
+            "ci_low": low_all,
+            "ci_high": high_all,
+            "p_if": if_joined / max(kept, 1),
+            "if_ci_low": low_if,
+            "if_ci_high": high_if,
+            "delta": if_joined / max(kept, 1) - all_joined / n,
+            f"p_within_{within}_months_after": followed / max(kept, 1),
+            "within_ci_low": low_f,
+            "within_ci_high": high_f,
+        }
+    )[~start_members]
     if kept == 0:
-        table[[c for c in table.columns if c not in ("country", "id", "p_joined_by_horizon", "ci_low", "ci_high")]] = np.nan
-    summary = {"condition": condition, "replicates": n, "kept": kept, "share_kept": kept / n, "within_months": within,
-               "horizon": format_month(setting.start + last)}  # fmt: skip
-    return table.sort_values("delta", ascending=False, na_position="last").reset_index(drop=True), summary
+        table[
+            [
+                c
+                for c in table.columns
+                if c not in ("country", "id", "p_joined_by_horizon", "ci_low", "ci_high")
+            ]
+        ] = np.nan
+    summary = {
+        "condition": condition,
+        "replicates": n,
+        "kept": kept,
+        "share_kept": kept / n,
+        "within_months": within,
+        "horizon": format_month(setting.start + last),
+    }
+    return table.sort_values("delta", ascending=False, na_position="last").reset_index(
+        drop=True
+    ), summary
 
 
 def advice(summary: dict) -> str | None:

@@ -42,7 +42,9 @@ def latin_hypercube(bounds: list[tuple[float, float]], n: int, seed: int) -> np.
     return low + unit * (high - low)
 
 
-def prim_box(x: pd.DataFrame, of_interest: np.ndarray, min_density: float = 0.8, peel_alpha: float = 0.05) -> Box:
+def prim_box(
+    x: pd.DataFrame, of_interest: np.ndarray, min_density: float = 0.8, peel_alpha: float = 0.05
+) -> Box:
     """PRIM's boxes for `of_interest` (bool per row of `x`) and the one with the most coverage
     among those at least `min_density` dense that restrict something (the densest, if none is)."""
     try:
@@ -52,20 +54,42 @@ def prim_box(x: pd.DataFrame, of_interest: np.ndarray, min_density: float = 0.8,
     except ImportError:
         raise ConfigError("discover", "needs the EMA Workbench: pip install -e '.[ema]'") from None
     if not of_interest.any():
-        raise ConfigError("sensitivity.goal", f"no sample reaches the goal (of {len(x)}); widen the ranges or lower the goal")
+        raise ConfigError(
+            "sensitivity.goal",
+            f"no sample reaches the goal (of {len(x)}); widen the ranges or lower the goal",
+        )
     if of_interest.all():
-        raise ConfigError("sensitivity.goal", f"every sample reaches the goal (of {len(x)}); nothing to tell apart: raise the goal")
+        raise ConfigError(
+            "sensitivity.goal",
+            f"every sample reaches the goal (of {len(x)}); nothing to tell apart: raise the goal",
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         box = prim.Prim(x, np.asarray(of_interest, dtype=bool), peel_alpha=peel_alpha).find_box()
     trajectory = box.peeling_trajectory.copy()
-    dense = trajectory[(trajectory["density"] >= min_density) & (trajectory["res_dim"] > 0)]  # a box, not the whole space
+    dense = trajectory[
+        (trajectory["density"] >= min_density) & (trajectory["res_dim"] > 0)
+    ]  # a box, not the whole space
     chosen = int(dense["coverage"].idxmax() if len(dense) else trajectory["density"].idxmax())
     lims = box.box_lims[chosen]
-    limits = pd.DataFrame({
-        "parameter": list(x.columns), "low": lims.loc[0].to_numpy(), "high": lims.loc[1].to_numpy(),
-        "range_low": x.min().to_numpy(), "range_high": x.max().to_numpy(),
-    })  # fmt: skip
-    limits["restricted"] = (limits["low"] > limits["range_low"]) | (limits["high"] < limits["range_high"])
+    limits = pd.DataFrame(
+        {
+            "parameter": list(x.columns),
+            "low": lims.loc[0].to_numpy(),
+            "high": lims.loc[1].to_numpy(),
+            "range_low": x.min().to_numpy(),
+            "range_high": x.max().to_numpy(),
+        }
+    )
+    limits["restricted"] = (limits["low"] > limits["range_low"]) | (
+        limits["high"] < limits["range_high"]
+    )
     row = trajectory.loc[chosen]
-    return Box(limits, trajectory, chosen, float(row["coverage"]), float(row["density"]), float(of_interest.mean()))
+    return Box(
+        limits,
+        trajectory,
+        chosen,
+        float(row["coverage"]),
+        float(row["density"]),
+        float(of_interest.mean()),
+    )

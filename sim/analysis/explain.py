@@ -22,6 +22,8 @@ def contributions_of(world: World) -> list[str]:
     """The columns of an explanation: the world's declared terms, then `events` (what active
     events add through the terms they move). They sum to the utility."""
     return [*world.term_names, "events"]
+
+
 SHOWN = 3  # terms named in a "why" row
 DECIMALS = 6  # the sums' resolution is 6e-8
 
@@ -48,9 +50,10 @@ def why_table(
     for and against, and the terms most above their level in the months before (what tipped)."""
     index = {name: i for i, name in enumerate(world.names)}
     outside = [
-        name for name in summary["country"]
+        name
+        for name in summary["country"]
         if world.status0[index[name]] != Status.MEMBER and joined[index[name]] > 0
-    ][:countries]  # fmt: skip
+    ][:countries]
     deciding = sums.deciding.sum(axis=0)
     p_joined = dict(zip(summary["country"], summary["p_joined_by_horizon"]))
     contributions = contributions_of(world)
@@ -77,13 +80,27 @@ def why_table(
                 "tipped_by": _named(lift, positive=True),
             }
         )
-    return pd.DataFrame(rows, columns=["country", "p_joined_by_horizon", "joins", *contributions,
-                                       "utility", "threshold", "margin", "carried_by",
-                                       "held_back_by", "tipped_by"]).round(DECIMALS)  # fmt: skip
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "country",
+            "p_joined_by_horizon",
+            "joins",
+            *contributions,
+            "utility",
+            "threshold",
+            "margin",
+            "carried_by",
+            "held_back_by",
+            "tipped_by",
+        ],
+    ).round(DECIMALS)
 
 
 def _named(values: dict[str, float], positive: bool) -> str:
     """The largest terms of one sign, as 'term +0.52, term +0.10'."""
     sign = 1 if positive else -1
-    chosen = sorted((v for v in values.items() if sign * v[1] >= 0.005), key=lambda kv: -sign * kv[1])
+    chosen = sorted(
+        (v for v in values.items() if sign * v[1] >= 0.005), key=lambda kv: -sign * kv[1]
+    )
     return ", ".join(f"{k} {v:+.2f}" for k, v in chosen[:SHOWN])

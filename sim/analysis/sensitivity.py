@@ -61,7 +61,9 @@ class Study:
 def problem(spec: Sensitivity) -> dict:
     """The SALib problem: names and bounds (the dummy on [0, 1])."""
     names = list(spec.parameters) + ([DUMMY] if spec.dummy else [])
-    bounds = [[f.low, f.high] for f in spec.parameters.values()] + ([[0.0, 1.0]] if spec.dummy else [])
+    bounds = [[f.low, f.high] for f in spec.parameters.values()] + (
+        [[0.0, 1.0]] if spec.dummy else []
+    )
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 
@@ -73,9 +75,13 @@ def check(config: RunConfig) -> None:
         raise ConfigError("sensitivity", "missing required value (choose one: sensitivity=default)")
     if uncertain_inputs(config):
         keys = ", ".join(uncertain_inputs(config))
-        raise ConfigError("sensitivity", f"fix the uncertain inputs or make them parameters first: {keys}")
+        raise ConfigError(
+            "sensitivity", f"fix the uncertain inputs or make them parameters first: {keys}"
+        )
     if spec.method == "sobol" and spec.samples & (spec.samples - 1):
-        raise ConfigError("sensitivity.samples", f"expected a power of 2 for Sobol sampling, got {spec.samples}")
+        raise ConfigError(
+            "sensitivity.samples", f"expected a power of 2 for Sobol sampling, got {spec.samples}"
+        )
     if not spec.parameters:
         raise ConfigError("sensitivity.parameters", "expected at least one parameter, got none")
     base = compile_world(config)
@@ -86,7 +92,9 @@ def check(config: RunConfig) -> None:
         if not factor.keys:
             raise ConfigError(f"{key}.keys", "expected at least one config key, got none")
         if factor.low > factor.high:
-            raise ConfigError(f"{key}.high", f"expected high >= low {factor.low}, got {factor.high}")
+            raise ConfigError(
+                f"{key}.high", f"expected high >= low {factor.low}, got {factor.high}"
+            )
         for end in ("low", "high"):
             try:
                 world = compile_world(_apply(config, factor.keys, getattr(factor, end)))
@@ -136,7 +144,12 @@ def run_study(config: RunConfig, watch=None) -> Study:
             estimates = {"S1": (res["S1"], res["S1_conf"]), "ST": (res["ST"], res["ST_conf"])}
         else:
             res = morris_analyze.analyze(
-                prob, samples, y, num_levels=spec.levels, num_resamples=spec.resamples, seed=spec.seed
+                prob,
+                samples,
+                y,
+                num_levels=spec.levels,
+                num_resamples=spec.resamples,
+                seed=spec.seed,
             )
             zero = np.zeros(len(prob["names"]))
             estimates = {
@@ -147,11 +160,15 @@ def run_study(config: RunConfig, watch=None) -> Study:
         for index, (value, conf) in estimates.items():
             for name, v, c in zip(prob["names"], value, conf):
                 rows.append((output, name, index, v, v - c, v + c))
-    indices = pd.DataFrame(rows, columns=["output", "parameter", "index", "value", "ci_low", "ci_high"])
+    indices = pd.DataFrame(
+        rows, columns=["output", "parameter", "index", "value", "ci_low", "ci_high"]
+    )
     return Study(prob["names"], outputs, samples, values, indices, time.perf_counter() - started)
 
 
-def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int], watch=None) -> np.ndarray:
+def evaluate(
+    config: RunConfig, samples: np.ndarray, countries: list[int], watch=None
+) -> np.ndarray:
     """(n, len(countries) + 1): for each sample, each country's probability of being a member
     at the horizon and the mean number of new members, over `replicates` replicates.
     `watch("samples", done, total)` is told as samples are compiled and run."""
@@ -164,7 +181,9 @@ def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int], watch
         worlds = []
         for row in batch:
             drawn = config
-            for (name, factor), value in zip(spec.parameters.items(), row):  # the dummy, last, has none
+            for (name, factor), value in zip(
+                spec.parameters.items(), row
+            ):  # the dummy, last, has none
                 origin = f"sensitivity.parameters.{name} = {value:.6g}, from [{factor.low}, {factor.high}]"
                 drawn = with_values(drawn, dict.fromkeys(factor.keys, value), origin)
             worlds.append(compile_world(drawn))
@@ -179,7 +198,9 @@ def evaluate(config: RunConfig, samples: np.ndarray, countries: list[int], watch
         member = outcomes.is_member(stack.n_months - 1).reshape(len(batch), reps, -1)
         at_start = ((stack.status0 == Status.MEMBER) & stack.counted).sum()
         out[first : first + len(batch), :-1] = member[:, :, countries].mean(axis=1)
-        out[first : first + len(batch), -1] = member[:, :, stack.counted].sum(axis=2).mean(axis=1) - at_start
+        out[first : first + len(batch), -1] = (
+            member[:, :, stack.counted].sum(axis=2).mean(axis=1) - at_start
+        )
         if watch is not None:
             watch("samples", first + len(batch), len(samples))
     return out
@@ -191,18 +212,26 @@ def conditions(study: Study, spec: Sensitivity, world: World) -> pd.DataFrame:
     goal = spec.goal
     name = world.names[world.ids.index(goal.output)]
     reached = study.values[:, study.outputs.index(name)] >= goal.at_least
+
     def q(x: np.ndarray, p: float) -> float:
         return np.quantile(x, p) if len(x) else np.nan
 
     rows = []
     for j, parameter in enumerate(study.names):
         every, some = study.samples[:, j], study.samples[reached, j]
-        rows.append({
-            "parameter": parameter, "goal": f"{name} >= {goal.at_least}",
-            "share_reaching": reached.mean(), "low": every.min(), "high": every.max(),
-            "all_median": q(every, 0.5), "reaching_q05": q(some, 0.05),
-            "reaching_median": q(some, 0.5), "reaching_q95": q(some, 0.95),
-        })  # fmt: skip
+        rows.append(
+            {
+                "parameter": parameter,
+                "goal": f"{name} >= {goal.at_least}",
+                "share_reaching": reached.mean(),
+                "low": every.min(),
+                "high": every.max(),
+                "all_median": q(every, 0.5),
+                "reaching_q05": q(some, 0.05),
+                "reaching_median": q(some, 0.5),
+                "reaching_q95": q(some, 0.95),
+            }
+        )
     return pd.DataFrame(rows).round(4)
 
 
@@ -222,8 +251,10 @@ def summary_text(study: Study, spec: Sensitivity) -> str:
     main_index = "ST" if spec.method == "sobol" else "mu_star"
     table = study.indices[study.indices["index"] == main_index]
     lines = [
-        (f"{spec.method} study {spec.name!r}: {len(study.samples)} samples x {spec.replicates} "
-         f"replicates ({'paired' if spec.paired else 'unpaired'} streams), {study.seconds:.1f} s")
+        (
+            f"{spec.method} study {spec.name!r}: {len(study.samples)} samples x {spec.replicates} "
+            f"replicates ({'paired' if spec.paired else 'unpaired'} streams), {study.seconds:.1f} s"
+        )
     ]
     for output, part in table.groupby("output", sort=False):
         top = part.sort_values("value", ascending=False).head(3)

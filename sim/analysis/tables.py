@@ -29,10 +29,16 @@ class Tables:
     """What a run reports; the CSVs are these frames as written."""
 
     joining_probabilities: pd.DataFrame  # country, month, p_joined, ci_low, ci_high
-    summary: pd.DataFrame  # country, status_at_start, kind, p_talks_at_start, p_joined_by_horizon, ...
+    summary: (
+        pd.DataFrame
+    )  # country, status_at_start, kind, p_talks_at_start, p_joined_by_horizon, ...
     members: pd.DataFrame  # month, mean, q05, q25, median, q75, q95
-    spread: pd.DataFrame | None = None  # with uncertain inputs: output, mean, sd, share_from_inputs, ...
-    contributions: pd.DataFrame | None = None  # country, month, deciding, each term, utility, threshold
+    spread: pd.DataFrame | None = (
+        None  # with uncertain inputs: output, mean, sd, share_from_inputs, ...
+    )
+    contributions: pd.DataFrame | None = (
+        None  # country, month, deciding, each term, utility, threshold
+    )
     why: pd.DataFrame | None = None  # the most likely joiners: contributions when they joined
 
 
@@ -57,7 +63,9 @@ def member_share_counts(outcomes: Outcomes, n_months: int) -> np.ndarray:
     return total
 
 
-def member_count_histogram(outcomes: Outcomes, n_months: int, counted: np.ndarray | None = None) -> np.ndarray:
+def member_count_histogram(
+    outcomes: Outcomes, n_months: int, counted: np.ndarray | None = None
+) -> np.ndarray:
     """(n_months, C + 1): number of replicates with k members (of the `counted` countries) at the
     end of each month."""
     n_country = outcomes.join_month.shape[1]
@@ -74,13 +82,22 @@ def histogram_quantile(hist: np.ndarray, q: float) -> np.ndarray:
     the values the histogram counts (whole numbers, so no interpolation between them)."""
     n = hist[0].sum()
     cumulative = np.cumsum(hist, axis=1)
-    return (cumulative < math.ceil(n * q - 1e-9)).sum(axis=1) if q > 0 else (cumulative == 0).sum(axis=1)
+    return (
+        (cumulative < math.ceil(n * q - 1e-9)).sum(axis=1)
+        if q > 0
+        else (cumulative == 0).sum(axis=1)
+    )
 
 
 def tabulate(
-    outcomes: Outcomes, world: World, *, sums: ContributionSums | None = None,
-    draw_groups: int | None = None, why_countries: int = 10, draws_differ: bool = True,
-) -> Tables:  # fmt: skip
+    outcomes: Outcomes,
+    world: World,
+    *,
+    sums: ContributionSums | None = None,
+    draw_groups: int | None = None,
+    why_countries: int = 10,
+    draws_differ: bool = True,
+) -> Tables:
     """All report tables for one run; with the kernel's contribution `sums`, the explanations;
     with `draw_groups` (replicates per draw of uncertain inputs), the split of the spread and, if
     the draws differ at all (`draws_differ`), intervals that cover their spread. With
@@ -90,7 +107,9 @@ def tabulate(
     n = outcomes.replicates
     counts = member_share_counts(outcomes, world.n_months)
     low, high = wilson_interval(counts, n)
-    if draw_groups is not None and draws_differ:  # intervals cover the inputs' (parameters') spread too
+    if (
+        draw_groups is not None and draws_differ
+    ):  # intervals cover the inputs' (parameters') spread too
         spread_low, spread_high = across_draws(outcomes, world.n_months, draw_groups)
         low, high = np.minimum(low, spread_low), np.maximum(high, spread_high)
     months = [format_month(m) for m in world.months]
@@ -103,7 +122,10 @@ def tabulate(
             "ci_high": high.ravel(),
         }
     )
-    in_talks = sum(((p.talks_month == BEFORE) & (p.join_month != BEFORE)).sum(axis=0) for p in outcomes.chunks())
+    in_talks = sum(
+        ((p.talks_month == BEFORE) & (p.join_month != BEFORE)).sum(axis=0)
+        for p in outcomes.chunks()
+    )
     summary = _summary(counts, n, world, months, in_talks / n, (low[-1], high[-1]))
     spread = None
     if draw_groups is not None:
@@ -113,7 +135,9 @@ def tabulate(
     tables = Tables(probabilities, summary, _fan(outcomes, world, months), spread)
     if sums is None:
         return tables
-    joined = sum(((p.join_month >= 0) & (p.join_month != NEVER)).sum(axis=0) for p in outcomes.chunks())
+    joined = sum(
+        ((p.join_month >= 0) & (p.join_month != NEVER)).sum(axis=0) for p in outcomes.chunks()
+    )
     return dataclasses.replace(
         tables,
         contributions=contributions_table(sums, world, n),
@@ -121,7 +145,9 @@ def tabulate(
     )
 
 
-def across_draws(outcomes: Outcomes, n_months: int, group_size: int, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def across_draws(
+    outcomes: Outcomes, n_months: int, group_size: int, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """(n_months, C) each: the central `level` range of each country's probability of being a
     member across the draws of uncertain inputs or parameters. Each draw's share p_g of `group_size`
     replicates carries chance noise of variance p(1 - p) / size besides the draws' own spread, so
@@ -132,7 +158,9 @@ def across_draws(outcomes: Outcomes, n_months: int, group_size: int, level: floa
         mean = member_share_counts(outcomes, n_months) / outcomes.replicates
         return mean, mean
     drawn = outcomes.rows(0, complete * group_size)
-    shares = grouped_member_counts(drawn, n_months, group_size) / group_size  # (groups, n_months, C)
+    shares = (
+        grouped_member_counts(drawn, n_months, group_size) / group_size
+    )  # (groups, n_months, C)
     mean, total = shares.mean(axis=0), shares.var(axis=0, ddof=1)
     chance = (shares * (1 - shares)).mean(axis=0) / (group_size - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -154,7 +182,9 @@ def spread_table(outcomes: Outcomes, world: World, group_size: int) -> pd.DataFr
     for part in outcomes.chunks(size):
         member = part.is_member(world.n_months - 1)
         at_start = ((part.join_month == BEFORE) & world.counted).sum(axis=1)  # by the counting rule
-        values = np.column_stack([member, member[:, world.counted].sum(axis=1) - at_start]).astype(np.float64)
+        values = np.column_stack([member, member[:, world.counted].sum(axis=1) - at_start]).astype(
+            np.float64
+        )
         group = np.arange(first, first + part.replicates) // group_size
         starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])  # groups are consecutive
         sums[group[starts]] += np.add.reduceat(values, starts, axis=0)

@@ -48,10 +48,14 @@ def dated(value: dict, key: str, convert: Callable[[Any, str], Any]) -> Dated:
         try:
             months.append((parse_month(month), month))
         except ValueError:
-            raise ConfigError(f"{key}.{month}", f"expected a month as 'YYYY-MM', got {month!r}") from None
+            raise ConfigError(
+                f"{key}.{month}", f"expected a month as 'YYYY-MM', got {month!r}"
+            ) from None
     for (a, first), (b, second) in pairwise(months):
         if b <= a:
-            raise ConfigError(key, f"expected months in increasing order, got {second} after {first}")
+            raise ConfigError(
+                key, f"expected months in increasing order, got {second} after {first}"
+            )
     return Dated({month: convert(value[month], f"{key}.{month}") for _, month in months})
 
 

@@ -28,7 +28,9 @@ def draws_path(name: str) -> Path:
 
 def check_draws(name: str) -> None:
     if not draws_path(name).is_file():
-        raise ConfigError("params.draws", f"no file of posterior draws at {str(draws_path(name))!r}")
+        raise ConfigError(
+            "params.draws", f"no file of posterior draws at {str(draws_path(name))!r}"
+        )
 
 
 def load_draws(name: str) -> pd.DataFrame:
@@ -41,6 +43,11 @@ def load_draws(name: str) -> pd.DataFrame:
 def _read(path: str, version: int) -> pd.DataFrame:
     try:
         table = pd.read_parquet(path)
-    except (OSError, ValueError) as err:  # a truncated or foreign file (pyarrow: ArrowInvalid): one line
-        raise ConfigError("params.draws", f"cannot read {path!r}: {str(err).splitlines()[0]}") from None
+    except (
+        OSError,
+        ValueError,
+    ) as err:  # a truncated or foreign file (pyarrow: ArrowInvalid): one line
+        raise ConfigError(
+            "params.draws", f"cannot read {path!r}: {str(err).splitlines()[0]}"
+        ) from None
     return table.drop(columns=[c for c in BOOKKEEPING if c in table.columns])

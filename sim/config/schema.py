@@ -24,7 +24,11 @@ from sim.core.terms import TERMS
 
 STATUSES = ("outside", "talks", "member")
 PLOT_FORMATS = ("png", "svg", "pdf")
-KINDS = ("new_relations", "symbolic", "unrecognised")  # new ties with Israel; old ties (Kazakhstan); unrecognised (Somaliland)
+KINDS = (
+    "new_relations",
+    "symbolic",
+    "unrecognised",
+)  # new ties with Israel; old ties (Kazakhstan); unrecognised (Somaliland)
 STRATEGIES = ("none", "priority", "persuadable", "scripted", "courting")
 OFFER_KNOWN = ("before", "with_accession")
 STAGES = ("announced", "signed")  # how far an accession got: the record keeps both months
@@ -51,11 +55,17 @@ class Country:
     regime_insulation: float | None = field(default=None, metadata=DATED_UNIT)
     palestine_linkage: float | None = field(default=None, metadata=DATED_UNIT)
     values: dict[str, float] = field(default_factory=dict, metadata=DATED_UNIT)
-    scores: dict[str, float] = field(default_factory=dict, metadata=DATED_UNIT)  # features of declared terms beyond the fields above
+    scores: dict[str, float] = field(
+        default_factory=dict, metadata=DATED_UNIT
+    )  # features of declared terms beyond the fields above
     granted: list[str] = field(default_factory=list, metadata=DATED)
-    weights: dict[str, float] = field(default_factory=dict, metadata={**between(0.0, 10.0), **DATED})
+    weights: dict[str, float] = field(
+        default_factory=dict, metadata={**between(0.0, 10.0), **DATED}
+    )
     threshold: float | None = field(default=None, metadata={**between(-5.0, 5.0), **DATED})
-    candidate: bool = field(default=True, metadata=DATED)  # false: cannot join (not yet a candidate)
+    candidate: bool = field(
+        default=True, metadata=DATED
+    )  # false: cannot join (not yet a candidate)
     kind: str = field(default="new_relations", metadata=one_of(*KINDS))
     source: str = ""
     note: str = ""
@@ -101,7 +111,9 @@ class ScriptedOffer:
     type: str
     start: str = field(metadata=MONTH)
     end: str = field(metadata=MONTH)
-    known: str = field(default="before", metadata=one_of(*OFFER_KNOWN))  # announced with the accession, or known before (or without) it
+    known: str = field(
+        default="before", metadata=one_of(*OFFER_KNOWN)
+    )  # announced with the accession, or known before (or without) it
     source: str = ""
 
 
@@ -114,8 +126,12 @@ class Mediator:
     eras: dict[str, Era]
     inducements: dict[str, Inducement]
     priority: list[str] = field(default_factory=list)
-    withheld: dict[str, list[str]] = field(default_factory=dict)  # country id -> types never offered
-    package: dict[str, ScriptedOffer] = field(default_factory=dict)  # offers added in the run's window (a what-if; sim.optimize)
+    withheld: dict[str, list[str]] = field(
+        default_factory=dict
+    )  # country id -> types never offered
+    package: dict[str, ScriptedOffer] = field(
+        default_factory=dict
+    )  # offers added in the run's window (a what-if; sim.optimize)
 
 
 @dataclass(frozen=True)
@@ -125,7 +141,9 @@ class Scenario:
     salience: float = field(metadata=UNIT)
     start: str | None = field(default=None, metadata=MONTH)  # none: the month after the record ends
     exit_enabled: bool = False
-    latent_talks: bool = False  # start countries outside in talks with the record's filtered probability
+    latent_talks: bool = (
+        False  # start countries outside in talks with the record's filtered probability
+    )
 
 
 @dataclass(frozen=True)
@@ -160,7 +178,9 @@ class Params:
     """Behavioural parameters: weights, threshold, hazards, network strengths."""
 
     name: str
-    weights: dict[str, float] = field(metadata=between(0.0, 10.0))  # each declared term's weight (conf/terms); countries may override
+    weights: dict[str, float] = field(
+        metadata=between(0.0, 10.0)
+    )  # each declared term's weight (conf/terms); countries may override
     threshold: float = field(metadata=between(-5.0, 5.0))
     noise: float = field(metadata=between(1e-3, 10.0))
     rate_open: float = field(metadata=UNIT)
@@ -170,12 +190,24 @@ class Params:
     collapse_on_shock: float = field(metadata=UNIT)
     region_weight: float = field(metadata=between(0.0, 10.0))
     leader_multiplier: float = field(metadata=between(0.0, 100.0))
-    court_rate: float = field(metadata=between(0.0, 10.0))  # a `courting` mediator: how readily a spell starts
-    court_persistence: float = field(metadata=between(0.0, 0.99))  # ... and the chance a spell goes on a month
-    talks_at_record_start: float = field(metadata=UNIT)  # share of countries outside in (latent) talks when the record starts
-    era_engagement: dict[str, float] = field(default_factory=dict)  # fitted levels by era: replace mediator.eras.<era>.engagement
-    draws: str | None = None  # posterior draws (Parquet, from sim.calibrate), relative to conf/params: one per group of replicates
-    fixed: list[str] = field(default_factory=list)  # with draws: held at the values above (`params.` overrides join)
+    court_rate: float = field(
+        metadata=between(0.0, 10.0)
+    )  # a `courting` mediator: how readily a spell starts
+    court_persistence: float = field(
+        metadata=between(0.0, 0.99)
+    )  # ... and the chance a spell goes on a month
+    talks_at_record_start: float = field(
+        metadata=UNIT
+    )  # share of countries outside in (latent) talks when the record starts
+    era_engagement: dict[str, float] = field(
+        default_factory=dict
+    )  # fitted levels by era: replace mediator.eras.<era>.engagement
+    draws: str | None = (
+        None  # posterior draws (Parquet, from sim.calibrate), relative to conf/params: one per group of replicates
+    )
+    fixed: list[str] = field(
+        default_factory=list
+    )  # with draws: held at the values above (`params.` overrides join)
 
 
 @dataclass(frozen=True)
@@ -189,10 +221,14 @@ class RecordConfig:
     end: str = field(metadata=MONTH)
     joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
     signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
-    in_talks: dict[str, Any] = field(default_factory=dict)  # [first, last] or a list of them (sim.config.spans)
+    in_talks: dict[str, Any] = field(
+        default_factory=dict
+    )  # [first, last] or a list of them (sim.config.spans)
     out_of_talks: dict[str, Any] = field(default_factory=dict)  # talks ended or broken off
     events: dict[str, Event] = field(default_factory=dict)  # dated events of the record
-    offers: dict[str, ScriptedOffer] = field(default_factory=dict)  # what the mediator offered, when
+    offers: dict[str, ScriptedOffer] = field(
+        default_factory=dict
+    )  # what the mediator offered, when
 
 
 @dataclass(frozen=True)
@@ -207,22 +243,38 @@ class RunConfig:
     replicates: int = field(metadata=between(1, 100_000_000))
     seed: int = field(metadata=between(0, 2**63 - 1))
     engine: str = field(default="ensemble", metadata=one_of(*ENGINES))
-    replicates_per_draw: int = field(default=20, metadata=between(1, 100_000_000))  # per draw of uncertain inputs
+    replicates_per_draw: int = field(
+        default=20, metadata=between(1, 100_000_000)
+    )  # per draw of uncertain inputs
     explain: bool = True  # tabulate why countries join (contributions of each utility term)
-    chunk: int = field(default=16384, metadata=between(1, 10_000_000))  # replicates per kernel call; results do not depend on it
+    chunk: int = field(
+        default=16384, metadata=between(1, 10_000_000)
+    )  # replicates per kernel call; results do not depend on it
     plot_countries: int = field(default=10, metadata=between(1, 100))
     plots: bool = True
-    plot_format: list[str] = field(default_factory=lambda: ["png"])  # figure files: any of png, svg, pdf
-    sweep_plots: bool = False  # in a multirun, each job's figures too (the comparison's are always drawn)
-    count_kinds: list[str] = field(default_factory=lambda: list(KINDS))  # kinds of accession counted as new members
-    count_stage: str = field(default="announced", metadata=one_of(*STAGES))  # the stage counted as joining
-    signing_lag: int = field(default=1, metadata=between(0, 120))  # months from announcement to signing (count_stage: signed)
+    plot_format: list[str] = field(
+        default_factory=lambda: ["png"]
+    )  # figure files: any of png, svg, pdf
+    sweep_plots: bool = (
+        False  # in a multirun, each job's figures too (the comparison's are always drawn)
+    )
+    count_kinds: list[str] = field(
+        default_factory=lambda: list(KINDS)
+    )  # kinds of accession counted as new members
+    count_stage: str = field(
+        default="announced", metadata=one_of(*STAGES)
+    )  # the stage counted as joining
+    signing_lag: int = field(
+        default=1, metadata=between(0, 120)
+    )  # months from announcement to signing (count_stage: signed)
     resume: bool = True  # skip a job whose folder holds results of the same config
     debug: bool = False
     progress: bool = True  # a progress bar on stderr, when it is a terminal
     sensitivity: Sensitivity | None = None  # read by python -m sim.sensitivity only
     record: RecordConfig | None = None  # what was observed: the statuses at the start come from it
-    terms: Terms | None = None  # the utility's terms (conf/terms); none given: conf/terms/abraham.yaml
+    terms: Terms | None = (
+        None  # the utility's terms (conf/terms); none given: conf/terms/abraham.yaml
+    )
 
 
 def load_config(data: dict, like: tuple[dict, RunConfig] | None = None) -> RunConfig:
@@ -232,17 +284,28 @@ def load_config(data: dict, like: tuple[dict, RunConfig] | None = None) -> RunCo
     but the scenario, which is built again for its start to follow this config's record."""
     if like is not None:
         like = ({k: v for k, v in like[0].items() if k != "scenario"}, like[1])
-    config = build(RunConfig, data if data.get("terms") is not None else {**data, "terms": default_terms()}, like=like)
+    config = build(
+        RunConfig,
+        data if data.get("terms") is not None else {**data, "terms": default_terms()},
+        like=like,
+    )
     if config.scenario.start is None:
         if config.record is None:
-            raise ConfigError("scenario.start", "missing required value (or choose a record: the month after it ends)")
+            raise ConfigError(
+                "scenario.start",
+                "missing required value (or choose a record: the month after it ends)",
+            )
         start = format_month(parse_month(config.record.end) + 1)
-        config = dataclasses.replace(config, scenario=dataclasses.replace(config.scenario, start=start))
+        config = dataclasses.replace(
+            config, scenario=dataclasses.replace(config.scenario, start=start)
+        )
     check_config(config)
     return config
 
 
-def with_values(config: RunConfig, values: Mapping[str, Any], origin: str | None = None) -> RunConfig:
+def with_values(
+    config: RunConfig, values: Mapping[str, Any], origin: str | None = None
+) -> RunConfig:
     """`config` with each dotted key set to its value, checked as a config file is: each field's
     constraint, then the cross-field rules. The one way to change a config below the entry point
     (page values, sampled points, drawn inputs, fitted parameters). `origin` says what produced
@@ -250,7 +313,9 @@ def with_values(config: RunConfig, values: Mapping[str, Any], origin: str | None
     try:
         config = with_settings(config, values)
         if all(key.startswith("params.") for key in values):
-            check_params(config, values)  # every config is checked when made: only the params' rules can break
+            check_params(
+                config, values
+            )  # every config is checked when made: only the params' rules can break
         else:
             check_config(config)
     except ConfigError as err:
@@ -262,7 +327,11 @@ def params_values(params: Params) -> dict[str, float]:
     """Every number of a params option by its name under `params`: 'weights.peer', 'threshold'."""
     values = {f"weights.{k}": v for k, v in params.weights.items()}
     values |= {f"era_engagement.{k}": v for k, v in params.era_engagement.items()}
-    return values | {f.name: v for f in dataclasses.fields(params) if isinstance(v := getattr(params, f.name), float)}
+    return values | {
+        f.name: v
+        for f in dataclasses.fields(params)
+        if isinstance(v := getattr(params, f.name), float)
+    }
 
 
 def check_config(cfg: RunConfig) -> None:
@@ -282,7 +351,12 @@ def check_config(cfg: RunConfig) -> None:
         for month, given in granted:
             where = f"roster.countries.{key}.granted" + (f".{month}" if month else "")
             _check_members(where, given, types_, "inducement type")
-        _check_members(f"roster.countries.{key}.weights", c.weights, set(cfg.terms.names if cfg.terms else TERMS), "utility term")
+        _check_members(
+            f"roster.countries.{key}.weights",
+            c.weights,
+            set(cfg.terms.names if cfg.terms else TERMS),
+            "utility term",
+        )
     _check_peers(cfg.roster.peers, set(countries))
     check_params(cfg)
     _check_members("count_kinds", cfg.count_kinds, set(KINDS), "kind of accession")
@@ -296,11 +370,16 @@ def check_config(cfg: RunConfig) -> None:
     for cid, withheld in cfg.mediator.withheld.items():
         _check_members(f"mediator.withheld.{cid}", withheld, types_, "inducement type")
     for name, offer in cfg.mediator.package.items():
-        _check_members(f"mediator.package.{name}.country", [offer.country], set(countries), "country id")
+        _check_members(
+            f"mediator.package.{name}.country", [offer.country], set(countries), "country id"
+        )
         _check_members(f"mediator.package.{name}.type", [offer.type], types_, "inducement type")
         if parse_month(offer.end) < parse_month(offer.start):
-            raise ConfigError(f"mediator.package.{name}.end", f"expected a month on or after start {offer.start}, got {offer.end!r}")
-    for name, era in cfg.mediator.eras.items():
+            raise ConfigError(
+                f"mediator.package.{name}.end",
+                f"expected a month on or after start {offer.start}, got {offer.end!r}",
+            )
+    for era in cfg.mediator.eras.values():
         parse_month(era.start)
     regions = {c.region for c in countries.values()}
     for kind, events in (("dated", cfg.events.dated), ("random", cfg.events.random)):
@@ -309,8 +388,8 @@ def check_config(cfg: RunConfig) -> None:
     start, end = parse_month(cfg.scenario.start), parse_month(cfg.scenario.end)
     if end < start:
         raise ConfigError(
-            "scenario.end", f"expected a month on or after start {cfg.scenario.start}, "
-            f"got {cfg.scenario.end!r}"
+            "scenario.end",
+            f"expected a month on or after start {cfg.scenario.start}, got {cfg.scenario.end!r}",
         )
 
 
@@ -320,13 +399,17 @@ def check_params(cfg: RunConfig, changed: Mapping[str, Any] | None = None) -> No
     posterior run sets hundreds of draws, each checked here)."""
     if cfg.terms is not None:
         check_terms(cfg.terms, cfg.roster.countries, cfg.params.weights)
-    _check_members("params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era")
+    _check_members(
+        "params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era"
+    )
     if cfg.params.draws is not None and (changed is None or "params.draws" in changed):
         check_draws(cfg.params.draws)
     _check_members("params.fixed", cfg.params.fixed, set(params_values(cfg.params)), "parameter")
     for name, level in cfg.params.era_engagement.items():
         if not 0.0 <= level <= 1.0:
-            raise ConfigError(f"params.era_engagement.{name}", f"expected a number in [0.0, 1.0], got {level!r}")
+            raise ConfigError(
+                f"params.era_engagement.{name}", f"expected a number in [0.0, 1.0], got {level!r}"
+            )
     check_rates(cfg.params.rate_sign, cfg.params.rate_collapse)
 
 
@@ -349,7 +432,9 @@ def _check_record(record: RecordConfig, ids: set[str], regions: set[str], types_
         for cid, entry in getattr(record, key).items():
             check_spans(f"record.{key}.{cid}", entry)
     if parse_month(record.end) < parse_month(record.start):
-        raise ConfigError("record.end", f"expected a month on or after start {record.start}, got {record.end!r}")
+        raise ConfigError(
+            "record.end", f"expected a month on or after start {record.start}, got {record.end!r}"
+        )
 
 
 def _check_peers(peers: Peers, ids: set[str]) -> None:

@@ -33,14 +33,20 @@ class Sensitivity:
 
     name: str
     method: str = field(metadata=one_of(*SENSITIVITY_METHODS))
-    samples: int = field(metadata=between(2, 1_000_000))  # Sobol base N (a power of 2); Morris trajectories
+    samples: int = field(
+        metadata=between(2, 1_000_000)
+    )  # Sobol base N (a power of 2); Morris trajectories
     replicates: int = field(metadata=between(1, 1_000_000))  # per sample
     parameters: dict[str, Factor]
     paired: bool = True  # every sample runs the same replicate streams (common random numbers)
     dummy: bool = True  # add a parameter that changes nothing: its indices show the noise floor
     levels: int = field(default=4, metadata=between(2, 100))  # Morris grid
     resamples: int = field(default=1000, metadata=between(10, 100_000))  # bootstrap
-    seed: int = field(default=0, metadata=between(0, 2**32 - 1))  # sampling (replicates use the run's)
+    seed: int = field(
+        default=0, metadata=between(0, 2**32 - 1)
+    )  # sampling (replicates use the run's)
     outputs: list[str] = field(default_factory=list)  # country ids; empty: all outside at the start
     goal: Goal | None = None
-    min_density: float = field(default=0.8, metadata=UNIT)  # sim.discover: the box reported is at least this dense
+    min_density: float = field(
+        default=0.8, metadata=UNIT
+    )  # sim.discover: the box reported is at least this dense

@@ -28,8 +28,11 @@ def source_of(
         if name and _is_prefix(name.split("."), path):
             return f"command line: {override}"
         added = name.split(".")[:-1]  # +events.dated.x.start=... also made events.dated.x
-        if override.startswith("+") and len(added) > 1 and _is_prefix(added, path[:-1]) and not (
-            group_file and _sets(group_file, path[:-1])
+        if (
+            override.startswith("+")
+            and len(added) > 1
+            and _is_prefix(added, path[:-1])
+            and not (group_file and _sets(group_file, path[:-1]))
         ):
             return f"command line: {override}"
     experiment = _option_file("experiment", choices, search)
@@ -45,7 +48,10 @@ def _option_file(group: str, choices: dict, search: list[Path]) -> Path | None:
     option = choices.get(group)
     if not option:
         return None
-    return next((d / group / f"{option}.yaml" for d in search if (d / group / f"{option}.yaml").is_file()), None)
+    return next(
+        (d / group / f"{option}.yaml" for d in search if (d / group / f"{option}.yaml").is_file()),
+        None,
+    )
 
 
 def _show(file: Path) -> str:

@@ -22,7 +22,9 @@ def spans(entry: list) -> list[tuple[str, str]]:
 def check_spans(key: str, entry) -> None:
     """ConfigError unless `entry` is a span or a list of spans of valid months, each in order."""
     if not isinstance(entry, list):
-        raise ConfigError(key, f"expected [first month, last month] or a list of them, got {entry!r}")
+        raise ConfigError(
+            key, f"expected [first month, last month] or a list of them, got {entry!r}"
+        )
     for pair in spans(entry):
         if len(pair) != 2:
             raise ConfigError(key, f"expected [first month, last month], got {list(pair)!r}")
@@ -35,4 +37,8 @@ def check_spans(key: str, entry) -> None:
 def cut_spans(entry: list, end: str) -> list[list[str]]:
     """The spans begun by `end`, each cut there (the record as it stood at the end of `end`)."""
     last_month = parse_month(end)
-    return [[a, b if parse_month(b) <= last_month else end] for a, b in spans(entry) if parse_month(a) <= last_month]
+    return [
+        [a, b if parse_month(b) <= last_month else end]
+        for a, b in spans(entry)
+        if parse_month(a) <= last_month
+    ]

@@ -14,7 +14,9 @@ from sim.config.errors import ConfigError
 from sim.config.validate import between, build, one_of
 from sim.core.terms import TERM_KINDS
 
-DEFAULT = Path(__file__).resolve().parents[2] / "conf" / "terms" / "abraham.yaml"  # for a config that names none
+DEFAULT = (
+    Path(__file__).resolve().parents[2] / "conf" / "terms" / "abraham.yaml"
+)  # for a config that names none
 NEEDS_FEATURE = {"threat", "feature", "exposed", "salience"}
 
 
@@ -24,7 +26,9 @@ class Term:
     sign: float = field(metadata=between(-1.0, 1.0))  # +1 an incentive, -1 a cost
     feature: str | None = None  # the roster feature it reads (threat, feature, exposed, salience)
     feature2: str | None = None  # the second feature of an `exposed` term
-    weight: float | None = field(default=None, metadata=between(0.0, 10.0))  # when params.weights does not name it
+    weight: float | None = field(
+        default=None, metadata=between(0.0, 10.0)
+    )  # when params.weights does not name it
     note: str = ""
 
 
@@ -53,25 +57,43 @@ def check_terms(terms: Terms, countries: dict, weights: dict[str, float]) -> Non
     """The terms make sense for this roster and these parameters; ConfigError on the first problem."""
     offers = [n for n, t in terms.terms.items() if t.kind == "offer"]
     if len(offers) != 1:
-        raise ConfigError("terms.terms", f"expected exactly one term of kind offer (the mediator's), got {len(offers)}")
+        raise ConfigError(
+            "terms.terms",
+            f"expected exactly one term of kind offer (the mediator's), got {len(offers)}",
+        )
     for name, term in terms.terms.items():
         key = f"terms.terms.{name}"
         if term.sign not in (-1.0, 1.0):
             raise ConfigError(f"{key}.sign", f"expected 1 or -1, got {term.sign}")
         if (term.kind in NEEDS_FEATURE) != (term.feature is not None):
-            raise ConfigError(f"{key}.feature", f"a {term.kind} term {'needs' if term.kind in NEEDS_FEATURE else 'takes no'} feature")
+            raise ConfigError(
+                f"{key}.feature",
+                f"a {term.kind} term {'needs' if term.kind in NEEDS_FEATURE else 'takes no'} feature",
+            )
         if (term.kind == "exposed") != (term.feature2 is not None):
-            raise ConfigError(f"{key}.feature2", "only an exposed term has a second feature, and it needs one")
+            raise ConfigError(
+                f"{key}.feature2", "only an exposed term has a second feature, and it needs one"
+            )
         if term.weight is None and name not in weights:
-            raise ConfigError(f"{key}.weight", "missing required value (params.weights does not name this term)")
+            raise ConfigError(
+                f"{key}.weight", "missing required value (params.weights does not name this term)"
+            )
     for name in weights:
         if name not in terms.terms:
-            raise ConfigError(f"params.weights.{name}", f"not a term of the world (terms {terms.name}: {', '.join(terms.names)})")
+            raise ConfigError(
+                f"params.weights.{name}",
+                f"not a term of the world (terms {terms.name}: {', '.join(terms.names)})",
+            )
     for feature in terms.features:
         for cid, country in countries.items():
             if getattr(country, feature, None) is None and feature not in country.scores:
-                where = feature if hasattr(country, feature) else f"scores.{feature}"  # a field of its own, or a score
-                raise ConfigError(f"roster.countries.{cid}.{where}", "missing required value (a term reads this feature)")
+                where = (
+                    feature if hasattr(country, feature) else f"scores.{feature}"
+                )  # a field of its own, or a score
+                raise ConfigError(
+                    f"roster.countries.{cid}.{where}",
+                    "missing required value (a term reads this feature)",
+                )
 
 
 def build_terms(data) -> Terms:

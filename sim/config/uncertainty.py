@@ -40,11 +40,25 @@ class Uncertain(float):
     """A number given as a distribution. It behaves as its centre (the midpoint, mode or mean),
     so a config holding one still validates and compiles; a run draws values with `quantile`."""
 
-    def __new__(cls, shape: str, low: float, high: float, mode: float = math.nan,
-                mean: float = math.nan, sd: float = math.nan):  # fmt: skip
+    def __new__(
+        cls,
+        shape: str,
+        low: float,
+        high: float,
+        mode: float = math.nan,
+        mean: float = math.nan,
+        sd: float = math.nan,
+    ):
         centre = {UNIFORM: (low + high) / 2, TRIANGULAR: mode, NORMAL: mean}[shape]
         self = super().__new__(cls, centre)
-        self.shape, self.low, self.high, self.mode, self.mean, self.sd = shape, low, high, mode, mean, sd
+        self.shape, self.low, self.high, self.mode, self.mean, self.sd = (
+            shape,
+            low,
+            high,
+            mode,
+            mean,
+            sd,
+        )
         return self
 
     def __getnewargs__(self):
@@ -55,8 +69,11 @@ class Uncertain(float):
 
     def spec(self) -> dict:
         """As written in YAML (normal: with the bounds it is cut to)."""
-        keys = {UNIFORM: ("low", "high"), TRIANGULAR: ("low", "mode", "high"),
-                NORMAL: ("mean", "sd", "low", "high")}[self.shape]  # fmt: skip
+        keys = {
+            UNIFORM: ("low", "high"),
+            TRIANGULAR: ("low", "mode", "high"),
+            NORMAL: ("mean", "sd", "low", "high"),
+        }[self.shape]
         return {k: getattr(self, k) for k in keys}
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
@@ -91,9 +108,13 @@ def parse(value: dict, key: str, low: float | None, high: float | None) -> Uncer
     hi = math.inf if high is None else high
     for name in ("low", "mode", "high", "mean"):
         if name in numbers and not lo <= numbers[name] <= hi:
-            raise ConfigError(f"{key}.{name}", f"expected a number in [{low}, {high}], got {numbers[name]}")
+            raise ConfigError(
+                f"{key}.{name}", f"expected a number in [{low}, {high}], got {numbers[name]}"
+            )
     if "low" in numbers and numbers["low"] > numbers["high"]:
-        raise ConfigError(f"{key}.high", f"expected high >= low {numbers['low']}, got {numbers['high']}")
+        raise ConfigError(
+            f"{key}.high", f"expected high >= low {numbers['low']}, got {numbers['high']}"
+        )
     if shape == TRIANGULAR and not numbers["low"] <= numbers["mode"] <= numbers["high"]:
         raise ConfigError(f"{key}.mode", f"expected low <= mode <= high, got {numbers['mode']}")
     if shape == NORMAL:

@@ -59,11 +59,21 @@ def build(cls: type, data: Any, path: str = "", like: tuple[dict, Any] | None = 
             if f.default is _MISSING and f.default_factory is _MISSING:
                 raise ConfigError(key, "missing required value")
             continue
-        before, built = (like[0].get(name, _MISSING), getattr(like[1], name)) if like is not None else (_MISSING, None)
+        before, built = (
+            (like[0].get(name, _MISSING), getattr(like[1], name))
+            if like is not None
+            else (_MISSING, None)
+        )
         if before is data[name]:  # the very part the other config was built from
             values[name] = built
-        elif isinstance(before, dict) and isinstance(data[name], dict) and dataclasses.is_dataclass(built):
-            values[name] = build(type(built), data[name], key, (before, built))  # a part with a changed value below
+        elif (
+            isinstance(before, dict)
+            and isinstance(data[name], dict)
+            and dataclasses.is_dataclass(built)
+        ):
+            values[name] = build(
+                type(built), data[name], key, (before, built)
+            )  # a part with a changed value below
         else:
             values[name] = _convert(hints[name], data[name], key, f.metadata)
     return cls(**values)
@@ -99,7 +109,9 @@ def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(key, f"expected a whole number{_range_text(meta)}, got {_show(value)}")
+            raise ConfigError(
+                key, f"expected a whole number{_range_text(meta)}, got {_show(value)}"
+            )
         return _in_range(value, key, meta, "a whole number")
     if hint is float:
         if isinstance(value, dict):  # a range or distribution: an uncertain input
@@ -133,7 +145,9 @@ class _Branch(dict):
     """Settings below one key, by the rest of their dotted keys (with_settings)."""
 
 
-def with_settings(node: Any, values: typing.Mapping[str, Any], path: str = "", meta: typing.Mapping = {}) -> Any:
+def with_settings(
+    node: Any, values: typing.Mapping[str, Any], path: str = "", meta: typing.Mapping = {}
+) -> Any:
     """`with_value` for many settings at once: each node on their paths is copied once (a
     posterior draw sets a dozen numbers under `params`)."""
     branches: dict[str, Any] = {}
@@ -142,10 +156,15 @@ def with_settings(node: Any, values: typing.Mapping[str, Any], path: str = "", m
         if rest:
             branch = branches.setdefault(head, _Branch())
             if not isinstance(branch, _Branch):
-                raise ConfigError(_join(path, key), f"expected a key into a mapping, got {_show(branch)}")
+                raise ConfigError(
+                    _join(path, key), f"expected a key into a mapping, got {_show(branch)}"
+                )
             branch[rest] = value
         elif isinstance(branches.get(head), _Branch):
-            raise ConfigError(_join(path, key), "expected a number, flag or text, got a key that has keys below it")
+            raise ConfigError(
+                _join(path, key),
+                "expected a number, flag or text, got a key that has keys below it",
+            )
         else:
             branches[head] = value
     if dataclasses.is_dataclass(node):
@@ -168,9 +187,15 @@ def with_settings(node: Any, values: typing.Mapping[str, Any], path: str = "", m
             if head not in node:
                 raise ConfigError(here, f"unknown key (known keys: {', '.join(map(str, node))})")
             child = node[head]
-            new[head] = with_settings(child, value, here, meta) if isinstance(value, _Branch) else _number(float, child, value, here, meta)
+            new[head] = (
+                with_settings(child, value, here, meta)
+                if isinstance(value, _Branch)
+                else _number(float, child, value, here, meta)
+            )
         return type(node)({**node, **new})  # a Dated stays dated
-    raise ConfigError(_join(path, next(iter(branches))), f"expected a key into a mapping, got {_show(node)}")
+    raise ConfigError(
+        _join(path, next(iter(branches))), f"expected a key into a mapping, got {_show(node)}"
+    )
 
 
 def _number(hint: Any, current: Any, value: Any, key: str, meta: typing.Mapping) -> Any:

@@ -40,9 +40,15 @@ class EventState(NamedTuple):
     granted: np.ndarray  # (C, K) bool: inducements granted without accession this month
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call passing the table costs a reference count per array
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call passing the table costs a reference count per array
 def advance(
-    remaining: np.ndarray, month: int, onset_draws: np.ndarray, table: EventTable, started: np.ndarray
+    remaining: np.ndarray,
+    month: int,
+    onset_draws: np.ndarray,
+    table: EventTable,
+    started: np.ndarray,
 ) -> None:
     """One month of events: which start now (`started`), and months left after this one.
 
@@ -60,7 +66,9 @@ def advance(
             remaining[e] = table.months[e]
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call passing the table costs a reference count per array
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call passing the table costs a reference count per array
 def fill_shifts(
     remaining: np.ndarray, table: EventTable, salience: np.ndarray, threat: np.ndarray
 ) -> float:
@@ -76,14 +84,18 @@ def fill_shifts(
     return engagement
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call passing the table costs a reference count per array
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call passing the table costs a reference count per array
 def age(remaining: np.ndarray) -> None:
     """A month has passed for every running event."""
     for e in range(len(remaining)):
         remaining[e] = max(remaining[e] - 1, 0)
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call passing the table costs a reference count per array
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call passing the table costs a reference count per array
 def fill_talks_shock(started: np.ndarray, table: EventTable, hit: np.ndarray) -> None:
     """Countries hit this month by the onset of a talks-collapsing shock, hit (C,) bool."""
     hit[:] = False
@@ -93,7 +105,9 @@ def fill_talks_shock(started: np.ndarray, table: EventTable, hit: np.ndarray) ->
                 hit[i] |= table.hits[e, i]
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call passing the table costs a reference count per array
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call passing the table costs a reference count per array
 def granted_now(started: np.ndarray, table: EventTable, granted: np.ndarray) -> None:
     """Inducements granted without accession by the events starting now, granted (C, K) bool."""
     granted[:, :] = False
@@ -102,9 +116,15 @@ def granted_now(started: np.ndarray, table: EventTable, granted: np.ndarray) -> 
             granted |= table.grants[e]
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call costs a reference count per array
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def month_of_events(
-    state: EventState, month: int, onset_draws: np.ndarray, table: EventTable, base_salience: float,
+    state: EventState,
+    month: int,
+    onset_draws: np.ndarray,
+    table: EventTable,
+    base_salience: float,
     base_engagement: float,
 ) -> float:
     """Everything the events do in one month, in order, into `state`: onsets, the active events'

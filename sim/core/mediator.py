@@ -61,7 +61,13 @@ class Policy(NamedTuple):
 
 
 @njit(cache=True, error_model="numpy")
-def add_package(offers: np.ndarray, package: np.ndarray, status: np.ndarray, units: np.ndarray, leverage: np.ndarray) -> None:
+def add_package(
+    offers: np.ndarray,
+    package: np.ndarray,
+    status: np.ndarray,
+    units: np.ndarray,
+    leverage: np.ndarray,
+) -> None:
     """A what-if package's offers this month (`package` (C,): a type or NO_OFFER), added to what
     the strategy chose: made while the country may join and the type has units left, where it
     is worth more to the country than the strategy's own offer (one offer a month, as always;
@@ -173,7 +179,9 @@ def choose_offers(
         left[best_type] -= 1
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call costs a reference count per array
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def best_offer(leverage: np.ndarray, i: int, units: np.ndarray) -> int:
     """The most valued type (earliest on ties) with units left, for country i of the leverage
     (C, K), or NO_OFFER if it has none. Rows are read by index, not as views: in the kernel a
@@ -207,15 +215,20 @@ class CourtMemo(NamedTuple):
     exponent: np.ndarray  # (C,) the exponent each country's start chance was last computed for
     start: np.ndarray  # (C,) that chance
     most_valued: np.ndarray  # (C,) each country's best offer were every type available (best_offer)
-    current: np.ndarray  # (1,) bool: most_valued is that of the leverage in use (`leverage_changed`)
+    current: (
+        np.ndarray
+    )  # (1,) bool: most_valued is that of the leverage in use (`leverage_changed`)
 
 
 @njit(cache=True, error_model="numpy")
 def new_court_memo(n_country: int, n_type: int) -> CourtMemo:
     return CourtMemo(
-        np.zeros(n_type, dtype=np.int64), np.full(n_country, np.nan), np.zeros(n_country),
-        np.full(n_country, NO_OFFER), np.zeros(1, dtype=np.bool_),
-    )  # fmt: skip
+        np.zeros(n_type, dtype=np.int64),
+        np.full(n_country, np.nan),
+        np.zeros(n_country),
+        np.full(n_country, NO_OFFER),
+        np.zeros(1, dtype=np.bool_),
+    )
 
 
 @njit(cache=True, error_model="numpy")
@@ -230,13 +243,24 @@ def court(offers, policy: Policy, leverage, status, units, chance, engagement: f
     be courted gets its best offer when chance[i] (a uniform draw) is below the chance that its
     spell goes on (courted last month) or starts (not). Countries are taken in order, so a type
     whose units run out goes to the earlier country."""
-    court_remembering(offers, policy, leverage, status, units, chance, engagement, new_court_memo(*leverage.shape))
+    court_remembering(
+        offers, policy, leverage, status, units, chance, engagement, new_court_memo(*leverage.shape)
+    )
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call costs a reference count per array
-def court_remembering(offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo) -> None:
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
+def court_remembering(
+    offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo
+) -> None:
     """`court`, keeping `memo` from one month to the next (the ensemble kernel's month)."""
-    left, last_exponent, last_start, most_valued = memo.left, memo.exponent, memo.start, memo.most_valued
+    left, last_exponent, last_start, most_valued = (
+        memo.left,
+        memo.exponent,
+        memo.start,
+        memo.most_valued,
+    )
     if not memo.current[0]:
         every = np.ones(leverage.shape[1], dtype=np.int64)
         for i in range(len(offers)):
@@ -248,7 +272,9 @@ def court_remembering(offers, policy: Policy, leverage, status, units, chance, e
         offers[i] = NO_OFFER
         if not is_eligible(status[i]):
             continue
-        k = most_valued[i]  # best_offer(leverage, i, left) whenever a unit of it is left: the earliest of the largest
+        k = most_valued[
+            i
+        ]  # best_offer(leverage, i, left) whenever a unit of it is left: the earliest of the largest
         if k != NO_OFFER and left[k] <= 0:
             k = best_offer(leverage, i, left)
         if k == NO_OFFER:
@@ -265,7 +291,9 @@ def court_remembering(offers, policy: Policy, leverage, status, units, chance, e
             left[k] -= 1
 
 
-@njit(cache=True, error_model="numpy", inline="always")  # inlined: a call costs a reference count per array
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def offer_worth(offer: int, leverage: np.ndarray, i: int, engagement: float) -> float:
     """What an offer of type `offer` is worth to country i of the leverage (C, K) (0 if none)."""
     return engagement * leverage[i, offer] if offer != NO_OFFER else 0.0
@@ -290,7 +318,9 @@ def grant(spent: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def fill_leverage(leverage: np.ndarray, value: np.ndarray, spent: np.ndarray, candidate: np.ndarray) -> bool:
+def fill_leverage(
+    leverage: np.ndarray, value: np.ndarray, spent: np.ndarray, candidate: np.ndarray
+) -> bool:
     """This month's leverage (C, K): what each offer is worth to each country (`value`, by date),
     0 where spent or where the country is not a candidate. True if any entry changed."""
     changed = False

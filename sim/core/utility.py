@@ -43,16 +43,22 @@ def fill_terms(
         kind, a, b, sign = term_index[k, 0], term_index[k, 1], term_index[k, 2], term_sign[k]
         if kind == THREAT:
             for i in range(n_country):  # rows by index, not views (see fill_standing)
-                terms[i, k] = sign * weights[i, k] * min(max(features[i, a] + threat_shift[i], 0.0), 1.0)
+                terms[i, k] = (
+                    sign * weights[i, k] * min(max(features[i, a] + threat_shift[i], 0.0), 1.0)
+                )
         elif kind == FEATURE:
             for i in range(n_country):
                 terms[i, k] = sign * weights[i, k] * features[i, a]
         elif kind == EXPOSED:
             for i in range(n_country):
-                terms[i, k] = sign * weights[i, k] * ((1.0 - features[i, a]) * (1.0 - features[i, b]))
+                terms[i, k] = (
+                    sign * weights[i, k] * ((1.0 - features[i, a]) * (1.0 - features[i, b]))
+                )
         elif kind == SALIENCE:
             for i in range(n_country):
-                terms[i, k] = sign * weights[i, k] * features[i, a] * min(max(salience[i], 0.0), 1.0)
+                terms[i, k] = (
+                    sign * weights[i, k] * features[i, a] * min(max(salience[i], 0.0), 1.0)
+                )
         elif kind == PEERS:
             for i in range(n_country):
                 terms[i, k] = sign * weights[i, k] * peer_pressure[i]
@@ -71,7 +77,9 @@ def accession_utility(terms: np.ndarray) -> float:
 
 
 @njit(cache=True, error_model="numpy")
-def fill_contributions(out: np.ndarray, terms: np.ndarray, standing: np.ndarray, i: int, term_index: np.ndarray) -> None:
+def fill_contributions(
+    out: np.ndarray, terms: np.ndarray, standing: np.ndarray, i: int, term_index: np.ndarray
+) -> None:
     """Country i's contributions (N + 1,) from the signed terms this month (terms (C, N), offer
     included): the terms events move (threat, salience) at their standing values (`standing`,
     from fill_standing), and last what the active events add through them."""
@@ -92,7 +100,11 @@ def events_part(terms: np.ndarray, standing: np.ndarray, i: int, term_index: np.
 
 @njit(cache=True, error_model="numpy")
 def fill_standing(
-    standing: np.ndarray, weights: np.ndarray, features: np.ndarray, base_salience: float, term_index: np.ndarray,
+    standing: np.ndarray,
+    weights: np.ndarray,
+    features: np.ndarray,
+    base_salience: float,
+    term_index: np.ndarray,
     term_sign: np.ndarray,
 ) -> None:
     """The terms events move (threat, salience) without the events' shifts, standing (C, N) (0
@@ -105,7 +117,9 @@ def fill_standing(
             if kind == THREAT:
                 standing[i, k] = sign * weights[i, k] * min(max(features[i, a], 0.0), 1.0)
             elif kind == SALIENCE:
-                standing[i, k] = sign * weights[i, k] * features[i, a] * min(max(base_salience, 0.0), 1.0)
+                standing[i, k] = (
+                    sign * weights[i, k] * features[i, a] * min(max(base_salience, 0.0), 1.0)
+                )
             else:
                 standing[i, k] = 0.0
 

@@ -49,7 +49,6 @@ class Country(mesa.Agent):
     def is_member(self) -> bool:
         return self.status == Status.MEMBER
 
-
     def contributions(self) -> np.ndarray:
         """Each declared utility term this month (the world's term_names), with my offer."""
         terms = self.model.terms[self.index].copy()
@@ -65,11 +64,17 @@ class Country(mesa.Agent):
         self._read_month(m.month_index)
         readiness = 0.0
         if self.is_candidate:
-            readiness = response(accession_utility(self.contributions()), self.threshold, rates.noise)
+            readiness = response(
+                accession_utility(self.contributions()), self.threshold, rates.noise
+            )
         draw = streams.uniform(self.stream, m.month, streams.TRANSITION)
         shocked = bool(m.shock_hit[self.index])
-        shock_draw = streams.uniform(self.stream, m.month, streams.SHOCK_COLLAPSE) if shocked else 1.0
-        self.next_status = Status(next_status(self.status, readiness, draw, rates, shocked, shock_draw))
+        shock_draw = (
+            streams.uniform(self.stream, m.month, streams.SHOCK_COLLAPSE) if shocked else 1.0
+        )
+        self.next_status = Status(
+            next_status(self.status, readiness, draw, rates, shocked, shock_draw)
+        )
 
     def _read_month(self, t: int) -> None:
         """My weights, threshold and candidacy this month: facts may change by date."""
@@ -104,7 +109,9 @@ class Mediator(mesa.Agent):
         super().__init__(model)
         self.name = "mediator"
         self.units = model.numbers.units0.copy()
-        self.spent = model.world.shared.spent0.copy()  # granted without accession: no longer leverage
+        self.spent = (
+            model.world.shared.spent0.copy()
+        )  # granted without accession: no longer leverage
         n_country, n_type = self.spent.shape
         self.leverage = np.zeros((n_country, n_type))
         self.offers = np.full(n_country, mediator.NO_OFFER, dtype=np.int64)
@@ -113,28 +120,53 @@ class Mediator(mesa.Agent):
         shared = model.world.shared
         n = model.numbers
         self.policy = mediator.Policy(
-            shared.strategy, shared.max_targets, shared.priority_rank, n.cost, n.court_rate, n.court_persistence
+            shared.strategy,
+            shared.max_targets,
+            shared.priority_rank,
+            n.cost,
+            n.court_rate,
+            n.court_persistence,
         )
 
     def step(self) -> None:
         """Court the countries my strategy picks, each with the inducement that moves it most."""
-        m, n, shared, t = self.model, self.model.numbers, self.model.world.shared, self.model.month_index
+        m, n, shared, t = (
+            self.model,
+            self.model.numbers,
+            self.model.world.shared,
+            self.model.month_index,
+        )
         s = shared.period[t]
         mediator.fill_leverage(self.leverage, n.value[s], self.spent, shared.candidate[s])
         status = np.array([c.status for c in m.countries], dtype=np.int64)
         utility = np.array([accession_utility(row) for row in m.terms])  # before any offer
         strength = n.weights[s, :, shared.offer_term, None] * m.engagement * self.leverage
         mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
-        mediator.fill_persuasion_gain(self._gain, status, utility, n.threshold[s], self._factor, m.rates)
-        if self.policy.strategy == mediator.COURTING:  # each country courted by a draw of its own stream
-            chance = np.array([streams.uniform(c.stream, m.month, streams.COURT) for c in m.countries])
-            mediator.court(self.offers, self.policy, self.leverage, status, self.units, chance, m.engagement)
+        mediator.fill_persuasion_gain(
+            self._gain, status, utility, n.threshold[s], self._factor, m.rates
+        )
+        if (
+            self.policy.strategy == mediator.COURTING
+        ):  # each country courted by a draw of its own stream
+            chance = np.array(
+                [streams.uniform(c.stream, m.month, streams.COURT) for c in m.countries]
+            )
+            mediator.court(
+                self.offers, self.policy, self.leverage, status, self.units, chance, m.engagement
+            )
         else:
             mediator.choose_offers(
-                self.offers, self.policy, self._gain, self.leverage, status, self.units,
+                self.offers,
+                self.policy,
+                self._gain,
+                self.leverage,
+                status,
+                self.units,
                 shared.script[m.month_index],
             )
-        mediator.add_package(self.offers, n.package[t], status, self.units, self.leverage)  # a what-if package, if any
+        mediator.add_package(
+            self.offers, n.package[t], status, self.units, self.leverage
+        )  # a what-if package, if any
         for country, offer in zip(m.countries, self.offers):
             country.offer = mediator.offer_worth(offer, self.leverage, country.index, m.engagement)
 

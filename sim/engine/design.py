@@ -21,7 +21,17 @@ from sim.core import streams
 from sim.engine.inputs import Numbers
 from sim.engine.world import World, compile_world, only_params_differ, stack_params
 
-LABELS = ("ids", "names", "regions", "inducement_types", "event_names", "kinds", "term_names", "start", "n_months")
+LABELS = (
+    "ids",
+    "names",
+    "regions",
+    "inducement_types",
+    "event_names",
+    "kinds",
+    "term_names",
+    "start",
+    "n_months",
+)
 
 
 def stack_worlds(worlds: list[World]) -> World:
@@ -53,7 +63,9 @@ def _first_difference(a: World, b: World) -> str | None:
     return None
 
 
-def input_design(config, world: World, prepare=None, watch=None, memo: DrawnConfigs | None = None) -> tuple[World, np.ndarray]:
+def input_design(
+    config, world: World, prepare=None, watch=None, memo: DrawnConfigs | None = None
+) -> tuple[World, np.ndarray]:
     """The worlds a run's replicates see (`world`: compiled from `config`), and each replicate's
     design point: one world when every input is a number; with uncertain inputs or posterior
     draws of the parameters (`params.draws`), one drawn world per group of `replicates_per_draw`
@@ -64,20 +76,29 @@ def input_design(config, world: World, prepare=None, watch=None, memo: DrawnConf
     inputs = uncertain_inputs(config)
     posterior = load_draws(config.params.draws) if config.params.draws else None
     if not inputs and posterior is None:
-        return (prepare([config], world) if prepare else world), np.zeros(config.replicates, dtype=np.int64)
+        return (prepare([config], world) if prepare else world), np.zeros(
+            config.replicates, dtype=np.int64
+        )
     group = group_size(config)
     groups = -(-config.replicates // group)
     values = draw(inputs, groups, config.seed) if inputs else np.zeros((groups, 0))
     rows = _posterior_rows(posterior, groups, config.seed)
-    rows = [{k: v for k, v in row.items() if k.removeprefix("params.") not in config.params.fixed} for row in rows]
+    rows = [
+        {k: v for k, v in row.items() if k.removeprefix("params.") not in config.params.fixed}
+        for row in rows
+    ]
     drawn, memo = [], memo if memo is not None else DrawnConfigs()
     for g in range(groups):
-        changed = rows[g] | dict(zip(inputs, values[g]))  # an input the config draws overrides the posterior's
+        changed = rows[g] | dict(
+            zip(inputs, values[g])
+        )  # an input the config draws overrides the posterior's
         drawn.append(memo.with_values(config, changed, f"draw {g} of the uncertain inputs"))
         if watch is not None:
             watch("draws", g + 1, groups)
     worlds = compile_draws(drawn, config, world)
-    return (prepare(drawn, worlds) if prepare else worlds), np.arange(config.replicates, dtype=np.int64) // group
+    return (prepare(drawn, worlds) if prepare else worlds), np.arange(
+        config.replicates, dtype=np.int64
+    ) // group
 
 
 class DrawnConfigs:
@@ -88,7 +109,9 @@ class DrawnConfigs:
     sweep of 64 points checks 8 x 100 draws instead of 64 x 100."""
 
     def __init__(self) -> None:
-        self._runs: list[tuple[tuple, dict]] = []  # (what the drawn params depend on, draws by values)
+        self._runs: list[
+            tuple[tuple, dict]
+        ] = []  # (what the drawn params depend on, draws by values)
         self._last: tuple | None = None  # (the config last asked for, its draws)
 
     def with_values(self, config, values: dict, origin: str):
@@ -142,9 +165,14 @@ def _posterior_rows(posterior, groups: int, seed: int) -> list[dict[str, float]]
     if posterior is None:
         return [{} for _ in range(groups)]
     bases = streams.base_streams(
-        streams.stream_key(seed), np.arange(groups, dtype=np.int64), streams.name_keys(["params.draws"])
+        streams.stream_key(seed),
+        np.arange(groups, dtype=np.int64),
+        streams.name_keys(["params.draws"]),
     )
-    picks = np.minimum((streams.uniforms(bases, 0, streams.INPUT)[:, 0] * len(posterior)).astype(np.int64), len(posterior) - 1)
+    picks = np.minimum(
+        (streams.uniforms(bases, 0, streams.INPUT)[:, 0] * len(posterior)).astype(np.int64),
+        len(posterior) - 1,
+    )
     names = [f"params.{c}" for c in posterior.columns]
     table = posterior.to_numpy()
     return [dict(zip(names, map(float, table[i]))) for i in picks]
@@ -153,6 +181,8 @@ def _posterior_rows(posterior, groups: int, seed: int) -> list[dict[str, float]]
 def draw(inputs: dict[str, Uncertain], draws: int, seed: int) -> np.ndarray:
     """(draws, len(inputs)) values: draw g of input k is a keyed uniform of (seed, g, key)."""
     key = streams.stream_key(seed)
-    bases = streams.base_streams(key, np.arange(draws, dtype=np.int64), streams.name_keys(list(inputs)))
+    bases = streams.base_streams(
+        key, np.arange(draws, dtype=np.int64), streams.name_keys(list(inputs))
+    )
     u = streams.uniforms(bases, 0, streams.INPUT)
     return np.column_stack([dist.quantile(u[:, k]) for k, dist in enumerate(inputs.values())])

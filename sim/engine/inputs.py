@@ -107,8 +107,12 @@ class Recorders(NamedTuple):
     shocked: B1  # (R, T, C) trace: hit by a talks-collapsing shock
     offers: I8  # (R, T, C) trace: the type offered, or -1
     courting: F8  # (R, T, C) trace: a courting mediator's chance of starting a spell, NaN otherwise
-    courted_readiness: F8  # (R, T, C) trace: the response if courted with the best offer, NaN if none
-    pending: I8  # (blocks, T, C) deciding months whose standing terms are yet to be added to by_month
+    courted_readiness: (
+        F8  # (R, T, C) trace: the response if courted with the best offer, NaN if none
+    )
+    pending: (
+        I8  # (blocks, T, C) deciding months whose standing terms are yet to be added to by_month
+    )
 
 
 def fixed(inputs: NamedTuple) -> NamedTuple:

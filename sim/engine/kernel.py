@@ -40,7 +40,12 @@ def run_ensemble(
 
 
 def run_ensemble_parts(
-    world: World, points: np.ndarray, replicates: np.ndarray, seed: int, parts: int, explain: bool = False
+    world: World,
+    points: np.ndarray,
+    replicates: np.ndarray,
+    seed: int,
+    parts: int,
+    explain: bool = False,
 ) -> tuple[Outcomes, list[ContributionSums] | None]:
     """`run_ensemble` over rows that fall in `parts` equal consecutive parts (the points of a
     sweep, one after the other), with each part's explanation sums apart: every block of rows
@@ -54,22 +59,34 @@ def run_ensemble_parts(
     out = _run(world.shared, world.numbers, rows, recorders)
     sums = None
     if explain:
-        sums = [ContributionSums(*(a[p * per_part : (p + 1) * per_part].sum(axis=0) for a in recorders[:3]))
-                for p in range(parts)]  # fmt: skip
+        sums = [
+            ContributionSums(
+                *(a[p * per_part : (p + 1) * per_part].sum(axis=0) for a in recorders[:3])
+            )
+            for p in range(parts)
+        ]
     return Outcomes(*out), sums
 
 
 def stream_rows(world: World, points: np.ndarray, replicates: np.ndarray, seed: int) -> Rows:
     key = streams.stream_key(seed)
     reps = np.ascontiguousarray(replicates, dtype=np.int64)
-    return fixed(Rows(
-        points, streams.base_streams(key, reps, world.country_keys),
-        streams.base_streams(key, reps, world.event_keys),
-    ))  # fmt: skip
+    return fixed(
+        Rows(
+            points,
+            streams.base_streams(key, reps, world.country_keys),
+            streams.base_streams(key, reps, world.event_keys),
+        )
+    )
 
 
 def new_recorders(
-    world: World, n_rows: int, *, explain: bool = False, trace: bool = False, blocks: int | None = None
+    world: World,
+    n_rows: int,
+    *,
+    explain: bool = False,
+    trace: bool = False,
+    blocks: int | None = None,
 ) -> Recorders:
     """Room for what a kernel call records: explanation sums (per block of rows: `blocks`, or up
     to BLOCKS) and a trace of each row's month inputs, each empty unless asked for."""
@@ -77,12 +94,19 @@ def new_recorders(
     width = len(world.term_names) + EXPLAINED_EXTRA
     shape = (world.n_months, len(world.ids)) if explain else (0, 0)
     traced = (n_rows, world.n_months, len(world.ids)) if trace else (0, 0, 0)
-    return fixed(Recorders(
-        np.zeros((n_blocks, *shape, width)), np.zeros((n_blocks, *shape)),
-        np.zeros((n_blocks, shape[1], width)), np.full(traced, np.nan),
-        np.zeros(traced), np.full(traced, -1), np.full(traced, np.nan), np.full(traced, np.nan),
-        np.zeros((n_blocks, *shape[:2]), dtype=np.int64),
-    ))  # fmt: skip
+    return fixed(
+        Recorders(
+            np.zeros((n_blocks, *shape, width)),
+            np.zeros((n_blocks, *shape)),
+            np.zeros((n_blocks, shape[1], width)),
+            np.full(traced, np.nan),
+            np.zeros(traced),
+            np.full(traced, -1),
+            np.full(traced, np.nan),
+            np.full(traced, np.nan),
+            np.zeros((n_blocks, *shape[:2]), dtype=np.int64),
+        )
+    )
 
 
 def traced_run(
@@ -116,7 +140,9 @@ def _onsets(shared, numbers, rows, out):
         draws = np.ones(len(remaining))
         for t in range(n_months):
             month = shared.start + t
-            for e in range(len(draws)):  # as run_replicate draws them, then month_of_events advances
+            for e in range(
+                len(draws)
+            ):  # as run_replicate draws them, then month_of_events advances
                 draws[e] = streams.uniform(rows.event_streams[r, e], month, streams.SHOCK_ONSET)
             events.advance(remaining, month, draws, table, started)
             events.age(remaining)
@@ -125,7 +151,9 @@ def _onsets(shared, numbers, rows, out):
                     out[r, e] = t
 
 
-@njit(parallel=True, cache=True, error_model="numpy", nogil=True)  # nogil: a sweep runs it beside Python work
+@njit(
+    parallel=True, cache=True, error_model="numpy", nogil=True
+)  # nogil: a sweep runs it beside Python work
 def _run(shared, numbers, rows, recorders) -> Milestones:
     n_rep, n_country = rows.country_streams.shape
     out = Milestones(

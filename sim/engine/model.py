@@ -51,9 +51,13 @@ class AccordModel(mesa.Model):
         self.countries = [Country(self, i, country_streams[i]) for i in range(n_country)]
         self.datacollector = mesa.DataCollector(
             model_reporters={"members": lambda m: sum(c.is_member for c in m.countries)},
-            agenttype_reporters={Country: {
-                "country": lambda c: c.name, "country_id": lambda c: c.country_id, "status": lambda c: c.status.name.lower(),
-            }},
+            agenttype_reporters={
+                Country: {
+                    "country": lambda c: c.name,
+                    "country_id": lambda c: c.country_id,
+                    "status": lambda c: c.status.name.lower(),
+                }
+            },
         )
         self.collect = collect  # an ensemble of Mesa runs needs only the outcome
         self.running = world.n_months > 0
@@ -66,7 +70,9 @@ class AccordModel(mesa.Model):
         return self.world.start + self.month_index
 
     def step(self) -> None:
-        self.time = int(self.time)  # whole months (Mesa's event clock runs in floats): integer Step in the frames
+        self.time = int(
+            self.time
+        )  # whole months (Mesa's event clock runs in floats): integer Step in the frames
         self._apply_events()
         self._update_situation()
         self.mediator.step()
@@ -81,15 +87,24 @@ class AccordModel(mesa.Model):
     def outcome(self) -> Outcomes:
         """This replicate's milestones, shape (1, countries)."""
         get = lambda attr: np.array([[getattr(c, attr) for c in self.countries]], np.int16)
-        return Outcomes(get("talks_month"), get("join_month"), get("exit_month"), get("collapse_month"))
+        return Outcomes(
+            get("talks_month"), get("join_month"), get("exit_month"), get("collapse_month")
+        )
 
     def _apply_events(self) -> None:
         n, month = self.numbers, self.month
-        draws = np.array([streams.uniform(b, month, streams.SHOCK_ONSET) for b in self._event_streams])
+        draws = np.array(
+            [streams.uniform(b, month, streams.SHOCK_ONSET) for b in self._event_streams]
+        )
         self.salience = np.zeros(len(self.world.ids))
         self.threat_shift = np.zeros(len(self.world.ids))
         happened = events.EventState(
-            self._events_left, self._started, self.salience, self.threat_shift, self.shock_hit, self._granted
+            self._events_left,
+            self._started,
+            self.salience,
+            self.threat_shift,
+            self.shock_hit,
+            self._granted,
         )
         self.engagement = events.month_of_events(
             happened, month, draws, self.events, n.salience, n.engagement[self.month_index]
@@ -102,10 +117,25 @@ class AccordModel(mesa.Model):
         status = np.array([c.status for c in self.countries], dtype=np.int64)
         pressure = np.zeros(len(status))
         fill_peer_pressure(
-            pressure, n.ties, n.tie_totals, status, shared.leader, shared.is_follower, n.leader_multiplier
+            pressure,
+            n.ties,
+            n.tie_totals,
+            status,
+            shared.leader,
+            shared.is_follower,
+            n.leader_multiplier,
         )
         s = shared.period[self.month_index]  # facts given by date: this month's period
-        fill_terms(self.terms, n.weights[s], n.features[s], self.threat_shift, self.salience, pressure, shared.term_index, shared.term_sign)
+        fill_terms(
+            self.terms,
+            n.weights[s],
+            n.features[s],
+            self.threat_shift,
+            self.salience,
+            pressure,
+            shared.term_index,
+            shared.term_sign,
+        )
 
 
 def _stream_key(rng, generator: np.random.Generator) -> np.uint64:

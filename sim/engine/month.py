@@ -42,7 +42,9 @@ from sim.core.utility import (
 from sim.engine.inputs import Milestones, Recorders, Rows
 from sim.engine.outcomes import BEFORE, FIXED_POINT, NEVER
 
-EXPLAINED_EXTRA = 3  # an explanation row: the N terms, then the events' part, the utility and the threshold
+EXPLAINED_EXTRA = (
+    3  # an explanation row: the N terms, then the events' part, the utility and the threshold
+)
 SIMULATING = np.zeros(0, dtype=np.int64)  # `joined` of a run that follows no record
 
 
@@ -50,19 +52,30 @@ SIMULATING = np.zeros(0, dtype=np.int64)  # `joined` of a run that follows no re
 def point_rates(shared, numbers, d: int) -> Rates:
     """The hazards of design point `d`."""
     return Rates(
-        numbers.rate_open[d], numbers.rate_sign[d], numbers.rate_collapse[d], numbers.rate_exit[d],
-        numbers.collapse_on_shock[d], numbers.noise[d], shared.exit_enabled,
-    )  # fmt: skip
+        numbers.rate_open[d],
+        numbers.rate_sign[d],
+        numbers.rate_collapse[d],
+        numbers.rate_exit[d],
+        numbers.collapse_on_shock[d],
+        numbers.noise[d],
+        shared.exit_enabled,
+    )
 
 
 @njit(cache=True, error_model="numpy")
 def point_events(shared, numbers, d: int) -> EventTable:
     """The events of design point `d`, as sim.core.events reads them."""
     return EventTable(
-        shared.event_onset, numbers.event_months[d], numbers.event_p_monthly[d], shared.event_hits,
-        numbers.event_salience[d], numbers.event_iran_threat[d], numbers.event_engagement[d],
-        shared.event_collapses_talks, shared.event_grants,
-    )  # fmt: skip
+        shared.event_onset,
+        numbers.event_months[d],
+        numbers.event_p_monthly[d],
+        shared.event_hits,
+        numbers.event_salience[d],
+        numbers.event_iran_threat[d],
+        numbers.event_engagement[d],
+        shared.event_collapses_talks,
+        shared.event_grants,
+    )
 
 
 @njit(cache=True, error_model="numpy")
@@ -86,7 +99,16 @@ def _follow_blocks(shared, numbers, rows, out, recorders, joined):
     n_rows = len(rows.points)
     n_blocks = min(n_rows, 64)
     for b in prange(n_blocks):  # a block a call, the month inlined there (see sim.engine.kernel)
-        _follow_rows(shared, numbers, rows, out, recorders, joined, b * n_rows // n_blocks, (b + 1) * n_rows // n_blocks)
+        _follow_rows(
+            shared,
+            numbers,
+            rows,
+            out,
+            recorders,
+            joined,
+            b * n_rows // n_blocks,
+            (b + 1) * n_rows // n_blocks,
+        )
 
 
 @njit(cache=True, error_model="numpy")
@@ -94,15 +116,23 @@ def _trace_room(shared, numbers, points, n_country):
     """Rows (no streams: following a record draws nothing), milestones and trace recorders for
     `points`, one row each."""
     n_months, n_rows, n_event = numbers.engagement.shape[1], len(points), len(shared.event_onset)
-    rows = Rows(points.copy(), np.zeros((n_rows, n_country), np.uint64), np.zeros((n_rows, n_event), np.uint64))
+    rows = Rows(
+        points.copy(),
+        np.zeros((n_rows, n_country), np.uint64),
+        np.zeros((n_rows, n_event), np.uint64),
+    )
     unused = np.zeros((n_rows, n_country), np.int16)
     recorders = Recorders(
-        np.zeros((1, 0, 0, 0), np.int64), np.zeros((1, 0, 0), np.int64),
-        np.zeros((1, 0, 0), np.int64), np.full((n_rows, n_months, n_country), np.nan),
-        np.zeros((n_rows, n_months, n_country), np.bool_), np.full((n_rows, n_months, n_country), -1),
-        np.full((n_rows, n_months, n_country), np.nan), np.full((n_rows, n_months, n_country), np.nan),
+        np.zeros((1, 0, 0, 0), np.int64),
         np.zeros((1, 0, 0), np.int64),
-    )  # fmt: skip
+        np.zeros((1, 0, 0), np.int64),
+        np.full((n_rows, n_months, n_country), np.nan),
+        np.zeros((n_rows, n_months, n_country), np.bool_),
+        np.full((n_rows, n_months, n_country), -1),
+        np.full((n_rows, n_months, n_country), np.nan),
+        np.full((n_rows, n_months, n_country), np.nan),
+        np.zeros((1, 0, 0), np.int64),
+    )
     return rows, Milestones(unused, unused.copy(), unused.copy(), unused.copy()), recorders
 
 
@@ -125,8 +155,12 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     explain, trace = recorders.by_month.shape[1] > 0, recorders.readiness.shape[0] > 0
     by_month, pending = recorders.by_month[block], recorders.pending[block]
     term_index, term_sign = shared.term_index, shared.term_sign
-    varying = np.array([k for k in range(len(term_sign)) if not is_standing(term_index[k, 0])])  # the peers', the offer's
-    moving = np.array([k for k in range(len(term_sign)) if moved_by_events(term_index[k, 0])])  # events_part's terms
+    varying = np.array(
+        [k for k in range(len(term_sign)) if not is_standing(term_index[k, 0])]
+    )  # the peers', the offer's
+    moving = np.array(
+        [k for k in range(len(term_sign)) if moved_by_events(term_index[k, 0])]
+    )  # events_part's terms
     weights_by_period, features_by_period = numbers.weights[d], numbers.features[d]
     threshold_by_period, value_by_period = numbers.threshold[d], numbers.value[d]
     candidate_by_period, period = shared.candidate, shared.period
@@ -146,20 +180,37 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     new = status.copy()
     draws, pressure = np.ones(len(events_left)), np.zeros(n_country)
     happened = events.EventState(
-        events_left, np.zeros(len(events_left), dtype=np.bool_), np.zeros(n_country),
-        np.zeros(n_country), np.zeros(n_country, dtype=np.bool_),
+        events_left,
+        np.zeros(len(events_left), dtype=np.bool_),
+        np.zeros(n_country),
+        np.zeros(n_country),
+        np.zeros(n_country, dtype=np.bool_),
         np.zeros((n_country, n_type), dtype=np.bool_),
-    )  # fmt: skip
-    salience, threat, hit, granted = happened.salience, happened.threat, happened.hit, happened.granted
+    )
+    salience, threat, hit, granted = (
+        happened.salience,
+        happened.threat,
+        happened.hit,
+        happened.granted,
+    )
     courting = shared.strategy == mediator.COURTING
-    latent_courting = courting and following  # known offers from the script, the rest integrated out
+    latent_courting = (
+        courting and following
+    )  # known offers from the script, the rest integrated out
     strategy = mediator.SCRIPTED if latent_courting else shared.strategy
     policy = mediator.Policy(
-        strategy, shared.max_targets, shared.priority_rank, cost, numbers.court_rate[d], numbers.court_persistence[d]
+        strategy,
+        shared.max_targets,
+        shared.priority_rank,
+        cost,
+        numbers.court_rate[d],
+        numbers.court_persistence[d],
     )
     chance = np.ones(n_country)
     court_memo = mediator.new_court_memo(n_country, n_type)
-    paid = np.full(n_country, mediator.NO_OFFER)  # the type paid out if the country signs this month
+    paid = np.full(
+        n_country, mediator.NO_OFFER
+    )  # the type paid out if the country signs this month
     n_terms, offer_term = weights_by_period.shape[2], shared.offer_term
     terms, utility = np.zeros((n_country, n_terms)), np.zeros(n_country)
     strength, factor = np.zeros((n_country, n_type)), np.ones((n_country, n_type))
@@ -167,7 +218,9 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     factor_engagement = np.nan  # the engagement the offer factors were computed for
     offers = np.full(n_country, mediator.NO_OFFER)
     row, standing = np.zeros(n_terms + 1), np.zeros((n_country, n_terms))
-    members_changed = True  # peer pressure depends on who is a member only: refilled when that changes
+    members_changed = (
+        True  # peer pressure depends on who is a member only: refilled when that changes
+    )
     for i in range(n_country):
         if status[i] >= TALKS:
             talks_month[i] = BEFORE
@@ -179,7 +232,9 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
         for e in range(len(draws) if not following else 0):
             draws[e] = streams.uniform(event_stream[e], month, streams.SHOCK_ONSET)
         base_engagement = numbers.engagement[d, t]
-        engagement = events.month_of_events(happened, month, draws, table, base_salience, base_engagement)
+        engagement = events.month_of_events(
+            happened, month, draws, table, base_salience, base_engagement
+        )
         s = period[t]  # facts given by date: this month's period
         weights, features = weights_by_period[s], features_by_period[s]
         granting = granted.any()
@@ -192,7 +247,13 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
         # 2. the situation
         if members_changed:
             fill_peer_pressure(
-                pressure, ties, totals, status, shared.leader, shared.is_follower, numbers.leader_multiplier[d]
+                pressure,
+                ties,
+                totals,
+                status,
+                shared.leader,
+                shared.is_follower,
+                numbers.leader_multiplier[d],
             )
             members_changed = False
         fill_terms(terms, weights, features, threat, salience, pressure, term_index, term_sign)
@@ -208,12 +269,16 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                         strength[i, k] = weights[i, offer_term] * engagement * leverage[i, k]
                 mediator.fill_offer_factors(factor, strength, rates.noise)
                 factor_engagement = engagement
-            mediator.fill_persuasion_gain(gain, status, utility, threshold_by_period[s], factor, rates)
+            mediator.fill_persuasion_gain(
+                gain, status, utility, threshold_by_period[s], factor, rates
+            )
         if courting and not following:
             for i in range(n_country):
                 if status[i] <= TALKS:
                     chance[i] = streams.uniform(country_stream[i], month, streams.COURT)
-            mediator.court_remembering(offers, policy, leverage, status, units, chance, engagement, court_memo)
+            mediator.court_remembering(
+                offers, policy, leverage, status, units, chance, engagement, court_memo
+            )
         else:
             mediator.choose_offers(offers, policy, gain, leverage, status, units, shared.script[t])
         if packaged:  # a what-if package (mediator.package) over the strategy's offers
@@ -228,7 +293,9 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             terms[i, offer_term] = weights[i, offer_term] * worth
             u = accession_utility(terms[i])
             candidate, threshold = candidate_by_period[s, i], threshold_by_period[s, i]
-            if explain and status[i] <= TALKS and candidate:  # the standing terms: counted, added by add_standing
+            if (
+                explain and status[i] <= TALKS and candidate
+            ):  # the standing terms: counted, added by add_standing
                 for k in varying:
                     by_month[t, i, k] += _fixed(terms[i, k])
                 moved = 0.0  # events_part, its loop here (a call per deciding month cost its arrays' counts)
@@ -245,11 +312,19 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
             if trace and courting and status[i] <= TALKS:  # what the likelihood's filter needs
                 best = mediator.best_offer(leverage, i, units)
                 if best != mediator.NO_OFFER:
-                    recorders.courting[r, t, i] = mediator.courting_start(leverage[i, best], engagement, policy.court_rate)
-                    terms[i, offer_term] = weights[i, offer_term] * mediator.offer_worth(best, leverage, i, engagement)
-                    courted = accession_utility(terms[i])  # as the month computes it when courted: bit for bit
+                    recorders.courting[r, t, i] = mediator.courting_start(
+                        leverage[i, best], engagement, policy.court_rate
+                    )
+                    terms[i, offer_term] = weights[i, offer_term] * mediator.offer_worth(
+                        best, leverage, i, engagement
+                    )
+                    courted = accession_utility(
+                        terms[i]
+                    )  # as the month computes it when courted: bit for bit
                     terms[i, offer_term] = weights[i, offer_term] * worth
-                    recorders.courted_readiness[r, t, i] = response(courted, threshold, rates.noise) if candidate else 0.0
+                    recorders.courted_readiness[r, t, i] = (
+                        response(courted, threshold, rates.noise) if candidate else 0.0
+                    )
                 else:
                     recorders.courting[r, t, i] = 0.0
                 if following and offers[i] != mediator.NO_OFFER:  # a known offer: the spell is seen
@@ -276,11 +351,17 @@ def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
                         fill_contributions(row, terms, standing, i, term_index)
                         for k in range(n_terms + 1):
                             recorders.at_join[block, i, k] += _fixed(row[k])
-                        recorders.at_join[block, i, n_terms + 1] += _fixed(accession_utility(terms[i]))
-                        recorders.at_join[block, i, n_terms + 2] += _fixed(threshold_by_period[s, i])
+                        recorders.at_join[block, i, n_terms + 1] += _fixed(
+                            accession_utility(terms[i])
+                        )
+                        recorders.at_join[block, i, n_terms + 2] += _fixed(
+                            threshold_by_period[s, i]
+                        )
                 elif new[i] == EXITED:
                     exit_month[i] = t
-                elif new[i] == OUTSIDE and collapse_month[i] == NEVER:  # talks ended without accession
+                elif (
+                    new[i] == OUTSIDE and collapse_month[i] == NEVER
+                ):  # talks ended without accession
                     collapse_month[i] = t
             status[i] = new[i]
 
@@ -299,13 +380,25 @@ def add_standing(shared, numbers, recorders, block, d):
     month by month (`run_replicate` adds the peers', the offer's, the events' part and the
     utility itself), at a fraction of the cost."""
     n_country, n_terms = numbers.weights.shape[2], numbers.weights.shape[3]
-    pending, sums, deciding = recorders.pending[block], recorders.by_month[block], recorders.deciding[block]
-    terms, standing, row = np.zeros((n_country, n_terms)), np.zeros((n_country, n_terms)), np.zeros(n_terms + 1)
+    pending, sums, deciding = (
+        recorders.pending[block],
+        recorders.by_month[block],
+        recorders.deciding[block],
+    )
+    terms, standing, row = (
+        np.zeros((n_country, n_terms)),
+        np.zeros((n_country, n_terms)),
+        np.zeros(n_terms + 1),
+    )
     zero = np.zeros(n_country)
     for s in range(numbers.weights.shape[1]):
         weights, features = numbers.weights[d, s], numbers.features[d, s]
-        fill_terms(terms, weights, features, zero, zero, zero, shared.term_index, shared.term_sign)  # the standing ones
-        fill_standing(standing, weights, features, numbers.salience[d], shared.term_index, shared.term_sign)
+        fill_terms(
+            terms, weights, features, zero, zero, zero, shared.term_index, shared.term_sign
+        )  # the standing ones
+        fill_standing(
+            standing, weights, features, numbers.salience[d], shared.term_index, shared.term_sign
+        )
         for i in range(n_country):
             fill_contributions(row, terms, standing, i, shared.term_index)
             threshold = _fixed(numbers.threshold[d, s, i])

@@ -48,7 +48,9 @@ class Outcomes:
         size = n_rep * n_months
         change = np.bincount(rows[joins] * n_months + self.join_month[joins], minlength=size)
         change -= np.bincount(rows[exits] * n_months + self.exit_month[exits], minlength=size)
-        at_start = ((self.join_month == BEFORE) & (True if counted is None else counted)).sum(axis=1)
+        at_start = ((self.join_month == BEFORE) & (True if counted is None else counted)).sum(
+            axis=1
+        )
         return at_start[:, None] + np.cumsum(change.reshape(n_rep, n_months), axis=1)
 
     def signed(self, lag: int, unsigned: np.ndarray, n_months: int) -> Outcomes:
@@ -71,7 +73,12 @@ class Outcomes:
     @staticmethod
     def empty(replicates: int, countries: int) -> Outcomes:
         """Room for `replicates` outcomes, filled chunk by chunk by the engines."""
-        return Outcomes(*(np.full((replicates, countries), NEVER, dtype=np.int16) for _ in Outcomes.__dataclass_fields__))
+        return Outcomes(
+            *(
+                np.full((replicates, countries), NEVER, dtype=np.int16)
+                for _ in Outcomes.__dataclass_fields__
+            )
+        )
 
     def fill(self, start: int, part: Outcomes) -> None:
         for f in Outcomes.__dataclass_fields__:
@@ -95,7 +102,9 @@ class ContributionSums:
 
     def __add__(self, other: ContributionSums) -> ContributionSums:
         return ContributionSums(
-            self.by_month + other.by_month, self.deciding + other.deciding, self.at_join + other.at_join
+            self.by_month + other.by_month,
+            self.deciding + other.deciding,
+            self.at_join + other.at_join,
         )
 
 

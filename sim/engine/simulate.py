@@ -22,21 +22,38 @@ CHUNK = 16384  # replicates per kernel call: ~5 MB of streams and outcomes for 3
 
 
 def simulate(
-    world: World, *, replicates: int, seed: int, engine: str = "ensemble",
-    chunk: int = CHUNK, points: np.ndarray | None = None,
-) -> Outcomes:  # fmt: skip
+    world: World,
+    *,
+    replicates: int,
+    seed: int,
+    engine: str = "ensemble",
+    chunk: int = CHUNK,
+    points: np.ndarray | None = None,
+) -> Outcomes:
     """Outcomes of replicates 0..replicates-1 of `seed`; replicate r runs in design point
     `points[r]` of the world (default: all in the first)."""
     return simulate_explained(
-        world, replicates=replicates, seed=seed, engine=engine, chunk=chunk, points=points,
+        world,
+        replicates=replicates,
+        seed=seed,
+        engine=engine,
+        chunk=chunk,
+        points=points,
         explain=False,
-    )[0]  # fmt: skip
+    )[0]
 
 
 def simulate_explained(
-    world: World, *, replicates: int, seed: int, engine: str = "ensemble",
-    chunk: int = CHUNK, points: np.ndarray | None = None, explain: bool = True, watch: Watch | None = None,
-) -> tuple[Outcomes, ContributionSums | None]:  # fmt: skip
+    world: World,
+    *,
+    replicates: int,
+    seed: int,
+    engine: str = "ensemble",
+    chunk: int = CHUNK,
+    points: np.ndarray | None = None,
+    explain: bool = True,
+    watch: Watch | None = None,
+) -> tuple[Outcomes, ContributionSums | None]:
     """`simulate`, and the sums of the utility contributions that explain it. The explanation
     always comes from the kernel: the Mesa engine follows the same paths replicate by replicate.
     `watch("replicates", done, total)` is told after each chunk (where a run shows progress and
@@ -51,7 +68,11 @@ def simulate_explained(
             outcome, part = run_ensemble(world, points[rows], rows, seed, explain)
             sums = part if sums is None else sums + part
         if engine == "mesa":  # slow: tell the watch after each replicate
-            tell = None if watch is None else (lambda j, s=s: watch("replicates", s + j + 1, replicates))
+            tell = (
+                None
+                if watch is None
+                else (lambda j, s=s: watch("replicates", s + j + 1, replicates))
+            )
             outcome = run_mesa(world, rows, seed, points[rows], tell)
         outcomes.fill(s, outcome)
         if watch is not None:
@@ -60,7 +81,11 @@ def simulate_explained(
 
 
 def run_mesa(
-    world: World, replicates, seed: int, points: np.ndarray | None = None, done: Callable[[int], None] | None = None
+    world: World,
+    replicates,
+    seed: int,
+    points: np.ndarray | None = None,
+    done: Callable[[int], None] | None = None,
 ) -> Outcomes:
     """One Mesa model per replicate, each run to the horizon; `done(j)` after the j-th."""
     parts = []

@@ -48,8 +48,12 @@ class World:
     shared: Shared
     numbers: Numbers  # leading axis: design points
     count_stage: str = "announced"  # what counts as joining in the tables: announced or signed
-    signing_lag: int = 1  # months from announcement to signing, for accessions in the run (count_stage signed)
-    unsigned: np.ndarray | None = None  # (C,) bool: a member at the start whose signing is not on the record
+    signing_lag: int = (
+        1  # months from announcement to signing, for accessions in the run (count_stage signed)
+    )
+    unsigned: np.ndarray | None = (
+        None  # (C,) bool: a member at the start whose signing is not on the record
+    )
 
     @property
     def months(self) -> np.ndarray:
@@ -119,13 +123,17 @@ def compile_world(cfg: RunConfig) -> World:
         offer_term=[t.kind for t in terms.terms.values()].index("offer"),
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
-        "features": _by_period([[_feature(c, f) for f in terms.features] for c in countries], periods),
+        "features": _by_period(
+            [[_feature(c, f) for f in terms.features] for c in countries], periods
+        ),
         "value": _offer_values(cfg, types_, periods),
         "units0": units0,
         "cost": [med.inducements[t].cost for t in types_],
         "salience": sc.salience,
         "remaining0": remaining0,
-        "p_talks0": np.zeros(len(countries)),  # no latent talks unless the start is conditioned on a record
+        "p_talks0": np.zeros(
+            len(countries)
+        ),  # no latent talks unless the start is conditioned on a record
         "event_months": events.months,
         "event_p_monthly": events.p_monthly,
         "event_salience": events.salience,
@@ -133,7 +141,9 @@ def compile_world(cfg: RunConfig) -> World:
         "event_engagement": events.engagement,
         "package": _offers(cfg.mediator.package.values(), index, types_, start, n_months),
     }
-    numbers = Numbers(**_one_point(one), **_param_numbers(cfg, [cfg.params], periods, start, n_months))
+    numbers = Numbers(
+        **_one_point(one), **_param_numbers(cfg, [cfg.params], periods, start, n_months)
+    )
     return World(
         ids=ids,
         names=[c.name for c in countries],
@@ -164,8 +174,13 @@ def term_arrays(terms: Terms) -> tuple[np.ndarray, np.ndarray]:
     """The terms as the compiled month reads them: (N, 3) kind, feature and second feature
     columns (-1: none), and (N,) signs."""
     column = {f: i for i, f in enumerate(terms.features)}
-    index = [[TERM_KINDS.index(t.kind), column.get(t.feature, -1), column.get(t.feature2, -1)] for t in terms.terms.values()]
-    return np.array(index, dtype=np.int64).reshape(-1, 3), np.array([float(t.sign) for t in terms.terms.values()])
+    index = [
+        [TERM_KINDS.index(t.kind), column.get(t.feature, -1), column.get(t.feature2, -1)]
+        for t in terms.terms.values()
+    ]
+    return np.array(index, dtype=np.int64).reshape(-1, 3), np.array(
+        [float(t.sign) for t in terms.terms.values()]
+    )
 
 
 def _feature(country, name: str):
@@ -179,15 +194,27 @@ def _one_point(values: dict) -> dict[str, np.ndarray]:
     return {k: np.asarray(v)[None] for k, v in values.items()}
 
 
-def _param_numbers(cfg: RunConfig, params: list[Params], periods: np.ndarray, start: int, n_months: int) -> dict:
+def _param_numbers(
+    cfg: RunConfig, params: list[Params], periods: np.ndarray, start: int, n_months: int
+) -> dict:
     """The numbers that params enter, for each of `params` (the leading axis), with the roster's
     and mediator's own values from `cfg`: a country's own weight or threshold holds in every draw."""
     countries, declared = list(cfg.roster.countries.values()), terms_of(cfg)
     index = {cid: i for i, cid in enumerate(cfg.roster.countries)}
-    regions, edges = [c.region for c in countries], [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges]
-    own_weight = _by_period([[c.weights.get(t, np.nan) for t in declared.names] for c in countries], periods)
-    own_threshold = _by_period([np.nan if c.threshold is None else c.threshold for c in countries], periods)
-    weight = np.array([[p.weights.get(t, declared.terms[t].weight) for t in declared.names] for p in params], dtype=float)
+    regions, edges = (
+        [c.region for c in countries],
+        [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
+    )
+    own_weight = _by_period(
+        [[c.weights.get(t, np.nan) for t in declared.names] for c in countries], periods
+    )
+    own_threshold = _by_period(
+        [np.nan if c.threshold is None else c.threshold for c in countries], periods
+    )
+    weight = np.array(
+        [[p.weights.get(t, declared.terms[t].weight) for t in declared.names] for p in params],
+        dtype=float,
+    )
     threshold = np.array([p.threshold for p in params], dtype=float)
     ties = np.stack([adjacency(regions, edges, region_weight=p.region_weight) for p in params])
     numbers = {
@@ -197,16 +224,29 @@ def _param_numbers(cfg: RunConfig, params: list[Params], periods: np.ndarray, st
         "tie_totals": np.stack([tie_totals(t) for t in ties]),
         "engagement": _engagement(cfg, params, start, n_months),
     }
-    scalars = ("rate_open", "rate_sign", "rate_collapse", "rate_exit", "collapse_on_shock", "noise",
-               "leader_multiplier", "court_rate", "court_persistence")  # fmt: skip
-    return numbers | {name: np.array([getattr(p, name) for p in params], dtype=float) for name in scalars}
+    scalars = (
+        "rate_open",
+        "rate_sign",
+        "rate_collapse",
+        "rate_exit",
+        "collapse_on_shock",
+        "noise",
+        "leader_multiplier",
+        "court_rate",
+        "court_persistence",
+    )
+    return numbers | {
+        name: np.array([getattr(p, name) for p in params], dtype=float) for name in scalars
+    }
 
 
 def only_params_differ(a: RunConfig, b: RunConfig) -> bool:
     """True when `a` and `b` are equal but for their params. Field by field, each first by
     identity: a drawn config shares every part it does not change with the config it was drawn
     from (sim.config.validate.with_settings), so hundreds of draws compare at little cost."""
-    return all(x is y or x == y for name in _NOT_PARAMS for x, y in [(getattr(a, name), getattr(b, name))])
+    return all(
+        x is y or x == y for name in _NOT_PARAMS for x, y in [(getattr(a, name), getattr(b, name))]
+    )
 
 
 _NOT_PARAMS = [f.name for f in dataclasses.fields(RunConfig) if f.name != "params"]
@@ -217,9 +257,15 @@ def stack_params(world: World, cfg: RunConfig, params: list[Params]) -> World:
     what `compile_world` gives each config that differs from `cfg` only in its params (a
     posterior draw), bit for bit (tested), computing only the numbers the params enter, for
     all of them at once. A run of the posterior compiles hundreds of such worlds."""
-    periods = world.months[np.r_[0, np.flatnonzero(np.diff(world.shared.period)) + 1]]  # each period's first month
+    periods = world.months[
+        np.r_[0, np.flatnonzero(np.diff(world.shared.period)) + 1]
+    ]  # each period's first month
     changed = _param_numbers(cfg, params, periods, world.start, world.n_months)
-    same = {k: np.repeat(v, len(params), axis=0) for k, v in world.numbers._asdict().items() if k not in changed}
+    same = {
+        k: np.repeat(v, len(params), axis=0)
+        for k, v in world.numbers._asdict().items()
+        if k not in changed
+    }
     numbers = Numbers(**same, **changed)._replace(p_talks0=np.zeros((len(params), len(world.ids))))
     return dataclasses.replace(world, numbers=fixed(numbers))
 
@@ -235,7 +281,9 @@ def compile_like(cfg: RunConfig, base: RunConfig, world: World) -> World:
 def _unsigned(cfg: RunConfig, status0: list[int]) -> np.ndarray:
     """(C,) members at the start whose signing is not on the record (all, without a record)."""
     signed = cfg.record.signed if cfg.record else {}
-    return np.array([s == Status.MEMBER and cid not in signed for cid, s in zip(cfg.roster.countries, status0)])
+    return np.array(
+        [s == Status.MEMBER and cid not in signed for cid, s in zip(cfg.roster.countries, status0)]
+    )
 
 
 def _statuses(cfg: RunConfig, start: int) -> list[int]:
@@ -287,14 +335,19 @@ def _by_period(values: list, periods: np.ndarray) -> np.ndarray:
 def _any_dated(values) -> bool:
     if not isinstance(values, list):
         return isinstance(values, Dated)
-    return any(_any_dated(v) for v in values if isinstance(v, (list, Dated)))  # plain numbers skipped: most entries
+    return any(
+        _any_dated(v) for v in values if isinstance(v, (list, Dated))
+    )  # plain numbers skipped: most entries
 
 
 def _offer_values(cfg: RunConfig, types_: list[str], periods: np.ndarray) -> np.ndarray:
     """(S, C, K) what each offer is worth to each country in each period: its value (by date),
     0 where the roster says the type was already granted by then, or the mediator withholds it."""
     med, countries = cfg.mediator, cfg.roster.countries
-    worth = _by_period([[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries.values()], periods)
+    worth = _by_period(
+        [[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries.values()],
+        periods,
+    )
     for i, (cid, c) in enumerate(countries.items()):
         granted = values_at(c.granted, periods)  # the list that holds in each period
         for k, t in enumerate(types_):
@@ -310,17 +363,25 @@ def _priority_rank(priority: list[str], index: dict[str, int]) -> np.ndarray:
     return rank
 
 
-def _script(cfg: RunConfig, index: dict[str, int], types_: list[str], start: int, n_months: int) -> np.ndarray:
+def _script(
+    cfg: RunConfig, index: dict[str, int], types_: list[str], start: int, n_months: int
+) -> np.ndarray:
     """Month x country table of the offers on the record (-1: none): all of them for a scripted
     mediator; for a courting one, those known before (or without) an accession, which the
     likelihood takes as observed courting (an offer announced with its accession is part of the
     accession, and its courting is integrated out like any other unseen month's)."""
     courting = cfg.mediator.strategy == "courting"
-    offers = [o for o in (cfg.record.offers.values() if cfg.record else ()) if not (courting and o.known != "before")]
+    offers = [
+        o
+        for o in (cfg.record.offers.values() if cfg.record else ())
+        if not (courting and o.known != "before")
+    ]
     return _offers(offers, index, types_, start, n_months)
 
 
-def _offers(offers, index: dict[str, int], types_: list[str], start: int, n_months: int) -> np.ndarray:
+def _offers(
+    offers, index: dict[str, int], types_: list[str], start: int, n_months: int
+) -> np.ndarray:
     """Month x country table of the type each offer makes, within the window (-1: none)."""
     table = np.full((n_months, len(index)), -1, dtype=np.int64)
     for offer in offers:
@@ -336,7 +397,9 @@ def _engagement(cfg: RunConfig, params: list[Params], start: int, n_months: int)
     era_engagement says), times its scale."""
     eras = sorted(cfg.mediator.eras.items(), key=lambda item: parse_month(item[1].start))
     starts = np.array([parse_month(e.start) for _, e in eras] + [np.iinfo(np.int64).max])
-    levels = np.array([[p.era_engagement.get(name, e.engagement) for name, e in eras] + [0.0] for p in params])
+    levels = np.array(
+        [[p.era_engagement.get(name, e.engagement) for name, e in eras] + [0.0] for p in params]
+    )
     months = start + np.arange(n_months)
     era = np.searchsorted(starts, months, side="right") - 1  # -1 before the first era
     return np.where(era >= 0, levels[:, era], 0.0) * cfg.mediator.engagement
@@ -347,8 +410,14 @@ def _event_table(
 ) -> tuple[EventTable, list[str]]:
     regions = np.array([c.region for c in cfg.roster.countries.values()])
     rows, names = [], []
-    record = cfg.record.events if cfg.record else {}  # past events: what runs into the window, and grants before it
-    for kind, events in (("record", record), ("dated", cfg.events.dated), ("random", cfg.events.random)):
+    record = (
+        cfg.record.events if cfg.record else {}
+    )  # past events: what runs into the window, and grants before it
+    for kind, events in (
+        ("record", record),
+        ("dated", cfg.events.dated),
+        ("random", cfg.events.random),
+    ):
         for name, e in events.items():
             if e.enabled:
                 rows.append(e)

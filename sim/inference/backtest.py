@@ -38,13 +38,19 @@ PREDICTORS = ("model", "constant", "region")
 @dataclass(frozen=True)
 class Backtest:
     scores: pd.DataFrame  # unit x predictor: n, events, log_loss, brier, log_loss_vs_constant
-    predictions: pd.DataFrame  # one step ahead: country, month, year, joined, model, constant, region
+    predictions: (
+        pd.DataFrame
+    )  # one step ahead: country, month, year, joined, model, constant, region
     countries: pd.DataFrame  # free running: country, joined, model, constant, region
-    years: pd.DataFrame  # free running: year, observed, mean, q05, q95, and each predictor's log score
+    years: (
+        pd.DataFrame
+    )  # free running: year, observed, mean, q05, q95, and each predictor's log score
     train_end: str
 
 
-def run_backtest(config, events, record: RecordConfig, train_end: str, draws: list[dict]) -> Backtest:
+def run_backtest(
+    config, events, record: RecordConfig, train_end: str, draws: list[dict]
+) -> Backtest:
     """Score the months after `train_end` with parameter values fitted on the months up to it:
     draws of that fit's posterior (the model's forecasts average over them), or its mode alone."""
     world = compile_world(config)
@@ -56,7 +62,9 @@ def run_backtest(config, events, record: RecordConfig, train_end: str, draws: li
     return Backtest(scores, predictions, countries, years, train_end)
 
 
-def free_running(config, events, draws: list[dict], *, train, test) -> tuple[pd.DataFrame, pd.DataFrame]:
+def free_running(
+    config, events, draws: list[dict], *, train, test
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Forecasts of the `test` months (one span) from their first month, knowing the record
     before it only, pooled over the parameter `draws` (each its share of the replicates, on its
     own seed); the baselines' hazards from the `train` months. Per country at risk at the start:
@@ -65,18 +73,25 @@ def free_running(config, events, draws: list[dict], *, train, test) -> tuple[pd.
     months = np.flatnonzero(test)
     first, last = format_month(world.start + months[0]), format_month(world.start + months[-1])
     each = max(REPLICATES // len(draws), 1)
-    runs = [forecast_from(config, events, v, first, last, each, config.seed + k) for k, v in enumerate(draws)]
+    runs = [
+        forecast_from(config, events, v, first, last, each, config.seed + k)
+        for k, v in enumerate(draws)
+    ]
     ahead, join_month = runs[0][0], np.concatenate([outcomes.join_month for _, outcomes in runs])
     rec = load_record(config.record, world)
     at_risk = rec.joined >= months[0]  # not a member before the window
     joined = (join_month >= 0) & (join_month < ahead.n_months)
     constant, region = _hazards(world, rec, train)
     n = len(months)
-    countries = pd.DataFrame({
-        "country": np.array(world.ids)[at_risk], "joined": (rec.joined <= months[-1])[at_risk],
-        "model": joined.mean(axis=0)[at_risk], "constant": 1 - (1 - constant) ** n,
-        "region": [1 - (1 - region[r]) ** n for r in np.array(world.regions)[at_risk]],
-    })  # fmt: skip
+    countries = pd.DataFrame(
+        {
+            "country": np.array(world.ids)[at_risk],
+            "joined": (rec.joined <= months[-1])[at_risk],
+            "model": joined.mean(axis=0)[at_risk],
+            "constant": 1 - (1 - constant) ** n,
+            "region": [1 - (1 - region[r]) ** n for r in np.array(world.regions)[at_risk]],
+        }
+    )
     year_of = (ahead.start + np.arange(ahead.n_months)) // 12
     rows = []
     for year in np.unique(year_of):
@@ -85,14 +100,25 @@ def free_running(config, events, draws: list[dict], *, train, test) -> tuple[pd.
         observed = int(np.isin(rec.joined[at_risk] - months[0], in_year).sum())
         q05, q95 = np.quantile(counts, [0.05, 0.95])
         baseline = {
-            "constant": stats.binom.pmf(observed, at_risk.sum(), 1 - (1 - constant) ** len(in_year)),
-            "region": _poisson_binomial(observed, [1 - (1 - region[r]) ** len(in_year) for r in np.array(world.regions)[at_risk]]),
-        }  # fmt: skip
-        rows.append({
-            "year": int(year), "observed": observed, "mean": counts.mean(), "q05": q05, "q95": q95,
-            "model": float(np.log(((counts == observed).sum() + 0.5) / (len(counts) + 1.0))),
-            **{k: float(np.log(max(v, EPS))) for k, v in baseline.items()},
-        })  # fmt: skip
+            "constant": stats.binom.pmf(
+                observed, at_risk.sum(), 1 - (1 - constant) ** len(in_year)
+            ),
+            "region": _poisson_binomial(
+                observed,
+                [1 - (1 - region[r]) ** len(in_year) for r in np.array(world.regions)[at_risk]],
+            ),
+        }
+        rows.append(
+            {
+                "year": int(year),
+                "observed": observed,
+                "mean": counts.mean(),
+                "q05": q05,
+                "q95": q95,
+                "model": float(np.log(((counts == observed).sum() + 0.5) / (len(counts) + 1.0))),
+                **{k: float(np.log(max(v, EPS))) for k, v in baseline.items()},
+            }
+        )
     return countries, pd.DataFrame(rows)
 
 
@@ -142,7 +168,11 @@ def run_era_backtest(config, events, record: RecordConfig, fit_mode) -> pd.DataF
         values = [fit_mode(~held_out)]
         predictions = _predictions(config, record, values, train=~held_out, test=held_out)
         countries, years = free_running(config, events, values, train=~held_out, test=held_out)
-        blocks.append(pd.concat([score_free(countries, years), score(predictions)], ignore_index=True).assign(era=name))
+        blocks.append(
+            pd.concat([score_free(countries, years), score(predictions)], ignore_index=True).assign(
+                era=name
+            )
+        )
     return pd.concat(blocks, ignore_index=True)
 
 
@@ -161,11 +191,17 @@ def _predictions(config, record, draws: list[dict], *, train, test) -> pd.DataFr
     for t in np.flatnonzero(test):
         for i, cid in enumerate(world.ids):
             if at_risk[t, i]:
-                rows.append({
-                    "country": cid, "month": format_month(world.start + t),
-                    "year": (world.start + t) // 12, "joined": bool(joined_now[t, i]),
-                    "model": float(model[t, i]), "constant": float(constant), "region": float(region[regions[i]]),
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "country": cid,
+                        "month": format_month(world.start + t),
+                        "year": (world.start + t) // 12,
+                        "joined": bool(joined_now[t, i]),
+                        "model": float(model[t, i]),
+                        "constant": float(constant),
+                        "region": float(region[regions[i]]),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -173,7 +209,9 @@ def _one_step(config, world, rec, values: dict) -> np.ndarray:
     """One-step predictions with the parameter `values`: a draw differs from `config` in params
     only, so its world reuses `world` (compile_like)."""
     drawn = with_params(config, values)
-    return one_step_predictions(compile_like(drawn, config, world), rec, drawn.params.talks_at_record_start)
+    return one_step_predictions(
+        compile_like(drawn, config, world), rec, drawn.params.talks_at_record_start
+    )
 
 
 def score(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -182,15 +220,26 @@ def score(predictions: pd.DataFrame) -> pd.DataFrame:
         joined=("joined", "any"),
         **{p: (p, lambda s: 1.0 - np.prod(1.0 - s)) for p in PREDICTORS},
     )
-    return _relative(pd.concat([_binary("country-month", predictions), _binary("country-year", yearly)]))
+    return _relative(
+        pd.concat([_binary("country-month", predictions), _binary("country-year", yearly)])
+    )
 
 
 def score_free(countries: pd.DataFrame, years: pd.DataFrame) -> pd.DataFrame:
     """The free-running scores: per country (joined in the window) and per year (the count)."""
-    counts = pd.DataFrame([{
-        "unit": "year-count", "predictor": p, "n": len(years), "events": int(years["observed"].sum()),
-        "log_loss": float(-years[p].mean()), "brier": np.nan,
-    } for p in PREDICTORS])  # fmt: skip
+    counts = pd.DataFrame(
+        [
+            {
+                "unit": "year-count",
+                "predictor": p,
+                "n": len(years),
+                "events": int(years["observed"].sum()),
+                "log_loss": float(-years[p].mean()),
+                "brier": np.nan,
+            }
+            for p in PREDICTORS
+        ]
+    )
     return _relative(pd.concat([_binary("country-window", countries), counts]))
 
 
@@ -199,11 +248,16 @@ def _binary(unit: str, table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for predictor in PREDICTORS:
         p = np.clip(table[predictor].to_numpy(float), EPS, 1 - EPS)
-        rows.append({
-            "unit": unit, "predictor": predictor, "n": len(y), "events": int(y.sum()),
-            "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
-            "brier": float(np.mean((y - p) ** 2)),
-        })  # fmt: skip
+        rows.append(
+            {
+                "unit": unit,
+                "predictor": predictor,
+                "n": len(y),
+                "events": int(y.sum()),
+                "log_loss": float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))),
+                "brier": float(np.mean((y - p) ** 2)),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -27,10 +27,16 @@ from sim.engine.world import compile_world
 from sim.inference.fit import with_params
 from sim.inference.likelihood import load_record
 
-PERIODS = {"2020": ("2020-01", "2020-12"), "2021-2024": ("2021-01", "2024-12"), "2025-": ("2025-01", "2099-12")}
+PERIODS = {
+    "2020": ("2020-01", "2020-12"),
+    "2021-2024": ("2021-01", "2024-12"),
+    "2025-": ("2025-01", "2099-12"),
+}
 
 
-def predictive_check(config: RunConfig, draws: pd.DataFrame, n_draws: int = 200, replicates: int = 50) -> pd.DataFrame:
+def predictive_check(
+    config: RunConfig, draws: pd.DataFrame, n_draws: int = 200, replicates: int = 50
+) -> pd.DataFrame:
     """Per period: the observed count, the predictive mean and 90% interval, and whether the
     observed count falls inside. `config` is the calibration's (the record's window, courting)."""
     picks = np.linspace(0, len(draws) - 1, n_draws).astype(int)  # spread over the kept draws
@@ -39,10 +45,14 @@ def predictive_check(config: RunConfig, draws: pd.DataFrame, n_draws: int = 200,
     for row in parameters.iloc[picks].itertuples(index=False):
         drawn = with_params(config, dict(zip(parameters.columns, row)))
         world = compile_world(drawn)
-        seen = load_record(config.record, world).talks_seen[0]  # +1 on the record, -1 known out, 0 latent
+        seen = load_record(config.record, world).talks_seen[
+            0
+        ]  # +1 on the record, -1 known out, 0 latent
         p_talks = np.where(seen == 0, drawn.params.talks_at_record_start, (seen > 0).astype(float))
         p_talks = np.where(world.status0 == Status.OUTSIDE, p_talks, 0.0)
-        worlds.append(dataclasses.replace(world, numbers=world.numbers._replace(p_talks0=p_talks[None])))
+        worlds.append(
+            dataclasses.replace(world, numbers=world.numbers._replace(p_talks0=p_talks[None]))
+        )
     stack = stack_worlds(worlds)
     points = np.repeat(np.arange(n_draws), replicates)
     outcomes = simulate(stack, replicates=len(points), seed=config.seed, points=points)
@@ -51,13 +61,22 @@ def predictive_check(config: RunConfig, draws: pd.DataFrame, n_draws: int = 200,
     record = config.record
     rows = []
     for period, (first, last) in PERIODS.items():
-        lo = max(parse_month(first), parse_month(record.start))  # members before the start (founders) are not events
+        lo = max(
+            parse_month(first), parse_month(record.start)
+        )  # members before the start (founders) are not events
         hi = min(parse_month(last), parse_month(record.end))
         counts = (joined & (months >= lo) & (months <= hi)).sum(axis=1)
         observed = sum(lo <= parse_month(m) <= hi for m in record.joined.values())
         q05, q95 = np.quantile(counts, [0.05, 0.95])
-        rows.append({
-            "period": period, "observed": observed, "mean": counts.mean(), "q05": q05, "q95": q95,
-            "inside": bool(q05 <= observed <= q95), "counts": counts,
-        })  # fmt: skip
+        rows.append(
+            {
+                "period": period,
+                "observed": observed,
+                "mean": counts.mean(),
+                "q05": q05,
+                "q95": q95,
+                "inside": bool(q05 <= observed <= q95),
+                "counts": counts,
+            }
+        )
     return pd.DataFrame(rows)

@@ -37,8 +37,13 @@ from sim.inference.likelihood import load_record, log_likelihood
 CHI2_95_HALF = 1.920729410347062  # chi-square(1) 95% quantile / 2
 FLAT = 0.5  # log-likelihood change across a profile below which a parameter is not identified
 LOG, LOGIT, IDENTITY = "log", "logit", "identity"
-SCALES = {"threshold": IDENTITY, "leader_multiplier": LOG, "court_rate": LOG, "court_persistence": LOGIT,
-          "talks_at_record_start": LOGIT}
+SCALES = {
+    "threshold": IDENTITY,
+    "leader_multiplier": LOG,
+    "court_rate": LOG,
+    "court_persistence": LOGIT,
+    "talks_at_record_start": LOGIT,
+}
 
 
 @dataclass(frozen=True)
@@ -86,9 +91,13 @@ class Problem:
     """The log-posterior of named parameters on the record."""
 
     def __init__(
-        self, config: RunConfig, record: RecordConfig, names: list[str], prior_sd: float,
+        self,
+        config: RunConfig,
+        record: RecordConfig,
+        names: list[str],
+        prior_sd: float,
         scored: np.ndarray | None = None,
-    ):  # fmt: skip
+    ):
         config = _with_era_levels(config)
         self.config, self.names, self.prior_sd, self.scored = config, names, prior_sd, scored
         self.world = compile_world(config)
@@ -105,7 +114,9 @@ class Problem:
         values = self.values(z)
         if not self.supported(values):
             return -1e12
-        world = dataclasses.replace(self.world, numbers=_numbers(self.world.numbers, self.entries, values))
+        world = dataclasses.replace(
+            self.world, numbers=_numbers(self.world.numbers, self.entries, values)
+        )
         p_talks = values.get("talks_at_record_start", self.config.params.talks_at_record_start)
         total = float(log_likelihood(world, self.record, p_talks, self.scored).sum())
         return total if math.isfinite(total) else -1e12
@@ -119,7 +130,10 @@ class Problem:
                 return False
         params = self.config.params
         try:
-            check_rates(values.get("rate_sign", params.rate_sign), values.get("rate_collapse", params.rate_collapse))
+            check_rates(
+                values.get("rate_sign", params.rate_sign),
+                values.get("rate_collapse", params.rate_collapse),
+            )
         except ConfigError:
             return False
         return True
@@ -131,7 +145,9 @@ class Problem:
         return self.log_likelihood(z) + self.log_prior(z)
 
 
-def _entries(config: RunConfig, world, names: list[str]) -> list[tuple[str, str, np.ndarray, float]]:
+def _entries(
+    config: RunConfig, world, names: list[str]
+) -> list[tuple[str, str, np.ndarray, float]]:
     """Where each fitted parameter enters the compiled numbers, so that a point of the fit needs
     no recompiling: (name, field, mask, value at `config`). Found by compiling once with the
     parameter moved; every entry it moves is its value times a fixed factor (1 for a weight, a
@@ -175,16 +191,26 @@ def with_params(config: RunConfig, values: dict[str, float]) -> RunConfig:
 def _with_era_levels(config: RunConfig) -> RunConfig:
     """`config` whose params name every era's engagement (the mediator's judgement level where
     params do not fit it), so that any era's level can be fitted."""
-    levels = {name: era.engagement for name, era in config.mediator.eras.items()} | config.params.era_engagement
-    return dataclasses.replace(config, params=dataclasses.replace(config.params, era_engagement=levels))
+    levels = {
+        name: era.engagement for name, era in config.mediator.eras.items()
+    } | config.params.era_engagement
+    return dataclasses.replace(
+        config, params=dataclasses.replace(config.params, era_engagement=levels)
+    )
 
 
 def _free_bounds(name: str, centre: float, prior_sd: float) -> tuple[float, float]:
     """Where the optimiser may look, on the free scale: 6 prior sds around the prior centre,
     within the range the config allows (a weight up to 10, the threshold in [-5, 5], ...)."""
     low, high = _allowed(name)
-    low_z = -math.inf if low is None or (scale_of(name) != IDENTITY and low <= 0) else to_free(name, low)
-    high_z = math.inf if high is None or (scale_of(name) == LOGIT and high >= 1) else to_free(name, high)
+    low_z = (
+        -math.inf
+        if low is None or (scale_of(name) != IDENTITY and low <= 0)
+        else to_free(name, low)
+    )
+    high_z = (
+        math.inf if high is None or (scale_of(name) == LOGIT and high >= 1) else to_free(name, high)
+    )
     return max(centre - 6 * prior_sd, low_z), min(centre + 6 * prior_sd, high_z)
 
 
@@ -244,7 +270,9 @@ def _crossing(z: np.ndarray, post: np.ndarray, cut: float) -> float:
     interpolation); the grid's end if it never does."""
     for k in range(1, len(z)):
         if post[k] < cut:
-            return float(z[k - 1] + (z[k] - z[k - 1]) * (post[k - 1] - cut) / (post[k - 1] - post[k]))
+            return float(
+                z[k - 1] + (z[k] - z[k - 1]) * (post[k - 1] - cut) / (post[k - 1] - post[k])
+            )
     return float(z[-1])
 
 
@@ -277,5 +305,3 @@ class FitConfig:
 def fittable(config: RunConfig) -> set[str]:
     values = params_values(_with_era_levels(config).params)
     return set(values) - {"noise", "rate_exit", "collapse_on_shock", "region_weight"}
-
-

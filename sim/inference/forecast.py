@@ -29,7 +29,13 @@ REPLICATES = 4000
 
 
 def forecast_from(
-    config: RunConfig, events: Events, values: dict, start: str, end: str, replicates: int = REPLICATES, seed: int | None = None
+    config: RunConfig,
+    events: Events,
+    values: dict,
+    start: str,
+    end: str,
+    replicates: int = REPLICATES,
+    seed: int | None = None,
 ) -> tuple[World, Outcomes]:
     """Replicates of the months `start` to `end`, knowing `config.record` up to the month before
     `start` only, with the parameter `values` (names as in the fit)."""
@@ -38,12 +44,21 @@ def forecast_from(
     scenario = dataclasses.replace(config.scenario, start=start, end=end, latent_talks=True)
     mediator = dataclasses.replace(config.mediator, strategy="courting")
     outlook = dataclasses.replace(
-        with_params(config, values), record=past, roster=roster, events=events, scenario=scenario, mediator=mediator
+        with_params(config, values),
+        record=past,
+        roster=roster,
+        events=events,
+        scenario=scenario,
+        mediator=mediator,
     )
     check_config(outlook)
     world = compile_world(outlook)
-    if parse_month(start) <= parse_month(config.record.start):  # nothing filtered yet: the likelihood's start
-        p_talks = np.where(world.status0 == Status.OUTSIDE, outlook.params.talks_at_record_start, 0.0)
+    if parse_month(start) <= parse_month(
+        config.record.start
+    ):  # nothing filtered yet: the likelihood's start
+        p_talks = np.where(
+            world.status0 == Status.OUTSIDE, outlook.params.talks_at_record_start, 0.0
+        )
         world = dataclasses.replace(world, numbers=world.numbers._replace(p_talks0=p_talks[None]))
     else:
         world = start_from_record(outlook, world)

@@ -49,8 +49,13 @@ class Record:
 
 def load_record(record: RecordConfig, world: World) -> Record:
     """The record aligned with `world` (same window, same countries), or ConfigError."""
-    if (parse_month(record.start), parse_month(record.end)) != (world.start, world.start + world.n_months - 1):
-        raise ConfigError("record.start", f"expected the scenario's window, got {record.start} to {record.end}")
+    if (parse_month(record.start), parse_month(record.end)) != (
+        world.start,
+        world.start + world.n_months - 1,
+    ):
+        raise ConfigError(
+            "record.start", f"expected the scenario's window, got {record.start} to {record.end}"
+        )
     index = {cid: i for i, cid in enumerate(world.ids)}
     joined = np.full(len(index), NEVER, dtype=np.int64)
     for cid, month in record.joined.items():
@@ -85,12 +90,24 @@ def month_inputs(world: World, record: Record, point: int = 0) -> MonthInputs:
 def months_of_points(world: World, record: Record, points: np.ndarray) -> list[MonthInputs]:
     """`month_inputs` of each design point in `points`, followed in one compiled call."""
     if (world.shared.event_onset < 0).any():
-        raise ConfigError("events.random", "the likelihood replaces random shocks by the record: expected none")
+        raise ConfigError(
+            "events.random", "the likelihood replaces random shocks by the record: expected none"
+        )
     if world.shared.strategy not in (mediator.NONE, mediator.SCRIPTED, mediator.COURTING):
-        raise ConfigError("mediator.strategy", "the likelihood needs the record's offers: expected scripted, courting or none")
-    follow = follow_records if len(points) > 1 else follow_record  # threads cost more than one point's months
+        raise ConfigError(
+            "mediator.strategy",
+            "the likelihood needs the record's offers: expected scripted, courting or none",
+        )
+    follow = (
+        follow_records if len(points) > 1 else follow_record
+    )  # threads cost more than one point's months
     t = follow(world.shared, world.numbers, np.asarray(points, dtype=np.int64), record.joined)
-    return [MonthInputs(t.readiness[k], t.shocked[k], t.offers[k], t.courting[k], t.courted_readiness[k]) for k in range(len(points))]
+    return [
+        MonthInputs(
+            t.readiness[k], t.shocked[k], t.offers[k], t.courting[k], t.courted_readiness[k]
+        )
+        for k in range(len(points))
+    ]
 
 
 def log_likelihood(
@@ -116,7 +133,9 @@ def talks_probabilities(world: World, record: Record, p_talks_at_start: list[flo
     """(D, C) `talks_probability` of each design point of `world` (a run's posterior draws), with
     its own share in talks at the start."""
     inputs = months_of_points(world, record, np.arange(world.size))
-    return np.stack([_filter(world, record, p, None, d, inputs[d])[1] for d, p in enumerate(p_talks_at_start)])
+    return np.stack(
+        [_filter(world, record, p, None, d, inputs[d])[1] for d, p in enumerate(p_talks_at_start)]
+    )
 
 
 def one_step_predictions(world: World, record: Record, p_talks_at_start: float) -> np.ndarray:
@@ -125,14 +144,22 @@ def one_step_predictions(world: World, record: Record, p_talks_at_start: float) 
     return _filter(world, record, p_talks_at_start, None)[2]
 
 
-def _filter(world: World, record: Record, p_talks_at_start: float, scored, point: int = 0, inputs=None) -> tuple[np.ndarray, ...]:
+def _filter(
+    world: World, record: Record, p_talks_at_start: float, scored, point: int = 0, inputs=None
+) -> tuple[np.ndarray, ...]:
     """The forward filter on design point `point` (its `month_inputs`, if known already)."""
     inputs = month_inputs(world, record, point) if inputs is None else inputs
-    scored = np.ones(world.n_months, dtype=np.bool_) if scored is None else np.asarray(scored, dtype=np.bool_)
+    scored = (
+        np.ones(world.n_months, dtype=np.bool_)
+        if scored is None
+        else np.asarray(scored, dtype=np.bool_)
+    )
     talks_end = np.zeros(len(world.ids))
     predicted = np.full(inputs.readiness.shape, np.nan)
     chain = _chain(inputs, world.rates(point), world.numbers.court_persistence[point])
-    log_lik = _forward(chain, record.joined, record.talks_seen, p_talks_at_start, scored, talks_end, predicted)
+    log_lik = _forward(
+        chain, record.joined, record.talks_seen, p_talks_at_start, scored, talks_end, predicted
+    )
     return log_lik, talks_end, predicted
 
 
@@ -153,14 +180,18 @@ def _chain(inputs: MonthInputs, rates: Rates, persistence: float) -> Chain:
     """The filter's inputs, as in sim.core.decision.next_status: a talks-collapsing shock ends
     talks with probability q, else they collapse at rate_collapse * (1 - r)."""
     courtable = np.isfinite(inputs.courted_readiness)
-    r = np.stack([inputs.readiness, np.where(courtable, inputs.courted_readiness, inputs.readiness)])
+    r = np.stack(
+        [inputs.readiness, np.where(courtable, inputs.courted_readiness, inputs.readiness)]
+    )
     q = np.where(inputs.shocked, rates.collapse_on_shock, 0.0)[None]
     return Chain(
-        opens=rates.open * r, sign=(1.0 - q) * rates.sign * r, walk=q + (1.0 - q) * rates.collapse * (1.0 - r),
+        opens=rates.open * r,
+        sign=(1.0 - q) * rates.sign * r,
+        walk=q + (1.0 - q) * rates.collapse * (1.0 - r),
         start=np.where(courtable, np.nan_to_num(inputs.courting), 0.0),
         persist=np.where(courtable, persistence, 0.0),
         seen_courted=courtable & (inputs.offers >= 0) & np.isfinite(inputs.courting),
-    )  # fmt: skip
+    )
 
 
 @njit(cache=True, error_model="numpy")

@@ -45,7 +45,9 @@ class SamplerConfig:
 
     def __post_init__(self):
         if self.burn >= self.steps:
-            raise ConfigError("posterior.burn", f"expected fewer than steps ({self.steps}), got {self.burn}")
+            raise ConfigError(
+                "posterior.burn", f"expected fewer than steps ({self.steps}), got {self.burn}"
+            )
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,18 @@ class Posterior:
         for name in self.names:
             x = self.draws[name].to_numpy()
             q = np.quantile(x, [0.025, 0.05, 0.5, 0.95, 0.975])
-            rows.append({
-                "parameter": name, "median": q[2], "low95": q[0], "low90": q[1], "high90": q[3], "high95": q[4],
-                "rhat": self.rhat[name], "ess_bulk": self.ess[name],
-            })  # fmt: skip
+            rows.append(
+                {
+                    "parameter": name,
+                    "median": q[2],
+                    "low95": q[0],
+                    "low90": q[1],
+                    "high90": q[3],
+                    "high95": q[4],
+                    "rhat": self.rhat[name],
+                    "ess_bulk": self.ess[name],
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -99,7 +109,9 @@ def _start_worker(problem: Problem) -> None:
     _set_problem(problem)
 
 
-def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig, watch=None) -> Posterior:
+def sample(
+    problem: Problem, start: dict[str, float], settings: SamplerConfig, watch=None
+) -> Posterior:
     """Sample the posterior of `problem` from walkers around `start` (the mode, natural scale);
     `watch("posterior steps", done, total)` is told every 100 steps."""
     _set_problem(problem)
@@ -126,7 +138,9 @@ def sample(problem: Problem, start: dict[str, float], settings: SamplerConfig, w
     natural = np.vectorize(lambda j, z: from_free(problem.names[j], z))(
         np.arange(len(centre))[None, None, :], chain
     )
-    thin = max(len(natural) // KEPT_STEPS, 1)  # the diagnostics read every step; the table keeps fewer
+    thin = max(
+        len(natural) // KEPT_STEPS, 1
+    )  # the diagnostics read every step; the table keeps fewer
     return Posterior(
         names=list(problem.names),
         draws=_table(natural[::thin], problem.names, settings.burn, thin),
@@ -150,7 +164,10 @@ def _diagnostics(natural: np.ndarray, names: list[str]) -> dict:
     """ArviZ's R-hat and bulk ESS per parameter, each walker a chain."""
     data = arviz.from_dict({"posterior": {n: natural[:, :, j].T for j, n in enumerate(names)}})
     rhat, ess = arviz.rhat(data), arviz.ess(data, method="bulk")  # DataTrees of the posterior group
-    return {"rhat": {n: float(rhat[n].values) for n in names}, "ess": {n: float(ess[n].values) for n in names}}
+    return {
+        "rhat": {n: float(rhat[n].values) for n in names},
+        "ess": {n: float(ess[n].values) for n in names},
+    }
 
 
 class _NoPool:

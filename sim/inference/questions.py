@@ -45,15 +45,21 @@ class Questions:
     questions: dict[str, Question]
 
 
-def forecast(config: RunConfig, events: Events, question: Question, parameters: list[str], prior_sd: float) -> dict:
+def forecast(
+    config: RunConfig, events: Events, question: Question, parameters: list[str], prior_sd: float
+) -> dict:
     """The model's and the constant hazard's probability of a yes, fitted on the record to
     `question.known_to` (`config`: the calibration's, whose window is the record's)."""
     past = truncate(config.record, question.known_to)
     window = dataclasses.replace(config.scenario, start=past.start, end=past.end)
     fitted = mode(Problem(dataclasses.replace(config, scenario=window), past, parameters, prior_sd))
-    world, outcomes = forecast_from(config, events, fitted, format_month(parse_month(question.known_to) + 1), question.end)
+    world, outcomes = forecast_from(
+        config, events, fitted, format_month(parse_month(question.known_to) + 1), question.end
+    )
     at_risk = _at_risk(world, question)
-    joined = (outcomes.join_month[:, at_risk] >= 0) & (outcomes.join_month[:, at_risk] < world.n_months)
+    joined = (outcomes.join_month[:, at_risk] >= 0) & (
+        outcomes.join_month[:, at_risk] < world.n_months
+    )
     constant = 1 - (1 - _constant_hazard(config, past)) ** (world.n_months * at_risk.sum())
     return {"model": float(joined.any(axis=1).mean()), "constant": float(constant)}
 
@@ -69,21 +75,42 @@ def _constant_hazard(config: RunConfig, record) -> float:
     """Accessions per country-month at risk on the record: one hazard for every country."""
     first, last = parse_month(record.start), parse_month(record.end)
     joins = [parse_month(m) for m in record.joined.values()]
-    at_risk = sum(min(parse_month(record.joined[c]), last + 1) - first if c in record.joined else last - first + 1
-                  for c in config.roster.countries)  # fmt: skip
+    at_risk = sum(
+        min(parse_month(record.joined[c]), last + 1) - first
+        if c in record.joined
+        else last - first + 1
+        for c in config.roster.countries
+    )
     return (len(joins) + 0.5) / (at_risk + 1.0)  # Jeffreys-smoothed, as the backtest's baselines
 
 
-def score_questions(config: RunConfig, events: Events, questions: Questions, parameters, prior_sd) -> pd.DataFrame:
+def score_questions(
+    config: RunConfig, events: Events, questions: Questions, parameters, prior_sd
+) -> pd.DataFrame:
     """One row per question: the three forecasts and their Brier scores."""
     rows = []
     for name, q in questions.questions.items():
         p = forecast(config, events, q, parameters, prior_sd)
         outcome = float(q.resolved)
-        rows.append({
-            "question": name, "text": q.text, "platform": q.platform, "known_to": q.known_to, "end": q.end,
-            "resolved": q.resolved, "crowd": q.crowd, "model": p["model"], "constant": p["constant"],
-            **{f"brier_{k}": (v - outcome) ** 2 for k, v in (("crowd", q.crowd), ("model", p["model"]),
-                                                              ("constant", p["constant"]))},
-        })  # fmt: skip
+        rows.append(
+            {
+                "question": name,
+                "text": q.text,
+                "platform": q.platform,
+                "known_to": q.known_to,
+                "end": q.end,
+                "resolved": q.resolved,
+                "crowd": q.crowd,
+                "model": p["model"],
+                "constant": p["constant"],
+                **{
+                    f"brier_{k}": (v - outcome) ** 2
+                    for k, v in (
+                        ("crowd", q.crowd),
+                        ("model", p["model"]),
+                        ("constant", p["constant"]),
+                    )
+                },
+            }
+        )
     return pd.DataFrame(rows)

@@ -41,10 +41,19 @@ def truncate(record: RecordConfig, end: str) -> RecordConfig:
     ended = {c: cut for c, entry in record.out_of_talks.items() if (cut := cut_spans(entry, end))}
     events = {n: e for n, e in record.events.items() if parse_month(e.start) <= last}
     offers = {
-        n: dataclasses.replace(o, end=min(o.end, end)) for n, o in record.offers.items() if parse_month(o.start) <= last
+        n: dataclasses.replace(o, end=min(o.end, end))
+        for n, o in record.offers.items()
+        if parse_month(o.start) <= last
     }
     return dataclasses.replace(
-        record, end=end, joined=joined, signed=signed, in_talks=talks, out_of_talks=ended, events=events, offers=offers
+        record,
+        end=end,
+        joined=joined,
+        signed=signed,
+        in_talks=talks,
+        out_of_talks=ended,
+        events=events,
+        offers=offers,
     )
 
 
@@ -63,7 +72,9 @@ def roster_as_known(roster: Roster, end: str) -> Roster:
         return value
 
     countries = {
-        cid: dataclasses.replace(c, **{f.name: known(getattr(c, f.name)) for f in dataclasses.fields(c)})
+        cid: dataclasses.replace(
+            c, **{f.name: known(getattr(c, f.name)) for f in dataclasses.fields(c)}
+        )
         for cid, c in roster.countries.items()
     }
     return dataclasses.replace(roster, countries=countries)
@@ -84,7 +95,9 @@ def _past(config: RunConfig) -> RunConfig:
     record = config.record
     scenario = dataclasses.replace(config.scenario, start=record.start, end=record.end)
     mediator = dataclasses.replace(config.mediator, strategy="courting", engagement=1.0)
-    return dataclasses.replace(config, scenario=scenario, mediator=mediator, events=Events(name="none"))
+    return dataclasses.replace(
+        config, scenario=scenario, mediator=mediator, events=Events(name="none")
+    )
 
 
 def latent_talks(config: RunConfig, world: World) -> np.ndarray:
@@ -112,15 +125,21 @@ class RecordStart:
 
     def __init__(self) -> None:
         self._past: tuple[RunConfig, World] | None = None  # the first config's record world
-        self._record: tuple[RecordConfig, tuple, Record] | None = None  # the record on that world's months
-        self._filtered: dict[tuple, np.ndarray] = {}  # each params' filtered talks on that record world
+        self._record: tuple[RecordConfig, tuple, Record] | None = (
+            None  # the record on that world's months
+        )
+        self._filtered: dict[
+            tuple, np.ndarray
+        ] = {}  # each params' filtered talks on that record world
 
     def __call__(self, config: RunConfig, world: World) -> World:
         """`world` (any number of design points) starting from `config`'s latent talks."""
         if not _starts_from_record(config, world):
             return world
         p_talks = self.latent_talks([config], world)[0]
-        numbers = world.numbers._replace(p_talks0=np.broadcast_to(p_talks, world.numbers.p_talks0.shape).copy())
+        numbers = world.numbers._replace(
+            p_talks0=np.broadcast_to(p_talks, world.numbers.p_talks0.shape).copy()
+        )
         return dataclasses.replace(world, numbers=numbers)
 
     def draws(self, configs: list[RunConfig], world: World) -> World:
@@ -136,22 +155,35 @@ class RecordStart:
         configs = _as_known(configs, world.start - 1)
         first = _past(configs[0])
         if self._past is None or not only_params_differ(first, self._past[0]):
-            check_config(first)  # the one validation every changed config goes through (params: checked already)
+            check_config(
+                first
+            )  # the one validation every changed config goes through (params: checked already)
             self._past, self._filtered = (first, compile_world(first)), {}
-        keys, fresh = [], {}  # each config's key: its params (shared by a sweep's points), or its position
+        keys, fresh = (
+            [],
+            {},
+        )  # each config's key: its params (shared by a sweep's points), or its position
         for k, config in enumerate(configs):
-            past = None if only_params_differ(config, configs[0]) else _past(config)  # None: as the first's
-            if past is None or only_params_differ(past, first):  # the past ignores, say, the engagement's scale
+            past = (
+                None if only_params_differ(config, configs[0]) else _past(config)
+            )  # None: as the first's
+            if past is None or only_params_differ(
+                past, first
+            ):  # the past ignores, say, the engagement's scale
                 keys.append(_params_key(config))
                 if keys[-1] not in self._filtered:
-                    fresh[keys[-1]] = dataclasses.replace(self._past[0], params=config.params)  # compares at once
+                    fresh[keys[-1]] = dataclasses.replace(
+                        self._past[0], params=config.params
+                    )  # compares at once
             else:  # an uncertain input drawn outside the params: a record world of its own
                 check_config(past)
                 keys.append(k)
                 fresh[k] = past
         filtered = self._filter(list(fresh), list(fresh.values()))
         self._filtered |= {key: p for key, p in filtered.items() if not isinstance(key, int)}
-        p_talks = np.stack([filtered[key] if key in filtered else self._filtered[key] for key in keys])
+        p_talks = np.stack(
+            [filtered[key] if key in filtered else self._filtered[key] for key in keys]
+        )
         return np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
 
     def _filter(self, keys: list, pasts: list[RunConfig]) -> dict:
@@ -161,7 +193,10 @@ class RecordStart:
             chunk = pasts[first : first + DRAWS_PER_CALL]
             world_past = compile_draws(chunk, *self._past)
             start = [c.params.talks_at_record_start for c in chunk]
-            out |= zip(keys[first : first + DRAWS_PER_CALL], talks_probabilities(world_past, self._aligned(chunk[0].record, world_past), start))
+            out |= zip(
+                keys[first : first + DRAWS_PER_CALL],
+                talks_probabilities(world_past, self._aligned(chunk[0].record, world_past), start),
+            )
         return out
 
     def _aligned(self, record: RecordConfig, world: World) -> Record:
@@ -181,7 +216,11 @@ def _params_key(config: RunConfig) -> tuple:
 
 def _starts_from_record(config: RunConfig, world: World) -> bool:
     record = config.record
-    return bool(config.scenario.latent_talks) and record is not None and world.start > parse_month(record.start)
+    return (
+        bool(config.scenario.latent_talks)
+        and record is not None
+        and world.start > parse_month(record.start)
+    )
 
 
 def _as_known(configs: list[RunConfig], last: int) -> list[RunConfig]:

@@ -63,8 +63,10 @@ def report(fit_: Fit, record: RecordConfig) -> str:
             "offers known before an accession are observed, those announced with one are latent."
         ),
         "",
-        (f"Log-likelihood at the mode {fit_.log_likelihood:.2f} (at the judgement values "
-        f"{fit_.log_likelihood_at_prior:.2f}); log-posterior {fit_.log_posterior:.2f}."),
+        (
+            f"Log-likelihood at the mode {fit_.log_likelihood:.2f} (at the judgement values "
+            f"{fit_.log_likelihood_at_prior:.2f}); log-posterior {fit_.log_posterior:.2f}."
+        ),
         "",
         "| parameter | estimate | 95% profile interval | prior centre | identified by the record |",
         "|---|---|---|---|---|",
@@ -98,7 +100,10 @@ def backtest_section(bt) -> str:
         "",
         "| year | observed | model mean | model 90% interval |",
         "|---|---|---|---|",
-        *[f"| {r.year} | {r.observed} | {r.mean:.2f} | {r.q05:.0f}-{r.q95:.0f} |" for r in bt.years.itertuples()],
+        *[
+            f"| {r.year} | {r.observed} | {r.mean:.2f} | {r.q05:.0f}-{r.q95:.0f} |"
+            for r in bt.years.itertuples()
+        ],
         "",
         *_score_table(bt.scores),
         "",
@@ -107,7 +112,11 @@ def backtest_section(bt) -> str:
             "year-count: the log predictive probability of each year's count (log-loss column: its "
             "negative mean). country-month and country-year: **one step ahead**, a diagnostic of the "
             "filter that knows the record to the month before and that month's dated events."
-            + (" With so few events after the training window these scores rest on very little." if events < 10 else "")
+            + (
+                " With so few events after the training window these scores rest on very little."
+                if events < 10
+                else ""
+            )
         ),
         "",
         "![backtest](backtest.png)",
@@ -125,7 +134,8 @@ def _score_table(scores, era: bool = False) -> list[str]:
     for row in scores.itertuples():
         brier = "" if np.isnan(row.brier) else f"{row.brier:.4f}"
         lines.append(
-            (f"| {row.era} " if era else "") + f"| {row.unit} | {row.predictor} | {row.n} | {row.events} | "
+            (f"| {row.era} " if era else "")
+            + f"| {row.unit} | {row.predictor} | {row.n} | {row.events} | "
             f"{row.log_loss:.4f} | {brier} | {row.log_loss_vs_constant:+.0%} |"
         )
     return lines
@@ -136,14 +146,16 @@ def posterior_section(post, wide) -> str:
     lines = [
         "## Posterior",
         "",
-        (f"emcee ensemble sampler, {post.draws['walker'].nunique()} walkers, {post.steps} steps after "
-         f"burn-in, acceptance {post.acceptance:.2f}, {post.seconds:.0f} s on this machine. R-hat and bulk "
-         f"ESS from ArviZ on every step, each walker a chain; the draws table keeps "
-         f"{post.draws['step'].nunique()} steps evenly ({len(post.draws)} draws)."),
+        (
+            f"emcee ensemble sampler, {post.draws['walker'].nunique()} walkers, {post.steps} steps after "
+            f"burn-in, acceptance {post.acceptance:.2f}, {post.seconds:.0f} s on this machine. R-hat and bulk "
+            f"ESS from ArviZ on every step, each walker a chain; the draws table keeps "
+            f"{post.draws['step'].nunique()} steps evenly ({len(post.draws)} draws)."
+        ),
         "",
         "| parameter | median | 90% interval | 95% interval | R-hat | ESS | median, priors twice as wide |",
         "|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     wide_summary = wide.summary().set_index("parameter")
     for row in post.summary().itertuples():
         lines.append(
@@ -155,15 +167,18 @@ def posterior_section(post, wide) -> str:
     least_ess = min(post.ess.values())
     lines += [
         "",
-        (f"Largest R-hat {worst_rhat:.3f}, smallest ESS {least_ess:.0f}. Prior sensitivity (a run a "
-         f"third as long): with prior sds of {2 * post.prior_sd:g} instead of {post.prior_sd:g}, "
-         + _shift_line(post, wide) + "."),
+        (
+            f"Largest R-hat {worst_rhat:.3f}, smallest ESS {least_ess:.0f}. Prior sensitivity (a run a "
+            f"third as long): with prior sds of {2 * post.prior_sd:g} instead of {post.prior_sd:g}, "
+            + _shift_line(post, wide)
+            + "."
+        ),
         "",
         "![trace](posterior_trace.png)",
         "",
         "![pairs](posterior_pairs.png)",
         "",
-    ]  # fmt: skip
+    ]
     return "\n".join(lines)
 
 
@@ -181,13 +196,15 @@ def era_section(table) -> str:
     lines = [
         "## Leave one era out",
         "",
-        ("Fitted on the other eras (the left-out months are marginalised, not observed). Scored on "
-         "the era left out, free running from its first month knowing only the record before it "
-         "(country-window, year-count), and one step ahead (country-month, country-year); baselines "
-         "fitted on the same months."),
+        (
+            "Fitted on the other eras (the left-out months are marginalised, not observed). Scored on "
+            "the era left out, free running from its first month knowing only the record before it "
+            "(country-window, year-count), and one step ahead (country-month, country-year); baselines "
+            "fitted on the same months."
+        ),
         "",
         *_score_table(table, era=True),
-    ]  # fmt: skip
+    ]
     return "\n".join([*lines, ""])
 
 
@@ -199,13 +216,15 @@ def questions_section(table) -> str:
     lines = [
         "## Scores against the crowds",
         "",
-        ("Each question forecast as the model would have when the crowd forecast: fitted on the record "
-         "up to then, an outlook from the month after (courting mediator, random shocks, no later "
-         "offers or events). Brier score: (forecast - outcome)^2, lower is better."),
+        (
+            "Each question forecast as the model would have when the crowd forecast: fitted on the record "
+            "up to then, an outlook from the month after (courting mediator, random shocks, no later "
+            "offers or events). Brier score: (forecast - outcome)^2, lower is better."
+        ),
         "",
         "| question | platform | record to | crowd | model | constant hazard | resolved | Brier crowd | Brier model | Brier constant |",
         "|---|---|---|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     for row in table.itertuples():
         lines.append(
             f"| {row.text} | {row.platform} | {row.known_to} | {row.crowd:.3g} | {row.model:.3g} | "
@@ -215,9 +234,11 @@ def questions_section(table) -> str:
     mean = table[["brier_crowd", "brier_model", "brier_constant"]].mean()
     lines += [
         "",
-        (f"Mean Brier: crowd {mean['brier_crowd']:.4f}, model {mean['brier_model']:.4f}, constant "
-         f"{mean['brier_constant']:.4f}, over {len(table)} forecasts of questions that all resolved "
-         "no: they decide little, and reward whoever said least."),
+        (
+            f"Mean Brier: crowd {mean['brier_crowd']:.4f}, model {mean['brier_model']:.4f}, constant "
+            f"{mean['brier_constant']:.4f}, over {len(table)} forecasts of questions that all resolved "
+            "no: they decide little, and reward whoever said least."
+        ),
         "",
     ]
     return "\n".join(lines)
@@ -228,15 +249,19 @@ def predictive_section(table) -> str:
     lines = [
         "## Posterior predictive check",
         "",
-        ("The record replayed from its start with 200 posterior draws (50 replicates each) and a "
-         "mediator that courts as the fitted process says, not as the record's script: accessions per "
-         "period against their 90% predictive intervals."),
+        (
+            "The record replayed from its start with 200 posterior draws (50 replicates each) and a "
+            "mediator that courts as the fitted process says, not as the record's script: accessions per "
+            "period against their 90% predictive intervals."
+        ),
         "",
         "| period | on the record | predictive mean | 90% interval | inside |",
         "|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     for row in table.itertuples():
         inside = "yes" if row.inside else "no"
-        lines.append(f"| {row.period} | {row.observed} | {row.mean:.2f} | {row.q05:.0f} to {row.q95:.0f} | {inside} |")
+        lines.append(
+            f"| {row.period} | {row.observed} | {row.mean:.2f} | {row.q05:.0f} to {row.q95:.0f} | {inside} |"
+        )
     lines += ["", "![predictive check](predictive_check.png)", ""]
     return "\n".join(lines)

@@ -41,7 +41,9 @@ def plot_join_probability(
         rows = table[table["country"] == country]
         colour = colours(i % colours.N)
         final = rows["p_joined"].iloc[-1]
-        ax.step(dates, rows["p_joined"], where="post", color=colour, label=f"{country} ({final:.0%})")
+        ax.step(
+            dates, rows["p_joined"], where="post", color=colour, label=f"{country} ({final:.0%})"
+        )
         if i < BANDS:  # more bands than this hide each other when they cover parameter uncertainty
             ax.fill_between(
                 dates, rows["ci_low"], rows["ci_high"], step="post", color=colour, alpha=0.15, lw=0
@@ -63,7 +65,13 @@ def plot_join_probability(
         inset.xaxis.set_major_locator(mdates.YearLocator())
         inset.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         inset.grid(alpha=0.3)
-    _finish(fig, ax, f"{note}; bands: 95% intervals of the {min(BANDS, len(shown))} likeliest{more}".lstrip("; "))
+    _finish(
+        fig,
+        ax,
+        f"{note}; bands: 95% intervals of the {min(BANDS, len(shown))} likeliest{more}".lstrip(
+            "; "
+        ),
+    )
     return fig
 
 
@@ -105,34 +113,56 @@ def caption(note: str = "") -> str:
 def readable(term: str) -> str:
     """A term's name as a legend shows it: 'public_opposition' -> 'Public opposition'."""
     words = term.replace("_", " ")
-    return {"us security": "US security", "econ gain": "Economic gain"}.get(words, words[:1].upper() + words[1:])
+    return {"us security": "US security", "econ gain": "Economic gain"}.get(
+        words, words[:1].upper() + words[1:]
+    )
 
 
-MANY_SCENARIOS = 12  # past this many, the comparison shows its deltas as a grid and its cells without numbers
+MANY_SCENARIOS = (
+    12  # past this many, the comparison shows its deltas as a grid and its cells without numbers
+)
 
 
-def plot_comparison(table: pd.DataFrame, *, baseline: str, max_countries: int = 15, note: str = "") -> Figure:
+def plot_comparison(
+    table: pd.DataFrame, *, baseline: str, max_countries: int = 15, note: str = ""
+) -> Figure:
     """Left: p_joined_by_horizon as a scenario x country heatmap. Right: each scenario's delta
     against the baseline, for the countries that move most: with its 95% interval for a few
     scenarios; as a second heatmap for many (a sweep), a dot where the interval excludes 0."""
-    wide = table.pivot_table(index="label", columns="country", values="p_joined_by_horizon", sort=False)
+    wide = table.pivot_table(
+        index="label", columns="country", values="p_joined_by_horizon", sort=False
+    )
     moving = wide.columns[(wide.max() > TRIVIAL) & (wide.min() < 1 - TRIVIAL)]
-    spread = table[table["country"].isin(moving)].groupby("country")["delta"].apply(lambda d: d.abs().max())
+    spread = (
+        table[table["country"].isin(moving)]
+        .groupby("country")["delta"]
+        .apply(lambda d: d.abs().max())
+    )
     order = wide[moving].max().sort_values(ascending=False).index
     shown = list(order[:max_countries])
     many = len(wide) > MANY_SCENARIOS
     row = 0.2 if many else 0.45  # inches a scenario
     fig, (heat, deltas) = plt.subplots(
-        1, 2, figsize=(14, 1.8 + row * max(len(wide), len(shown) * 0.6)), layout="constrained",
+        1,
+        2,
+        figsize=(14, 1.8 + row * max(len(wide), len(shown) * 0.6)),
+        layout="constrained",
         gridspec_kw={"width_ratios": [1.4, 1]},
-    )  # fmt: skip
+    )
     image = heat.imshow(wide[shown].to_numpy(), vmin=0, vmax=1, cmap="viridis", aspect="auto")
     heat.set_xticks(range(len(shown)), shown, rotation=60, ha="right", fontsize=8)
     heat.set_yticks(range(len(wide)), wide.index, fontsize=8 if not many else 6)
     labelled = np.zeros((0, 0)) if many else wide[shown].to_numpy()  # a large sweep: colour alone
     for (i, j), value in np.ndenumerate(labelled):
-        heat.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6,
-                  color="white" if value < 0.5 else "black")  # fmt: skip
+        heat.text(
+            j,
+            i,
+            f"{value:.2f}",
+            ha="center",
+            va="center",
+            fontsize=6,
+            color="white" if value < 0.5 else "black",
+        )
     fig.colorbar(image, ax=heat, label="probability of being a member at the horizon", shrink=0.8)
     heat.set_title("Probability of being a member at the horizon")
     if many:
@@ -152,7 +182,9 @@ def _delta_intervals(ax, table: pd.DataFrame, others: list[str], countries: list
         rows = table[table["label"] == label].set_index("country").reindex(countries)
         y = np.arange(len(countries)) + (n - (len(others) - 1) / 2) * 0.8 / max(len(others), 1)
         err = [rows["delta"] - rows["delta_ci_low"], rows["delta_ci_high"] - rows["delta"]]
-        ax.errorbar(rows["delta"], y, xerr=err, fmt="o", ms=3, capsize=2, color=colours(n % 10), label=label)
+        ax.errorbar(
+            rows["delta"], y, xerr=err, fmt="o", ms=3, capsize=2, color=colours(n % 10), label=label
+        )
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(range(len(countries)), countries, fontsize=8)
     ax.set_xlabel("delta vs baseline (95% interval)")
@@ -161,12 +193,18 @@ def _delta_intervals(ax, table: pd.DataFrame, others: list[str], countries: list
     ax.grid(alpha=0.3, axis="x")
 
 
-def _delta_grid(fig: Figure, ax, table: pd.DataFrame, labels: list[str], countries: list[str]) -> None:
+def _delta_grid(
+    fig: Figure, ax, table: pd.DataFrame, labels: list[str], countries: list[str]
+) -> None:
     """The deltas as a scenario x country heatmap (the rows of the left panel); a dot where the
     95% interval excludes 0 (comparison.csv has the intervals)."""
     cell = table.set_index(["label", "country"])
     delta = cell["delta"].unstack().reindex(index=labels, columns=countries)
-    clear = ((cell["delta_ci_low"] > 0) | (cell["delta_ci_high"] < 0)).unstack().reindex(index=labels, columns=countries)
+    clear = (
+        ((cell["delta_ci_low"] > 0) | (cell["delta_ci_high"] < 0))
+        .unstack()
+        .reindex(index=labels, columns=countries)
+    )
     limit = max(float(np.nanmax(np.abs(delta.to_numpy()))), 1e-3)
     image = ax.imshow(delta.to_numpy(), vmin=-limit, vmax=limit, cmap="RdBu_r", aspect="auto")
     rows, cols = np.nonzero(clear.fillna(False).to_numpy())
@@ -182,7 +220,9 @@ def plot_profiles(profiles: dict, estimate: dict, low: dict, high: dict) -> Figu
     names = list(profiles)
     cols = 4
     rows = (len(names) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.2 * cols, 2.4 * rows), layout="constrained", squeeze=False
+    )
     for ax, name in zip(axes.flat, names):
         values, post, lik = profiles[name]
         ax.plot(values, post - post.max(), "o-", ms=3, label="log-posterior")
@@ -193,7 +233,7 @@ def plot_profiles(profiles: dict, estimate: dict, low: dict, high: dict) -> Figu
         ax.set_title(name, fontsize=8)
         ax.set_ylim(-8, 0.5)
         ax.tick_params(labelsize=7)
-    for ax in axes.flat[len(names):]:
+    for ax in axes.flat[len(names) :]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6, frameon=False)
     fig.supxlabel("profile: others re-fitted; shaded: 95% interval (drop of 1.92)", fontsize=8)
@@ -220,7 +260,9 @@ def plot_posterior(draws: pd.DataFrame, names: list[str]) -> dict:
 def plot_predictive_check(table: pd.DataFrame) -> Figure:
     """One panel per period: the predictive distribution of the number of accessions, its 90%
     interval, and the count on the record."""
-    fig, axes = plt.subplots(1, len(table), figsize=(3.6 * len(table), 3.2), layout="constrained", squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(table), figsize=(3.6 * len(table), 3.2), layout="constrained", squeeze=False
+    )
     for ax, row in zip(axes.flat, table.itertuples()):
         counts = np.asarray(row.counts)
         edges = np.arange(counts.max() + 2) - 0.5
@@ -231,7 +273,10 @@ def plot_predictive_check(table: pd.DataFrame) -> Figure:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7, frameon=False)
     axes.flat[0].set_ylabel("share of replicates")
-    fig.suptitle("Posterior predictive check: the record replayed with posterior draws and the fitted mediator", fontsize=9)
+    fig.suptitle(
+        "Posterior predictive check: the record replayed with posterior draws and the fitted mediator",
+        fontsize=9,
+    )
     return fig
 
 
@@ -242,8 +287,15 @@ def plot_backtest(predictions: pd.DataFrame, years: pd.DataFrame, bins: int = 5)
     fig, (counts, ax) = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
     x = np.arange(len(years))
     counts.bar(x, years["observed"], color="lightgrey", label="on the record")
-    counts.errorbar(x, years["mean"], yerr=[years["mean"] - years["q05"], years["q95"] - years["mean"]],
-                    fmt="o", color="tab:blue", capsize=4, label="model: mean and 90% interval")  # fmt: skip
+    counts.errorbar(
+        x,
+        years["mean"],
+        yerr=[years["mean"] - years["q05"], years["q95"] - years["mean"]],
+        fmt="o",
+        color="tab:blue",
+        capsize=4,
+        label="model: mean and 90% interval",
+    )
     counts.set_xticks(x, [str(y) for y in years["year"]])
     counts.set_ylabel("accessions in the year")
     counts.set_title("Free running, knowing only the past")
@@ -253,7 +305,9 @@ def plot_backtest(predictions: pd.DataFrame, years: pd.DataFrame, bins: int = 5)
         p = predictions[name]
         edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
         group = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, max(len(edges) - 2, 0))
-        table = predictions.assign(bin=group).groupby("bin").agg(p=(name, "mean"), y=("joined", "mean"))
+        table = (
+            predictions.assign(bin=group).groupby("bin").agg(p=(name, "mean"), y=("joined", "mean"))
+        )
         ax.plot(table["p"], table["y"], "o-", label=name)
         top = max(top, table["p"].max(), table["y"].max())
     ax.plot([0, top], [0, top], color="grey", lw=0.8)
@@ -264,18 +318,30 @@ def plot_backtest(predictions: pd.DataFrame, years: pd.DataFrame, bins: int = 5)
     return fig
 
 
-def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str = "", note: str = "") -> Figure:
+def plot_contributions(
+    table: pd.DataFrame, countries: list[str], *, title: str = "", note: str = ""
+) -> Figure:
     """One panel per country: the mean contribution of each term to accession utility by month
     (stacked: incentives up, costs down), the utility and the threshold, over the replicates in
     which the country is still deciding."""
     cols = 2
     rows = max((len(countries) + cols - 1) // cols, 1)
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows), squeeze=False, sharex=True, sharey=True)  # one scale: panels compare
-    fig.subplots_adjust(left=0.07, right=0.84, top=1 - 0.8 / (2.6 * rows), bottom=0.8 / (2.6 * rows),
-                        hspace=0.35, wspace=0.15)  # fixed margins: a constrained layout costs ~0.4 s here
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(12, 2.6 * rows), squeeze=False, sharex=True, sharey=True
+    )  # one scale: panels compare
+    fig.subplots_adjust(
+        left=0.07,
+        right=0.84,
+        top=1 - 0.8 / (2.6 * rows),
+        bottom=0.8 / (2.6 * rows),
+        hspace=0.35,
+        wspace=0.15,
+    )  # fixed margins: a constrained layout costs ~0.4 s here
     colours = plt.get_cmap("tab10" if len(table.columns) < 16 else "tab20")
     columns = list(table.columns)
-    contributions = columns[columns.index("deciding") + 1 : columns.index("utility")]  # the terms, then events
+    contributions = columns[
+        columns.index("deciding") + 1 : columns.index("utility")
+    ]  # the terms, then events
     for ax, country in zip(axes.flat, countries):
         part = table[table["country"] == country]
         dates = pd.to_datetime(part["month"])
@@ -284,29 +350,44 @@ def plot_contributions(table: pd.DataFrame, countries: list[str], *, title: str 
         left, right = edges[:-1], edges[1:]
         up, down = np.zeros(len(part)), np.zeros(len(part))
         polygons, faces = [], []
-        for k, term in enumerate(contributions):  # one collection per panel: fill_between per term is slow
+        for k, term in enumerate(
+            contributions
+        ):  # one collection per panel: fill_between per term is slow
             value = part[term].fillna(0).to_numpy()
             for base, piece in ((up, np.maximum(value, 0)), (down, np.minimum(value, 0))):
                 top = base + piece
                 xs = np.column_stack([left, right]).ravel()
-                outline = np.column_stack([np.r_[xs, xs[::-1]], np.r_[np.repeat(top, 2), np.repeat(base, 2)[::-1]]])
+                outline = np.column_stack(
+                    [np.r_[xs, xs[::-1]], np.r_[np.repeat(top, 2), np.repeat(base, 2)[::-1]]]
+                )
                 polygons.append(outline)
                 faces.append(colours(k))
                 base += piece
         ax.add_collection(PolyCollection(polygons, facecolors=faces, linewidths=0))
         ax.autoscale_view()
         ax.step(dates, part["utility"], where="mid", color="black", lw=1.2, label="Utility")
-        ax.step(dates, part["threshold"], where="mid", color="black", lw=1, ls="--", label="Threshold")
+        ax.step(
+            dates, part["threshold"], where="mid", color="black", lw=1, ls="--", label="Threshold"
+        )
         ax.axhline(0, color="0.3", lw=0.5)
-        ax.set_title(f"{country} (deciding in {part['deciding'].mean():.0%} of replicate-months)", fontsize=9)
+        ax.set_title(
+            f"{country} (deciding in {part['deciding'].mean():.0%} of replicate-months)", fontsize=9
+        )
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3, axis="y")
-    for ax in axes.flat[len(countries):]:
+    for ax in axes.flat[len(countries) :]:
         ax.axis("off")
     handles, labels = axes.flat[0].get_legend_handles_labels()
-    patches = [Patch(color=colours(k), label=readable(term)) for k, term in enumerate(contributions)]
-    fig.legend(patches + handles, [p.get_label() for p in patches] + labels, loc="upper right",
-               fontsize=7, frameon=False)  # fmt: skip
+    patches = [
+        Patch(color=colours(k), label=readable(term)) for k, term in enumerate(contributions)
+    ]
+    fig.legend(
+        patches + handles,
+        [p.get_label() for p in patches] + labels,
+        loc="upper right",
+        fontsize=7,
+        frameon=False,
+    )
     fig.suptitle(title or "Mean contribution of each term to accession utility", fontsize=10)
     fig.supylabel("contribution to accession utility (utility units)", fontsize=8)
     for ax in axes.flat:
@@ -329,11 +410,20 @@ def plot_indices(table: pd.DataFrame, output: str, method: str) -> Figure:
     for offset, index, colour in ((0.2, first, "tab:blue"), (-0.2, second, "tab:orange")):
         value = wide.loc[order, index]
         err = [value - low.loc[order, index], high.loc[order, index] - value]
-        ax.barh(y + offset, value, height=0.38, color=colour, label=index,
-                xerr=err if index != "sigma" else None, capsize=2)  # fmt: skip
+        ax.barh(
+            y + offset,
+            value,
+            height=0.38,
+            color=colour,
+            label=index,
+            xerr=err if index != "sigma" else None,
+            capsize=2,
+        )
     ax.set_yticks(y, order, fontsize=8)
     ax.axvline(0, color="black", lw=0.6)
-    ax.set_xlabel({"sobol": "Sobol index (95% bootstrap interval)", "morris": "elementary effects"}[method])
+    ax.set_xlabel(
+        {"sobol": "Sobol index (95% bootstrap interval)", "morris": "elementary effects"}[method]
+    )
     ax.set_title(f"{output}: which parameters matter", fontsize=10)
     ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.grid(alpha=0.3, axis="x")
@@ -354,18 +444,32 @@ def plot_sensitivity_heatmap(table: pd.DataFrame, index: str, name: str) -> Figu
     ax.set_xticks(range(wide.shape[1]), wide.columns, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(range(wide.shape[0]), wide.index, fontsize=8)
     for (i, j), value in np.ndenumerate(wide.to_numpy()):
-        ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6,
-                color="white" if value > 0.5 * np.nanmax(wide.to_numpy()) else "black")  # fmt: skip
+        ax.text(
+            j,
+            i,
+            f"{value:.2f}",
+            ha="center",
+            va="center",
+            fontsize=6,
+            color="white" if value > 0.5 * np.nanmax(wide.to_numpy()) else "black",
+        )
     fig.colorbar(image, ax=ax, label=index, shrink=0.8)
     ax.set_title(f"Sensitivity study {name!r}: {index} by output and parameter", fontsize=10)
     fig.supxlabel(CAPTION, x=0.01, ha="left", fontsize=7, color="0.4")
     return fig
 
 
-STATUS_COLOURS = {"outside": "#bbbbbb", "talks": "#f0a500", "member": "#1f77b4", "exited": "#d62728"}
+STATUS_COLOURS = {
+    "outside": "#bbbbbb",
+    "talks": "#f0a500",
+    "member": "#1f77b4",
+    "exited": "#d62728",
+}
 
 
-def plot_network(names: list[str], ties: np.ndarray, statuses: list[str], *, title: str = "") -> Figure:
+def plot_network(
+    names: list[str], ties: np.ndarray, statuses: list[str], *, title: str = ""
+) -> Figure:
     """The countries as a network (peer ties), each coloured by its status."""
     import networkx as nx
 
@@ -376,8 +480,9 @@ def plot_network(names: list[str], ties: np.ndarray, statuses: list[str], *, tit
     positions = _layout(tuple(names), tuple(map(tuple, (ties > 0).astype(int))))
     fig, ax = plt.subplots(figsize=(8, 6.5), layout="constrained")
     nx.draw_networkx_edges(graph, positions, ax=ax, alpha=0.15)
-    nx.draw_networkx_nodes(graph, positions, ax=ax, node_size=160,
-                           node_color=[STATUS_COLOURS[s] for s in statuses])  # fmt: skip
+    nx.draw_networkx_nodes(
+        graph, positions, ax=ax, node_size=160, node_color=[STATUS_COLOURS[s] for s in statuses]
+    )
     nx.draw_networkx_labels(graph, positions, ax=ax, labels=dict(enumerate(names)), font_size=6)
     for status, colour in STATUS_COLOURS.items():
         ax.scatter([], [], color=colour, label=status)

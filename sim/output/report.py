@@ -23,13 +23,22 @@ def write_comparison(comparison: Comparison, folder: Path) -> list[Path]:
     table = comparison.table
     written = [
         store.atomic_write(folder / "comparison.csv", lambda p: table.to_csv(p, index=False)),
-        store.atomic_write(folder / "comparison.parquet", lambda p: table.to_parquet(p, index=False)),
+        store.atomic_write(
+            folder / "comparison.parquet", lambda p: table.to_parquet(p, index=False)
+        ),
     ]
     runs = {(j.record["replicates"], j.record["seed"]) for j in comparison.jobs}
-    note = (f"{next(iter(runs))[0]:,} replicates a job, seed {next(iter(runs))[1]}, paired deltas" if len(runs) == 1
-            else "jobs of different replicate counts or seeds: unpaired deltas where they differ")  # fmt: skip
+    note = (
+        f"{next(iter(runs))[0]:,} replicates a job, seed {next(iter(runs))[1]}, paired deltas"
+        if len(runs) == 1
+        else "jobs of different replicate counts or seeds: unpaired deltas where they differ"
+    )
     fig = plot_comparison(table, baseline=comparison.labels[comparison.baseline], note=note)
-    written.append(store.atomic_write(folder / "comparison.png", lambda p: fig.savefig(p, dpi=150, format="png")))
+    written.append(
+        store.atomic_write(
+            folder / "comparison.png", lambda p: fig.savefig(p, dpi=150, format="png")
+        )
+    )
     plt.close(fig)
     written.append(write_report(comparison, folder))
     return written
@@ -50,12 +59,17 @@ def render(comparison: Comparison) -> str:
     lines += [
         f"Baseline: **{comparison.labels[comparison.baseline]}** (`{base.folder.name}`). "
         f"{len(jobs)} jobs, {base.record['replicates']} replicates each, seed {base.record['seed']}. "
-        + ("Deltas are paired by replicate (common random numbers)." if paired
-           else "Some deltas are unpaired (different seeds or replicate counts)."),
-        "", "![comparison](comparison.png)", "",
+        + (
+            "Deltas are paired by replicate (common random numbers)."
+            if paired
+            else "Some deltas are unpaired (different seeds or replicate counts)."
+        ),
+        "",
+        "![comparison](comparison.png)",
+        "",
         "| scenario | country | p_joined_by_horizon | 95% CI | delta | 95% CI |",
         "|---|---|---|---|---|---|",
-    ]  # fmt: skip
+    ]
     moving = table.groupby("country")["p_joined_by_horizon"].agg(["min", "max"])
     moving = moving[(moving["max"] > TRIVIAL) & (moving["min"] < 1 - TRIVIAL)].index
     for row in table[table["country"].isin(moving)].itertuples():
@@ -67,15 +81,29 @@ def render(comparison: Comparison) -> str:
     lines += ["", "Full table: `comparison.csv` (also `comparison.parquet`).", "", "## Configs", ""]
     for job, label in zip(jobs, comparison.labels):
         overrides = " ".join(job.overrides) or "(none)"
-        lines.append(f"- `{job.folder.name}` {label}: overrides `{overrides}`, config hash `{job.record['hash']}`")
-    lines += ["", "Baseline config, resolved:", "", "```yaml",
-              yaml.safe_dump(base.record["config"], sort_keys=False, width=100).rstrip(), "```", ""]  # fmt: skip
+        lines.append(
+            f"- `{job.folder.name}` {label}: overrides `{overrides}`, config hash `{job.record['hash']}`"
+        )
+    lines += [
+        "",
+        "Baseline config, resolved:",
+        "",
+        "```yaml",
+        yaml.safe_dump(base.record["config"], sort_keys=False, width=100).rstrip(),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _experiments(jobs) -> list[str]:
     """Names of the experiments the jobs ran (from their `+experiment=NAME` overrides)."""
-    picked = (o.split("=", 1)[1] for j in jobs for o in j.overrides if o.lstrip("+").startswith("experiment="))
+    picked = (
+        o.split("=", 1)[1]
+        for j in jobs
+        for o in j.overrides
+        if o.lstrip("+").startswith("experiment=")
+    )
     return sorted(set(picked))
 
 
@@ -83,7 +111,12 @@ def _search_path(folder: Path) -> list[str]:
     record = folder / ".hydra" / "hydra.yaml"
     if not record.is_file():
         return []
-    sources = (yaml.safe_load(record.read_text()) or {}).get("hydra", {}).get("runtime", {}).get("config_sources", [])
+    sources = (
+        (yaml.safe_load(record.read_text()) or {})
+        .get("hydra", {})
+        .get("runtime", {})
+        .get("config_sources", [])
+    )
     return [s["path"] for s in sources if s.get("schema") == "file"]
 
 
@@ -96,7 +129,10 @@ def _question(jobs) -> str:
     the config search path the job ran with (its .hydra/hydra.yaml). A sweep over experiments
     (`+experiment=base,what_if`) asks the question of the last one named: the what-if's."""
     for name in reversed(_experiments(jobs)):
-        places = [ROOT / "experiments", *(Path(p) / "experiment" for p in _search_path(jobs[0].folder))]
+        places = [
+            ROOT / "experiments",
+            *(Path(p) / "experiment" for p in _search_path(jobs[0].folder)),
+        ]
         path = next((p / f"{name}.yaml" for p in places if (p / f"{name}.yaml").is_file()), None)
         for line in path.read_text().splitlines() if path is not None else []:
             if line.startswith("# Question:"):

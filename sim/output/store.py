@@ -34,8 +34,29 @@ from sim.engine.outcomes import Outcomes
 
 JOB_FILE = "job.json"
 OUTCOMES_FILE = "outcomes.parquet"
-PACKAGES = ("accord-sim", "mesa", "numpy", "numba", "scipy", "SALib", "hydra-core", "omegaconf", "pandas", "pyarrow")
-_IGNORED = ("debug", "plot_countries", "plots", "plot_format", "sweep_plots", "resume", "sensitivity", "chunk", "progress")  # do not change a run's results
+PACKAGES = (
+    "accord-sim",
+    "mesa",
+    "numpy",
+    "numba",
+    "scipy",
+    "SALib",
+    "hydra-core",
+    "omegaconf",
+    "pandas",
+    "pyarrow",
+)
+_IGNORED = (
+    "debug",
+    "plot_countries",
+    "plots",
+    "plot_format",
+    "sweep_plots",
+    "resume",
+    "sensitivity",
+    "chunk",
+    "progress",
+)  # do not change a run's results
 
 
 @dataclass(frozen=True)
@@ -47,9 +68,16 @@ class StoredJob:
     def outcomes(self) -> Outcomes:
         """Read from outcomes.parquet at each access, not kept: a sweep's jobs are compared one
         at a time, so memory holds at most two jobs' outcomes whatever the sweep's size."""
-        table = pq.read_table(self.folder / OUTCOMES_FILE, columns=list(Outcomes.__dataclass_fields__))
+        table = pq.read_table(
+            self.folder / OUTCOMES_FILE, columns=list(Outcomes.__dataclass_fields__)
+        )
         n_country = len(self.countries)
-        return Outcomes(*(table[f].to_numpy().astype(np.int16).reshape(-1, n_country) for f in Outcomes.__dataclass_fields__))
+        return Outcomes(
+            *(
+                table[f].to_numpy().astype(np.int16).reshape(-1, n_country)
+                for f in Outcomes.__dataclass_fields__
+            )
+        )
 
     @property
     def countries(self) -> list[str]:
@@ -124,7 +152,9 @@ def _write_outcomes(path: Path, outcomes: Outcomes, countries: list[str]) -> Non
             n = part.replicates
             columns = {
                 "replicate": np.repeat(np.arange(first, first + n, dtype=np.int32), n_country),
-                "country": pa.DictionaryArray.from_arrays(np.tile(np.arange(n_country, dtype=np.int32), n), names),
+                "country": pa.DictionaryArray.from_arrays(
+                    np.tile(np.arange(n_country, dtype=np.int32), n), names
+                ),
                 **{f: getattr(part, f).ravel() for f in fields},
             }
             writer.write_table(pa.table(columns, schema=schema))
@@ -153,9 +183,18 @@ def find_jobs(paths: list[Path]) -> list[StoredJob]:
             folders.append(path)
         else:
             subs = [p for p in path.iterdir() if (p / JOB_FILE).is_file()] if path.is_dir() else []
-            folders += sorted(subs, key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
+            folders += sorted(
+                subs,
+                key=lambda p: (
+                    not p.name.isdigit(),
+                    int(p.name) if p.name.isdigit() else 0,
+                    p.name,
+                ),
+            )
     if not folders:
-        raise ValueError(f"no finished jobs (folders with {JOB_FILE}) in {', '.join(map(str, paths))}")
+        raise ValueError(
+            f"no finished jobs (folders with {JOB_FILE}) in {', '.join(map(str, paths))}"
+        )
     return [read_job(f) for f in folders]
 
 

@@ -15,14 +15,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY312) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade pip
 	$(VENV)/bin/python -m pip install -q -c constraints.txt -e ".[test]"
-	$(VENV)/bin/python -c "import sim.api; sim.api.warm_up()"  # compile the numba kernel once
+	$(VENV)/bin/python -c "from sim.api import warm_up; warm_up()"  # compile the numba kernel once
 	rm -f $(VENV)/.installed-*; touch $@
 
 run: $(STAMP)
 	$(VENV)/bin/python -m sim $(ARGS)
 
 viz: $(STAMP)  # the interactive page, on http://127.0.0.1:8765 only
-	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run sim/viz.py --host 127.0.0.1 --port 8765 --production
+	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run sim/api/page.py --host 127.0.0.1 --port 8765 --production
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q $(ARGS)

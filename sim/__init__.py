@@ -40,9 +40,14 @@ if "NUMBA_CACHE_DIR" not in os.environ:  # the user's choice wins
         sys.modules["numba"].config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 
 
+# The commands live in sim/commands/; `python -m sim.NAME` finds them here too (a package may
+# span several folders: its __path__ is the list Python searches for its submodules).
+__path__.append(str(Path(__file__).parent / "commands"))
+
+
 def run(overrides=(), **kwargs):
-    """Run a scenario from the project's configs; see `sim.api.run`."""
-    from sim.api import run as _run
+    """Run a scenario from the project's configs; see `sim.api.scenario.run`."""
+    from sim.api.scenario import run as _run
 
     return _run(overrides, **kwargs)
 

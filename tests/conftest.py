@@ -14,12 +14,12 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-from sim.api import plain_config
 from sim.config.schema import Events, load_config
 from sim.config.sources import CONF
 from sim.config.validate import build
 from sim.core.decision import Status
 from sim.engine.model import AccordModel
+from sim.hydra.configs import plain_config
 from sim.inference.fit import FitConfig
 
 ROOT = Path(__file__).resolve().parent.parent

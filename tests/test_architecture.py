@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,10 @@ def test_the_import_contract_holds():
         [str(lint)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "0 broken" in done.stdout and "5 kept" in done.stdout, done.stdout[-2000:]
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "contracts"
+    ]
+    assert f"{len(contracts)} kept, 0 broken" in done.stdout, done.stdout[-2000:]
 
 
 @pytest.mark.parametrize("check", [["format", "--check"], ["check"]], ids=" ".join)

@@ -74,7 +74,7 @@ def test_the_artemis_calibration_backtests_on_its_own_record_and_installs_as_its
     """The calibration command on the second world (a short posterior: the pipeline, not
     convergence): 28 scored signings after 2023-12, the peer effect with an interval, and a fit
     installed beside the default world's params, not over them."""
-    from sim.calibrate import promote
+    from sim.commands.calibrate import promote
 
     short = ["posterior.walkers=28", "posterior.steps=24", "posterior.burn=8"]
     done = cli(
@@ -82,7 +82,7 @@ def test_the_artemis_calibration_backtests_on_its_own_record_and_installs_as_its
         "calibrate_artemis",
         f"hydra.run.dir={tmp_path}",
         *short,
-        module="sim.calibrate",
+        module="sim.commands.calibrate",
     )
     assert done.returncode == 0, done.stderr[-2000:]
     report = (tmp_path / "calibration.md").read_text()

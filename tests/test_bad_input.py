@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sim.cli import preflight
 from sim.config.errors import ConfigError
 from sim.config.schema import load_config
-from sim.runner import execute
+from sim.hydra.preflight import preflight
+from sim.run.runner import execute
 
 from .conftest import ROOT, cli
 from .strategies import config_dict, country

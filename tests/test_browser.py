@@ -75,7 +75,7 @@ def server():
         [
             str(Path(sys.executable).parent / "solara"),
             "run",
-            "sim/viz.py",
+            "sim/api/page.py",
             "--host",
             "127.0.0.1",
             "--port",
@@ -196,7 +196,7 @@ def test_the_page_shows_values_the_whole_network_and_fits_a_laptop_screen(server
     horizontal scrolling at 1366 px wide."""
     from selenium.webdriver.common.by import By
 
-    from sim.api import compose_config
+    from sim.hydra.configs import compose_config
 
     browser.set_window_size(1366, 900)
     browser.get(server)

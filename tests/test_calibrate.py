@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.calibrate import promote
+from sim.commands.calibrate import promote
 from sim.config.errors import ConfigError
 from sim.config.schema import Params, RecordConfig, params_values
 from sim.config.validate import build as build_schema
@@ -94,7 +94,7 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
         "posterior.steps=30",
         "posterior.burn=10",
     ]  # the pipeline, not convergence
-    done = cli(f"hydra.run.dir={tmp_path}", *short, module="sim.calibrate")
+    done = cli(f"hydra.run.dir={tmp_path}", *short, module="sim.commands.calibrate")
     assert done.returncode == 0, done.stderr[-2000:]
     params = build_schema(Params, yaml.safe_load((tmp_path / "calibrated.yaml").read_text()))
     assert params.name == "calibrated"
@@ -113,7 +113,9 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     assert (ROOT / "conf" / "params" / "calibrated.yaml").read_bytes() == defaults  # not silently
     assert f"python -m sim.calibrate promote={tmp_path}" in done.stdout
     bad = cli(
-        "fit.parameters=[weights.charm]", f"hydra.run.dir={tmp_path}/b", module="sim.calibrate"
+        "fit.parameters=[weights.charm]",
+        f"hydra.run.dir={tmp_path}/b",
+        module="sim.commands.calibrate",
     )
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: fit.parameters: cannot fit ['weights.charm']")
@@ -136,13 +138,13 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
 
 
 def test_promote_refuses_a_folder_without_a_valid_params_file(tmp_path):
-    done = cli(f"promote={tmp_path}", module="sim.calibrate")
+    done = cli(f"promote={tmp_path}", module="sim.commands.calibrate")
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert done.stderr.startswith(
         f"error: promote: expected a calibration run folder holding calibrated.yaml, got '{tmp_path}'"
     )
     (tmp_path / "calibrated.yaml").write_text("name: calibrated\nthreshold: 9\n")
-    done = cli(f"promote={tmp_path}", module="sim.calibrate")
+    done = cli(f"promote={tmp_path}", module="sim.commands.calibrate")
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("error: params.weights: missing required value"), done.stderr
     assert f"({tmp_path / 'calibrated.yaml'})" in done.stderr

@@ -1,4 +1,4 @@
-"""Conditional outcomes (sim.condition): read off a run's replicates, no new simulation."""
+"""Conditional outcomes (sim.commands.condition): read off a run's replicates, no new simulation."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def test_the_command_reads_a_stored_run_and_writes_its_answer(tmp_path):
         str(folder),
         "--within",
         "6",
-        module="sim.condition",
+        module="sim.commands.condition",
     )
     assert done.returncode == 0, done.stderr
     assert {"condition.csv", "condition.png", "condition.md"} <= {p.name for p in folder.iterdir()}
@@ -126,7 +126,7 @@ def test_the_command_reads_a_stored_run_and_writes_its_answer(tmp_path):
         str(folder),
         "--out",
         str(tmp_path / "bad"),
-        module="sim.condition",
+        module="sim.commands.condition",
     )
     assert (
         bad.returncode == 2
@@ -139,9 +139,9 @@ def test_the_command_reads_a_stored_run_and_writes_its_answer(tmp_path):
 def test_shock_onsets_drawn_again_are_the_kernels():
     """A talks-collapsing shock's first onset, recomputed from the streams, is the first month
     the kernel's trace shows its targets hit (the earliest of the collapsing events that hit them)."""
-    from sim.api import compose_config
     from sim.engine.kernel import shock_onsets, traced_run
     from sim.engine.world import compile_world
+    from sim.hydra.configs import compose_config
 
     world = compile_world(compose_config(["params=calibrated"]))
     points, replicates = np.zeros(400, dtype=np.int64), np.arange(400)
@@ -169,7 +169,7 @@ def test_shock_onsets_drawn_again_are_the_kernels():
 
 def test_conditions_on_shocks_and_collapsed_talks(default_run):
     from sim.engine.kernel import shock_onsets
-    from sim.runner import design
+    from sim.run.runner import design
 
     _, designs, points = design(default_run.config)
     setting = Setting(

@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from sim.analysis.sensitivity import check, run_study
-from sim.api import compose_config, run
+from sim.api.scenario import run
 from sim.config.errors import ConfigError
+from sim.hydra.configs import compose_config
 
 from .conftest import ROOT
 
@@ -51,7 +52,7 @@ def test_every_experiment_states_its_question_and_runs_at_tiny_size(name):
     for point in sweep_points(name):
         result = run([f"+experiment={name}", *point, "replicates=20"])
         assert result.outcomes.replicates == 20
-    if command[1] == "sim.sensitivity":
+    if command[1] == "sim.commands.sensitivity":
         tiny = ["sensitivity.samples=2", "sensitivity.replicates=5", "sensitivity.resamples=10"]
         config = compose_config([f"+experiment={name}", *tiny])
         check(config)

@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from sim import run
-from sim.api import compose_config
 from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
 from sim.config.validate import build
@@ -21,6 +20,7 @@ from sim.engine.kernel import traced_run
 from sim.engine.outcomes import BEFORE, NEVER
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
+from sim.hydra.configs import compose_config
 from sim.inference.likelihood import Record, load_record, month_inputs, talks_probability
 
 from .conftest import ROOT, cli, mesa_deciding

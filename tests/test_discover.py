@@ -1,4 +1,4 @@
-"""Scenario discovery (sim.discover): PRIM finds where an outcome of interest holds."""
+"""Scenario discovery (sim.commands.discover): PRIM finds where an outcome of interest holds."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_the_command_finds_a_box_on_the_default_scenario(tmp_path):
         "sensitivity.samples=128",
         "sensitivity.replicates=200",
         f"hydra.run.dir={tmp_path / 'run'}",
-        module="sim.discover",
+        module="sim.commands.discover",
     )
     assert done.returncode == 0, done.stderr[-2000:]
     names = {p.name for p in (tmp_path / "run").iterdir()}
@@ -70,7 +70,9 @@ def test_the_command_finds_a_box_on_the_default_scenario(tmp_path):
     box = pd.read_csv(tmp_path / "run" / "discover.csv")
     assert box["restricted"].any() and (box["low"] <= box["high"]).all()
     missing = cli(
-        "sensitivity.samples=16", f"hydra.run.dir={tmp_path / 'none'}", module="sim.discover"
+        "sensitivity.samples=16",
+        f"hydra.run.dir={tmp_path / 'none'}",
+        module="sim.commands.discover",
     )
     assert missing.returncode == 2 and missing.stderr.startswith(
         "error: sensitivity.goal: missing required value"

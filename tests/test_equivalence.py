@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.api import compose_config
 from sim.engine.outcomes import NEVER, Outcomes
 from sim.engine.simulate import simulate
 from sim.engine.world import World, compile_world
+from sim.hydra.configs import compose_config
 
 from .strategies import build, country
 

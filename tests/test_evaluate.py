@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from sim.api.evaluate import Evaluator
 from sim.config.errors import ConfigError
-from sim.evaluate import Evaluator
 
 from .conftest import cli
 

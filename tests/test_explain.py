@@ -8,7 +8,6 @@ from hypothesis import HealthCheck, given, settings
 
 from sim.analysis.explain import contributions_table
 from sim.analysis.tables import tabulate
-from sim.api import compose_config
 from sim.config.errors import ConfigError
 from sim.config.schema import load_config
 from sim.core.decision import Status
@@ -17,6 +16,7 @@ from sim.core.utility import accession_utility, fill_contributions, fill_standin
 from sim.engine.outcomes import FIXED_POINT, NEVER, ContributionSums
 from sim.engine.simulate import simulate_explained
 from sim.engine.world import compile_world
+from sim.hydra.configs import compose_config
 
 from .conftest import mesa_deciding
 from .strategies import scenarios
@@ -125,9 +125,9 @@ def test_an_incentive_added_by_config_alone_is_in_the_explanations():
     explanation tables and the Mesa agents read it, and the contributions still sum to the utility."""
     from hydra import compose, initialize_config_dir
 
-    from sim.api import plain_config
     from sim.config.sources import CONF
-    from sim.runner import execute
+    from sim.hydra.configs import plain_config
+    from sim.run.runner import execute
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         data = plain_config(
@@ -177,9 +177,9 @@ def test_a_world_of_other_terms_needs_none_of_the_abraham_features():
     only what they read: it validates, runs, and explains itself in its own terms."""
     from hydra import compose, initialize_config_dir
 
-    from sim.api import plain_config
     from sim.config.sources import CONF
-    from sim.runner import execute
+    from sim.hydra.configs import plain_config
+    from sim.run.runner import execute
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         data = plain_config(

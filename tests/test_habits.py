@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from sim import run
+from sim.api.model import AccordModel
 from sim.config.errors import ConfigError
 from sim.engine.agents import Country
-from sim.model import AccordModel
 
 from .conftest import ROOT
 
@@ -126,7 +126,7 @@ def test_the_ema_workbench_example_runs_at_tiny_size():
     from ema_workbench import SequentialEvaluator
     from ema_workbench.analysis import prim
 
-    from sim.ema import ema_model
+    from sim.api.ema import ema_model
 
     model = ema_model(
         {"mediator.engagement": (0.25, 1.5), "params.weights.peer": (0.1, 1.2)},
@@ -153,7 +153,7 @@ def test_the_ema_workbench_example_runs_at_tiny_size():
 
 
 def test_plot_format_writes_each_format_and_titles_name_the_scenario(tmp_path):
-    from sim.runner import figure_note, figure_title, write_outputs
+    from sim.run.write import figure_note, figure_title, write_outputs
 
     result = run(["replicates=300", "plot_format=[png,svg]", "mediator.engagement=0.5"])
     written = {
@@ -187,7 +187,7 @@ def test_plot_format_writes_each_format_and_titles_name_the_scenario(tmp_path):
 def test_the_baseline_can_be_named_as_the_report_labels_it(tmp_path):
     from sim.analysis.compare import choose_baseline
     from sim.output.store import find_jobs
-    from sim.runner import write_outputs
+    from sim.run.write import write_outputs
 
     for name, value in (("a", "0.5"), ("b", "1.0")):
         write_outputs(
@@ -207,7 +207,7 @@ def test_the_baseline_can_be_named_as_the_report_labels_it(tmp_path):
         [
             sys.executable,
             "-m",
-            "sim.compare",
+            "sim.commands.compare",
             str(tmp_path / "a"),
             str(tmp_path / "b"),
             "--baseline",

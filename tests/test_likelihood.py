@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.api import compose_config
 from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
 from sim.config.validate import build
@@ -16,6 +15,7 @@ from sim.core.decision import Rates
 from sim.engine.kernel import traced_run
 from sim.engine.outcomes import NEVER
 from sim.engine.world import compile_world
+from sim.hydra.configs import compose_config
 from sim.inference.likelihood import (
     MonthInputs,
     Record,

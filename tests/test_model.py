@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from sim.analysis.tables import member_share_counts
-from sim.api import compose_config
 from sim.engine.model import AccordModel
 from sim.engine.outcomes import NEVER, Outcomes
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
+from sim.hydra.configs import compose_config
 
 from .strategies import build, country, scenarios
 

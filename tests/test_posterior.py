@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from sim import run
 from sim.analysis.tables import across_draws, grouped_member_counts, member_share_counts
-from sim.api import compose_config
 from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
 from sim.config.validate import build
@@ -19,6 +18,7 @@ from sim.engine.design import input_design
 from sim.engine.outcomes import NEVER, Outcomes
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
+from sim.hydra.configs import compose_config
 from sim.inference.fit import Problem, mode, with_params
 from sim.inference.posterior import SamplerConfig, sample
 
@@ -129,7 +129,7 @@ def test_two_scenarios_with_one_seed_share_their_posterior_draws():
 def test_the_points_of_a_sweep_share_their_drawn_configs_and_get_what_each_draws_alone():
     """DrawnConfigs: a point that differs from an earlier one outside the params takes its drawn
     params; one whose params differ draws its own; each equals drawing it without the memo."""
-    from sim.api import hold
+    from sim.config.held import hold
     from sim.config.schema import with_values
     from sim.engine.design import DrawnConfigs
 
@@ -178,8 +178,8 @@ def test_a_parameter_set_on_the_command_line_holds_in_every_draw_and_the_rest_st
 def test_a_weight_moved_on_the_page_holds_in_every_posterior_draw():
     import dataclasses
 
+    from sim.api.page import configure, defaults
     from sim.core.terms import TERMS
-    from sim.viz import configure, defaults
 
     moved = configure({**defaults(), "w_inducement": 0.2})
     assert (

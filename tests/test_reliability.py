@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from sim.bench import peak_memory_mib
+from sim.commands.bench import peak_memory_mib
 
 from .conftest import ROOT, cli, result_tables
 
@@ -115,7 +115,7 @@ def test_output_paths_stay_inside_the_output_folder(tmp_path):
         "sensitivity.resamples=10",
         "sensitivity.outputs=[oman]",
     ]
-    done = cli(*evil[:2], *small, f"hydra.run.dir={out}", module="sim.sensitivity")
+    done = cli(*evil[:2], *small, f"hydra.run.dir={out}", module="sim.commands.sensitivity")
     assert done.returncode == 0, done.stderr
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents]
     assert outside == []

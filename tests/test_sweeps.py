@@ -17,10 +17,11 @@ import yaml
 
 from sim import run
 from sim.analysis.compare import compare, paired_delta, unpaired_delta
-from sim.api import compose_config, plain_config
 from sim.engine.outcomes import Outcomes
+from sim.hydra.configs import compose_config, plain_config
 from sim.output.store import find_jobs
-from sim.runner import execute, execute_stream, write_outputs
+from sim.run.runner import execute, execute_stream
+from sim.run.write import write_outputs
 
 from .conftest import ROOT, cli, result_tables
 
@@ -63,7 +64,7 @@ def test_compare_cli_on_separate_runs_writes_every_file(tmp_path):
         str(tmp_path / "c"),
         "--baseline",
         "mediator.engagement=0.0",
-        module="sim.compare",
+        module="sim.commands.compare",
     )
     assert done.returncode == 0, done.stderr
     for name in ("comparison.csv", "comparison.parquet", "comparison.png", "report.md"):
@@ -170,15 +171,17 @@ def test_the_kernel_thread_of_a_stream_keeps_the_callers_number_of_threads(monke
     calls on one thread when they run in the stream's second thread."""
     import numba
 
-    import sim.runner
+    import sim.run.runner
 
     configs = [compose_config(["replicates=200", f"mediator.engagement={e}"]) for e in (0.2, 0.8)]
     list(
         execute_stream(configs[:1])
     )  # a first kernel call: the threading layer chosen, calls threaded
-    seen, real = [], sim.runner.run_stacked
+    seen, real = [], sim.run.runner.run_stacked
     monkeypatch.setattr(
-        sim.runner, "run_stacked", lambda *args: seen.append(numba.get_num_threads()) or real(*args)
+        sim.run.runner,
+        "run_stacked",
+        lambda *args: seen.append(numba.get_num_threads()) or real(*args),
     )
     before = numba.get_num_threads()
     try:
@@ -276,7 +279,7 @@ SWEEPING = [
 def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes(
     swept, jobs, n_composed
 ):
-    """sim.compose: siblings that differ in plain values are derived, not composed, and come out
+    """sim.hydra.jobs: siblings that differ in plain values are derived, not composed, and come out
     as Hydra composes them (every key, the override records, the folder name), as does a first
     job that sets plain values where the sweep's own config sweeps; a job with a config group or
     an addition of its own is composed. HydraConfig, set from a copy made once per kind, is the
@@ -287,8 +290,8 @@ def test_a_job_config_derived_from_its_kinds_first_equals_the_one_hydra_composes
     from hydra.types import RunMode
     from omegaconf import OmegaConf, open_dict, read_write
 
-    from sim.compose import JobConfigs
     from sim.config.sources import CONF
+    from sim.hydra.jobs import JobConfigs
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         loader = GlobalHydra.instance().config_loader()
@@ -322,8 +325,8 @@ def test_a_first_variant_derived_from_the_fixed_overrides_equals_the_composed_on
     """The preflight's first variant of a sweep, derived from the command's fixed overrides with
     the sweeps' plain values added (derive_plain's `adding`), equals its composed data; one
     that changes a key the fixed ones set, a config group, or an unknown key is composed."""
-    from sim.cli import _compose
-    from sim.compose import derive_plain
+    from sim.hydra.jobs import derive_plain
+    from sim.hydra.preflight import _compose
 
     fixed = ["replicates=2000", "+experiment=mediator_engagement"]
     cfg = _compose(fixed, "config", None)
@@ -348,7 +351,7 @@ def test_a_first_variant_derived_from_the_fixed_overrides_equals_the_composed_on
     ):
         assert derive_plain(first, composed, choices, adding=True) is None, composed
 
-    from sim.launcher import SharedDumps, _yaml
+    from sim.hydra.launcher import SharedDumps, _yaml
 
     dumps, datas = (
         SharedDumps(),
@@ -374,10 +377,10 @@ def test_a_sibling_validated_from_its_kinds_first_equals_one_validated_alone():
     end too) and any error are those of validating it alone."""
     from hydra import compose, initialize_config_dir
 
-    from sim.api import config_from_dict, plain_config
-    from sim.compose import derive_plain
     from sim.config.errors import ConfigError
     from sim.config.sources import CONF
+    from sim.hydra.configs import config_from_dict, plain_config
+    from sim.hydra.jobs import derive_plain
 
     keys = ["mediator.engagement", "params.weights.peer", "record.end", "replicates"]
     first_overrides = [f"{k}={v}" for k, v in zip(keys, [0.5, 0.4, "2026-10", 2000])]
@@ -416,7 +419,7 @@ def test_a_ctrl_c_while_a_job_writes_stops_the_sweep_at_the_next_job():
     run the task per job): a SIGINT after the job's last step (while it writes its folder) is
     kept when the job's block ends, so the next job's first step stops the sweep. Cleared once
     the command's own block ends."""
-    from sim.progress import Interrupted, check, stoppable
+    from sim.run.progress import Interrupted, check, stoppable
 
     with stoppable():  # the command
         with stoppable():  # a job, past its last step

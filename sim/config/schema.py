@@ -131,7 +131,7 @@ class Mediator:
     )  # country id -> types never offered
     package: dict[str, ScriptedOffer] = field(
         default_factory=dict
-    )  # offers added in the run's window (a what-if; sim.optimize)
+    )  # offers added in the run's window (a what-if; sim.commands.optimize)
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ class Params:
         default_factory=dict
     )  # fitted levels by era: replace mediator.eras.<era>.engagement
     draws: str | None = (
-        None  # posterior draws (Parquet, from sim.calibrate), relative to conf/params: one per group of replicates
+        None  # posterior draws (Parquet, from sim.commands.calibrate), relative to conf/params: one per group of replicates
     )
     fixed: list[str] = field(
         default_factory=list

@@ -1,4 +1,4 @@
-"""A global sensitivity study's config (the `sensitivity` group; sim.sensitivity runs it)."""
+"""A global sensitivity study's config (the `sensitivity` group; sim.commands.sensitivity runs it)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Goal:
 
 @dataclass(frozen=True)
 class Sensitivity:
-    """A global sensitivity study (sim.sensitivity): which parameters, how many samples."""
+    """A global sensitivity study (sim.commands.sensitivity): which parameters, how many samples."""
 
     name: str
     method: str = field(metadata=one_of(*SENSITIVITY_METHODS))
@@ -49,4 +49,4 @@ class Sensitivity:
     goal: Goal | None = None
     min_density: float = field(
         default=0.8, metadata=UNIT
-    )  # sim.discover: the box reported is at least this dense
+    )  # sim.commands.discover: the box reported is at least this dense

@@ -71,7 +71,7 @@ def add_package(
     """A what-if package's offers this month (`package` (C,): a type or NO_OFFER), added to what
     the strategy chose: made while the country may join and the type has units left, where it
     is worth more to the country than the strategy's own offer (one offer a month, as always;
-    so a package never takes away). sim.optimize searches these."""
+    so a package never takes away). sim.commands.optimize searches these."""
     for i in range(len(offers)):
         k = package[i]
         if k == NO_OFFER or not is_eligible(status[i]) or units[k] <= 0:

@@ -1,6 +1,6 @@
 """The answers to the analysts' questions as files: each a table, a figure and a paragraph.
 
-sim.condition ("who follows if X joins"), sim.optimize (the cheapest package) and sim.discover
+sim.commands.condition ("who follows if X joins"), sim.commands.optimize (the cheapest package) and sim.commands.discover
 (which conditions make X join) compute; this module writes what they found, in the words and
 with the caveats a brief needs.
 """

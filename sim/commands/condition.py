@@ -19,14 +19,15 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.condition import Setting, advice, conditional_table
-from sim.api import compose_config
-from sim.cli import EXIT_BAD_INPUT, preflight
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig, load_config
 from sim.engine.kernel import shock_onsets
+from sim.hydra.configs import compose_config
+from sim.hydra.preflight import EXIT_BAD_INPUT, preflight
 from sim.output.answers import condition_paragraph, plot_condition, write_answer
 from sim.output.store import JOB_FILE, read_job
-from sim.runner import design, execute, write_outputs
+from sim.run.runner import design, execute
+from sim.run.write import write_outputs
 
 
 def setting_of(config: RunConfig, replicates: int, shocks: bool) -> Setting:

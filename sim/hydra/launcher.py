@@ -2,8 +2,8 @@
 
 Hydra's launchers run one job per point: compose its config, make its folder, run the task. Most
 of a sweep's time went there, not into the kernel. This launcher composes every point first
-(once per kind of job, sim.compose), runs the points that share a world's shape as design
-points of one stack (sim.runner.execute_stream: many points per kernel call, each with its own
+(once per kind of job, sim.hydra.jobs), runs the points that share a world's shape as design
+points of one stack (sim.run.runner.execute_stream: many points per kernel call, each with its own
 streams and explanation sums, one call running in a second thread while this one writes the
 jobs of the last), and finishes each point as Hydra's `run_job` finishes a job:
 its folder, its `.hydra` records, its log, the callbacks, its results and job record, so resume
@@ -41,13 +41,14 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
-from sim.api import config_from_dict, plain_config
-from sim.compose import derive_plain, free_of_interpolations, job_configs
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
+from sim.hydra.configs import config_from_dict, plain_config
+from sim.hydra.jobs import derive_plain, free_of_interpolations, job_configs
 from sim.output.store import finished
-from sim.progress import Watch, check, stoppable
-from sim.runner import RunResult, execute_many, execute_stream, run_line, write_outputs
+from sim.run.progress import Watch, check, stoppable
+from sim.run.runner import RunResult, execute_many, execute_stream
+from sim.run.write import run_line, write_outputs
 
 log = logging.getLogger(__name__)
 job_log = logging.getLogger("sim")  # the logger a job's line goes to, as in sim.__main__
@@ -75,7 +76,7 @@ class BatchLauncher(Launcher):
         Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
         configs = job_configs(
             self.hydra_context.config_loader, self.config
-        )  # once per kind of job (sim.compose)
+        )  # once per kind of job (sim.hydra.jobs)
         jobs = [
             (idx, list(overrides))
             for idx, overrides in enumerate(job_overrides, start=initial_job_idx)
@@ -229,7 +230,7 @@ def _yaml(data) -> str:
 class SharedDumps:
     """The YAML of a sweep's config records (`_yaml`), a top-level key at a time, keeping the
     text of each mapping or list value: a job's data shares every value it does not change with
-    its kind's first job's (sim.compose.derive_plain copies along the changed keys only), so
+    its kind's first job's (sim.hydra.jobs.derive_plain copies along the changed keys only), so
     the roster and the record, most of the text, are dumped once a sweep. A block mapping's
     keys are dumped alike alone or together (the records have no aliases): the same text."""
 
@@ -251,7 +252,7 @@ class SharedDumps:
 
 
 def run_points(cfg: DictConfig, listing: Path) -> None:
-    """The task of a job that carries several points of a sweep (sim.compose.BatchSweeper's
+    """The task of a job that carries several points of a sweep (sim.hydra.jobs.BatchSweeper's
     `points_per_job`, for cluster launchers): `cfg` is its first point's config, `listing` names
     every point's number and overrides. They run together (execute_many) and each point's
     results go into its own folder of the sweep, skipped if finished, as its own job would."""

@@ -9,14 +9,12 @@ only name classes from a fixed registry: a shared config file must not be able t
 
 from __future__ import annotations
 
-import logging
 import shutil
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-import hydra
 import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
@@ -24,21 +22,22 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 
-from sim.api import config_from_dict, plain_config
-from sim.compose import derive_plain
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
 from sim.config.sources import CONF
+from sim.hydra.callback import running_sweep
+from sim.hydra.compat import BASIC_LAUNCHER, BASIC_SWEEPER, require
+from sim.hydra.configs import config_from_dict, plain_config
+from sim.hydra.jobs import derive_plain
 from sim.output.store import JOB_FILE
-from sim.progress import Interrupted, Watch, stoppable, stopped_quietly
-from sim.sweep import running_sweep
+from sim.run.progress import Interrupted
 
 EXIT_BAD_INPUT = 2
 ALLOWED_TARGETS = {
-    "hydra.callbacks": {"sim.sweep.CompareSweep"},
+    "hydra.callbacks": {"sim.hydra.callback.CompareSweep"},
     "hydra.launcher": {
         "hydra_plugins.accord_sim.batch_launcher.BatchLauncher",
-        "hydra._internal.core_plugins.basic_launcher.BasicLauncher",
+        BASIC_LAUNCHER,
         "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher",
         "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher",
         "hydra_plugins.hydra_submitit_launcher.submitit_launcher.LocalLauncher",
@@ -46,7 +45,7 @@ ALLOWED_TARGETS = {
     },
     "hydra.sweeper": {
         "hydra_plugins.accord_sim.batch_sweeper.BatchSweeper",
-        "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+        BASIC_SWEEPER,
     },
 }
 """The registry: the only classes the Hydra settings may name (`_target_`), per section."""
@@ -99,6 +98,7 @@ def preflight(argv: list[str], config_name: str = "config", validate: bool = Tru
         fixed = [o for o in overrides if not _is_sweep(o)]
         cfg = _compose(fixed, config_name, config_dir)
         check_hydra_settings(cfg.hydra)
+        _check_hydra_version(cfg.hydra)
         fixed = (fixed, cfg, plain_config(cfg))
         given = {o.lstrip("+~").split("=", 1)[0] for o in overrides}
         params = cfg.hydra.sweeper.get("params")
@@ -170,6 +170,13 @@ def check_hydra_settings(node: DictConfig) -> None:
     walk(OmegaConf.to_container(node, resolve=False), "hydra")
 
 
+def _check_hydra_version(node: DictConfig) -> None:
+    """The batch sweeper and launcher need a Hydra whose internals they were tested with."""
+    for section in ("sweeper", "launcher"):
+        if str(node[section].get("_target_", "")).startswith("hydra_plugins.accord_sim."):
+            require(f"hydra.{section}")
+
+
 def config_or_exit(cfg: DictConfig, check: Callable[[RunConfig], None] | None = None) -> RunConfig:
     """The validated config of this Hydra job (and `check` passed), or print the problem as one
     line, remove the folder Hydra made for the job, and exit with code 2 (`debug=true`: raise)."""
@@ -203,7 +210,7 @@ def bad_input_exits(out_dir: Path, debug: bool = False):
 
 @contextmanager
 def interrupted_exits(out_dir: Path):
-    """Inside: work stopped by Ctrl-C or SIGTERM (sim.progress) removes the folder Hydra made
+    """Inside: work stopped by Ctrl-C or SIGTERM (sim.run.progress) removes the folder Hydra made
     for it, prints one line and exits with 130 (143)."""
     try:
         yield
@@ -228,32 +235,6 @@ def run_checked(
         print(f"error: {err}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
     main()
-
-
-def study_command(check: Callable[[RunConfig], None], work: Callable, report: Callable) -> None:
-    """A Hydra command over the run config that studies it (sim.sensitivity, sim.discover):
-    `check(config)` first (one-line errors), `work(config, watch)` with progress and Ctrl-C
-    answered, then `report(result, config, folder)` into the run folder."""
-    for name in ("MESA", "EMA"):  # both log every step at INFO
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-    @hydra.main(config_path=str(CONF), config_name="config", version_base="1.3")
-    def _run(cfg) -> None:
-        with stoppable():
-            config = config_or_exit(cfg, check)
-            out = Path(HydraConfig.get().runtime.output_dir)
-            with (
-                interrupted_exits(out),
-                Watch(config.progress) as watch,
-                bad_input_exits(out, config.debug),
-            ):
-                result = work(config, watch)
-        report(result, config, out)
-        print(f"results in {out}")
-
-    with stopped_quietly():
-        run_checked(_run)
-    sys.exit(0)
 
 
 def discard(out_dir: Path, single_run: bool) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from sim.analysis.sensitivity import Study, check, conditions, run_study, summary_text
-from sim.cli import study_command
 from sim.config.schema import RunConfig
 from sim.engine.world import compile_world
+from sim.hydra.app import study_command
 from sim.output import store
 from sim.output.plots import plot_indices, plot_sensitivity_heatmap
 

@@ -12,7 +12,7 @@ comparison's figure, not every job's) and a single 2,000-replicate run of `pytho
 figures included), each `--rounds` times, alternated, their medians and ratio reported; then
 the sweep without explanations (`explain=false`) and with the local launcher (one process per
 job). The evaluator's figure is its time per point for 64 points of 500 replicates in one
-call (sim.evaluate), after a first call.
+call (sim.api.evaluate), after a first call.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from sim.api import compose_config
+from sim.api.evaluate import Evaluator
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
-from sim.evaluate import Evaluator
+from sim.hydra.configs import compose_config
 
 
 def country_steps_per_second(world, engine: str, replicates: int, repeats: int) -> float:

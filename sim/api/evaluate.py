@@ -2,7 +2,7 @@
 Optuna, SALib): built once from overrides, then called with points, each a mapping of dotted
 config keys to values.
 
-    from sim.evaluate import Evaluator
+    from sim.api.evaluate import Evaluator
     model = Evaluator(["replicates=2000", "seed=1"])
     model({"mediator.engagement": 0.5})              # one point: a dict
     model([{"mediator.engagement": e} for e in (0, 0.5, 1)])   # many: a DataFrame, one row each
@@ -25,11 +25,12 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from sim.analysis.tables import member_share_counts
-from sim.api import compose_config, hold
+from sim.config.held import hold
 from sim.config.schema import RunConfig, with_values
 from sim.engine.outcomes import BEFORE, Outcomes
 from sim.engine.world import World
-from sim.runner import design_all, simulate_many
+from sim.hydra.configs import compose_config
+from sim.run.runner import design_all, simulate_many
 
 
 class Evaluator:

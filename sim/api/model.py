@@ -2,7 +2,7 @@
 are keyword arguments, so `mesa.batch_run` sweeps them like any Mesa model's parameters.
 
     import mesa
-    from sim.model import AccordModel
+    from sim.api.model import AccordModel
     model = AccordModel(engagement=0.5, rng=7)           # a named setting
     model = AccordModel(**{"mediator.engagement": 0.5})  # any dotted config key
     rows = mesa.batch_run(AccordModel, parameters={"mediator.engagement": [0.0, 1.0]}, rng=[1, 2, 3],
@@ -12,17 +12,18 @@ Named settings: engagement, strategy, peer_weight, leader_multiplier, threshold,
 (a mapping of utility terms). Every value is checked as the command line checks it (one-line
 ConfigError naming the key). A parameter set here holds in place of the posterior's draws; the
 model runs the scenario at its parameters' values from where the record leaves it (the
-posterior's spread is an ensemble's: `python -m sim` or sim.evaluate).
+posterior's spread is an ensemble's: `python -m sim` or sim.api.evaluate).
 """
 
 from __future__ import annotations
 
 import functools
 
-from sim.api import compose_config, hold
+from sim.config.held import hold
 from sim.config.schema import RunConfig, with_values
 from sim.engine.model import AccordModel as _EngineModel
-from sim.runner import design
+from sim.hydra.configs import compose_config
+from sim.run.runner import design
 
 NAMED = {
     "engagement": "mediator.engagement",

@@ -31,16 +31,16 @@ import yaml
 
 from sim.analysis.compare import paired_delta
 from sim.analysis.tables import wilson_interval
-from sim.api import compose_config
-from sim.cli import EXIT_BAD_INPUT, preflight
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig, ScriptedOffer, with_values
 from sim.core.calendar import format_month, parse_month
 from sim.engine.outcomes import BEFORE, NEVER, Outcomes
 from sim.engine.world import World
+from sim.hydra.configs import compose_config
+from sim.hydra.preflight import EXIT_BAD_INPUT, preflight
 from sim.output.answers import optimize_paragraph, plot_pareto, write_answer
-from sim.progress import Watch
-from sim.runner import design, simulate_many
+from sim.run.progress import Watch
+from sim.run.runner import design, simulate_many
 
 NONE = "none"
 
@@ -105,7 +105,9 @@ def check(config: RunConfig, q: Question) -> None:
 def package(q: Question, c: Candidate) -> dict[str, ScriptedOffer]:
     """A candidate's offers as `mediator.package`: each from its start month to the deadline."""
     return {
-        f"{country}_{kind}": ScriptedOffer(country, kind, month, q.by, source="sim.optimize")
+        f"{country}_{kind}": ScriptedOffer(
+            country, kind, month, q.by, source="sim.commands.optimize"
+        )
         for country, kind, month in c.offers
     }
 

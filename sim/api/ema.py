@@ -1,7 +1,7 @@
-"""The EMA Workbench in three lines: an EMA `Model` over the fast evaluator (sim.evaluate).
+"""The EMA Workbench in three lines: an EMA `Model` over the fast evaluator (sim.api.evaluate).
 
     from ema_workbench import perform_experiments
-    from sim.ema import ema_model
+    from sim.api.ema import ema_model
     model = ema_model({"mediator.engagement": (0.25, 1.5), "params.weights.peer": (0.1, 1.2)},
                       ["saudi_arabia", "new_members"], ["replicates=500"])
     experiments, outcomes = perform_experiments(model, 200)
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from sim.api.evaluate import Evaluator
 from sim.config.errors import ConfigError
-from sim.evaluate import Evaluator
 
 TOTALS = ("new_members", "members_at_horizon")
 
@@ -34,7 +34,7 @@ def ema_model(
     name: str = "accord",
 ):
     """An EMA Workbench `Model` whose uncertainties are `ranges` (dotted key -> (low, high)) and
-    whose outcomes are `outcomes`, evaluated by sim.evaluate.Evaluator(overrides)."""
+    whose outcomes are `outcomes`, evaluated by sim.api.evaluate.Evaluator(overrides)."""
     try:
         from ema_workbench import Model, RealParameter, ScalarOutcome
     except ImportError:

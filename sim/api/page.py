@@ -1,10 +1,10 @@
 """The interactive page: Mesa's Solara controls over the accord model, with the ensemble beside it.
 
-    .venv/bin/solara run sim/viz.py --host 127.0.0.1        (make viz does it)
+    .venv/bin/solara run sim/api/page.py --host 127.0.0.1        (make viz does it)
 
 Controls (scenario, mediator, weights, peer and leader strength, shocks) change one set of
 settings. Each change rebuilds the config from the chosen scenario with `with_values`, reruns the
-ensemble (sim.runner.execute, the default 10,000 replicates) for the joining-probability curves
+ensemble (sim.run.runner.execute, the default 10,000 replicates) for the joining-probability curves
 and the member fan (sim.output.plots), and starts a new single replicate: an `AccordModel` that
 Mesa's controls step month by month, drawn as a network coloured by status. Nothing here computes
 what the engines, tables or plots already do.
@@ -25,12 +25,13 @@ from matplotlib.ticker import MaxNLocator
 from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
-from sim.api import compose_config, hold
+from sim.config.held import hold
 from sim.config.schema import RunConfig, with_values
 from sim.config.sources import ROOT
 from sim.engine.model import AccordModel
+from sim.hydra.configs import compose_config
 from sim.output.plots import caption, plot_join_probability, plot_members, plot_network
-from sim.runner import RunResult, execute
+from sim.run.runner import RunResult, execute
 
 SCENARIOS = [
     "baseline",

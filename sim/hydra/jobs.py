@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import copy
 import functools
-import json
 from collections.abc import Sequence
-from pathlib import Path
 
-from hydra._internal.config_loader_impl import get_overrides_dirname
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override, OverrideType
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
+
+from sim.hydra.compat import get_overrides_dirname
 
 POINTS_ENV = "ACCORD_SIM_POINTS"  # set for a job that runs several points: the file listing them
 
@@ -64,22 +62,26 @@ def free_of_interpolations(cfg: DictConfig) -> bool:
     """True when no node outside Hydra's own is an interpolation: a value set in the resolved
     data then leaves no other value stale."""
 
-    def walk(node) -> bool:
-        if node._is_interpolation():
-            return False
-        if OmegaConf.is_dict(node):
-            return all(walk(node._get_node(k)) for k in node)
-        if OmegaConf.is_list(node):
-            return all(walk(node._get_node(i)) for i in range(len(node)))
+    def walk(node, keys) -> bool:
+        for key in keys:
+            if OmegaConf.is_interpolation(node, key):
+                return False
+            child = None if OmegaConf.is_missing(node, key) else node[key]
+            if OmegaConf.is_config(child) and not walk(child, _keys(child)):
+                return False
         return True
 
-    return all(walk(cfg._get_node(k)) for k in cfg if k != "hydra")
+    return walk(cfg, [k for k in cfg if k != "hydra"])
+
+
+def _keys(node) -> list:
+    return list(node.keys()) if OmegaConf.is_dict(node) else list(range(len(node)))
 
 
 def derive_plain(
     first: tuple[list[str], DictConfig, dict], variant: list[str], groups, adding: bool = False
 ) -> dict | None:
-    """The plain config data (sim.api.plain_config) of the overrides `variant`, derived from
+    """The plain config data (sim.api.scenario.plain_config) of the overrides `variant`, derived from
     `first` (overrides, their composed config, its plain data): a value set after composition
     is set in the data. None when it must be composed: it differs in more than plain values
     (a config group, an addition, Hydra's settings, another list of keys; with `adding`, keys
@@ -249,74 +251,3 @@ class JobConfigs:
         )
         OmegaConf.copy_cache(from_config=self.master, to_config=cfg)
         return cfg
-
-
-class BatchSweeper(BasicSweeper):
-    """Hydra's basic sweeper (the same grid, batches and `params`), checking each batch with
-    the configs above, which the `batch` launcher then runs without composing them again.
-
-    With a launcher that sends jobs elsewhere (Ray, Slurm), `points_per_job` points of one kind
-    become one job, which runs them together (sim.launcher.run_points) and writes each point's
-    folder as its own job would: a cluster sweep gets the batch's speed on every worker."""
-
-    def __init__(
-        self,
-        max_batch_size: int | None,
-        params: dict[str, str] | None = None,
-        points_per_job: int | None = None,
-    ) -> None:
-        # Not BasicSweeper.__init__: Hydra's plugin scan executes its module again, and the
-        # `super(BasicSweeper, self)` there then names a class this one does not derive from.
-        self.overrides, self.batch_index = None, 0
-        self.max_batch_size, self.params = max_batch_size, params or {}
-        self.hydra_context = self.config = self.launcher = None
-        self.points_per_job, self.points_seen = points_per_job, 0
-
-    def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
-        configs = job_configs(self.hydra_context.config_loader, self.config)
-        for overrides in batch:
-            if not any(
-                o.startswith(f"++hydra.job.env_set.{POINTS_ENV}=") for o in overrides
-            ):  # its points: checked
-                configs.check(overrides)
-
-    def get_job_batch(self) -> Sequence[Sequence[str]]:
-        batch = [list(o) for o in BasicSweeper.get_job_batch(self)]
-        first, self.points_seen = self.points_seen, self.points_seen + len(batch)
-        size = self._points_per_job()
-        if size <= 1:
-            return batch
-        self.validate_batch_is_legal(batch)
-        configs = job_configs(self.hydra_context.config_loader, self.config)
-        groups: list[list[tuple[int, list[str]]]] = []
-        kinds: list[tuple] = []  # each group's kind
-        for num, overrides in enumerate(batch, start=first):
-            kind = configs.kind(overrides)[2]
-            if groups and len(groups[-1]) < size and kinds[-1] == kind:
-                groups[-1].append((num, overrides))
-            else:
-                groups.append([(num, overrides)])
-                kinds.append(kind)
-        folder = Path(str(self.config.hydra.sweep.dir)) / ".points"
-        folder.mkdir(parents=True, exist_ok=True)
-        jobs = []
-        for group in groups:
-            path = folder / f"{group[0][0]}.json"
-            path.write_text(json.dumps(group))
-            jobs.append(
-                [
-                    *group[0][1],
-                    f"hydra.sweep.subdir={group[0][0]}",
-                    f"++hydra.job.env_set.{POINTS_ENV}='{path}'",
-                ]
-            )
-        return jobs
-
-    def _points_per_job(self) -> int:
-        """`points_per_job`, or by default 8 with a launcher that sends jobs elsewhere (Ray,
-        submitit) and 1 with the others (batch runs the whole batch itself; local and basic
-        run one job per process here)."""
-        if self.points_per_job is not None:
-            return int(self.points_per_job)
-        target = str(self.config.hydra.launcher.get("_target_", ""))
-        return 8 if any(name in target for name in ("RayLauncher", "submitit")) else 1

@@ -14,17 +14,16 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import hydra
 import numpy as np
 import yaml
-from hydra.core.hydra_config import HydraConfig
 
-from sim.api import config_from_dict, plain_config
-from sim.cli import EXIT_BAD_INPUT, interrupted_exits, run_checked
 from sim.config.errors import ConfigError
 from sim.config.schema import Events, Params, RunConfig
 from sim.config.sources import CONF
 from sim.config.validate import build
+from sim.hydra.app import app, job_context
+from sim.hydra.configs import config_from_dict, plain_config
+from sim.hydra.preflight import EXIT_BAD_INPUT, interrupted_exits, run_checked
 from sim.inference.backtest import run_backtest, run_era_backtest
 from sim.inference.check import predictive_check
 from sim.inference.fit import FitConfig, Problem, fit, fittable, mode
@@ -42,7 +41,7 @@ from sim.output.calibration import (
 )
 from sim.output.plots import plot_backtest, plot_posterior, plot_predictive_check, plot_profiles
 from sim.output.store import atomic_write
-from sim.progress import Watch, stoppable, stopped_quietly
+from sim.run.progress import Watch, stoppable, stopped_quietly
 
 PROMOTED = CONF / "params" / "calibrated.yaml"
 DRAWS = "posterior_draws.parquet"
@@ -112,15 +111,14 @@ def promote(run_dir: Path, target: Path = PROMOTED, world: str = "") -> Path:
 
 
 def _calibrate(cfg) -> None:
-    hc = HydraConfig.get()
-    out = Path(hc.runtime.output_dir)
+    out, overrides, runtime = job_context()
     data = plain_config(cfg)
     try:
         settings = build(FitConfig, data.pop("fit"), "fit")
         sampler = build(SamplerConfig, data.pop("posterior"), "posterior")
         questions = build(Questions, data.pop("questions"), "questions")
         forecast_events = build(Events, data.pop("forecast_events"), "forecast_events")
-        config = config_from_dict(data, list(hc.overrides.task), hc.runtime)
+        config = config_from_dict(data, overrides, runtime)
         record = config.record
         if record is None:
             raise ConfigError(
@@ -215,9 +213,7 @@ def main() -> None:
         return
     with stopped_quietly():
         run_checked(
-            hydra.main(config_path="../conf", config_name="calibrate", version_base="1.3")(
-                _calibrate
-            ),
+            app("calibrate")(_calibrate),
             "calibrate",
             validate=False,
         )

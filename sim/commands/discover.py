@@ -19,9 +19,9 @@ import pandas as pd
 
 from sim.analysis.discover import latin_hypercube, prim_box
 from sim.analysis.sensitivity import check, evaluate
-from sim.cli import study_command
 from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
+from sim.hydra.app import study_command
 from sim.output import store
 from sim.output.answers import discovery_paragraph, plot_discovery, write_answer
 

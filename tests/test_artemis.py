@@ -82,7 +82,7 @@ def test_the_artemis_calibration_backtests_on_its_own_record_and_installs_as_its
         "calibrate_artemis",
         f"hydra.run.dir={tmp_path}",
         *short,
-        module="sim.commands.calibrate",
+        module="sim.calibrate",
     )
     assert done.returncode == 0, done.stderr[-2000:]
     report = (tmp_path / "calibration.md").read_text()

@@ -94,7 +94,7 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
         "posterior.steps=30",
         "posterior.burn=10",
     ]  # the pipeline, not convergence
-    done = cli(f"hydra.run.dir={tmp_path}", *short, module="sim.commands.calibrate")
+    done = cli(f"hydra.run.dir={tmp_path}", *short, module="sim.calibrate")
     assert done.returncode == 0, done.stderr[-2000:]
     params = build_schema(Params, yaml.safe_load((tmp_path / "calibrated.yaml").read_text()))
     assert params.name == "calibrated"
@@ -115,7 +115,7 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
     bad = cli(
         "fit.parameters=[weights.charm]",
         f"hydra.run.dir={tmp_path}/b",
-        module="sim.commands.calibrate",
+        module="sim.calibrate",
     )
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: fit.parameters: cannot fit ['weights.charm']")
@@ -138,13 +138,13 @@ def test_calibration_command_writes_a_params_option_and_a_report(tmp_path):
 
 
 def test_promote_refuses_a_folder_without_a_valid_params_file(tmp_path):
-    done = cli(f"promote={tmp_path}", module="sim.commands.calibrate")
+    done = cli(f"promote={tmp_path}", module="sim.calibrate")
     assert done.returncode == 2 and done.stderr.count("\n") == 1
     assert done.stderr.startswith(
         f"error: promote: expected a calibration run folder holding calibrated.yaml, got '{tmp_path}'"
     )
     (tmp_path / "calibrated.yaml").write_text("name: calibrated\nthreshold: 9\n")
-    done = cli(f"promote={tmp_path}", module="sim.commands.calibrate")
+    done = cli(f"promote={tmp_path}", module="sim.calibrate")
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("error: params.weights: missing required value"), done.stderr
     assert f"({tmp_path / 'calibrated.yaml'})" in done.stderr

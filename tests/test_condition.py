@@ -114,7 +114,7 @@ def test_the_command_reads_a_stored_run_and_writes_its_answer(tmp_path):
         str(folder),
         "--within",
         "6",
-        module="sim.commands.condition",
+        module="sim.condition",
     )
     assert done.returncode == 0, done.stderr
     assert {"condition.csv", "condition.png", "condition.md"} <= {p.name for p in folder.iterdir()}
@@ -126,7 +126,7 @@ def test_the_command_reads_a_stored_run_and_writes_its_answer(tmp_path):
         str(folder),
         "--out",
         str(tmp_path / "bad"),
-        module="sim.commands.condition",
+        module="sim.condition",
     )
     assert (
         bad.returncode == 2

@@ -52,7 +52,7 @@ def test_every_experiment_states_its_question_and_runs_at_tiny_size(name):
     for point in sweep_points(name):
         result = run([f"+experiment={name}", *point, "replicates=20"])
         assert result.outcomes.replicates == 20
-    if command[1] == "sim.commands.sensitivity":
+    if command[1] == "sim.sensitivity":
         tiny = ["sensitivity.samples=2", "sensitivity.replicates=5", "sensitivity.resamples=10"]
         config = compose_config([f"+experiment={name}", *tiny])
         check(config)

@@ -56,7 +56,7 @@ def test_the_command_finds_a_box_on_the_default_scenario(tmp_path):
         "sensitivity.samples=128",
         "sensitivity.replicates=200",
         f"hydra.run.dir={tmp_path / 'run'}",
-        module="sim.commands.discover",
+        module="sim.discover",
     )
     assert done.returncode == 0, done.stderr[-2000:]
     names = {p.name for p in (tmp_path / "run").iterdir()}
@@ -72,7 +72,7 @@ def test_the_command_finds_a_box_on_the_default_scenario(tmp_path):
     missing = cli(
         "sensitivity.samples=16",
         f"hydra.run.dir={tmp_path / 'none'}",
-        module="sim.commands.discover",
+        module="sim.discover",
     )
     assert missing.returncode == 2 and missing.stderr.startswith(
         "error: sensitivity.goal: missing required value"

@@ -207,7 +207,7 @@ def test_the_baseline_can_be_named_as_the_report_labels_it(tmp_path):
         [
             sys.executable,
             "-m",
-            "sim.commands.compare",
+            "sim.compare",
             str(tmp_path / "a"),
             str(tmp_path / "b"),
             "--baseline",

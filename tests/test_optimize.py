@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from sim.commands.optimize import NONE, Candidate, Question, Search, best, cost, search
 from sim.hydra.configs import compose_config
+from sim.run.cheapest import NONE, Candidate, Question, Search, best, cost, search
 
 from .conftest import cli
 
@@ -79,7 +79,7 @@ def test_an_infeasible_target_is_one_line_with_the_best_reached(tmp_path):
         str(tmp_path / "out"),
         "replicates=500",
         "params=calibrated",
-        module="sim.commands.optimize",
+        module="sim.optimize",
     )
     assert done.returncode == 2, done.stderr
     line = done.stderr.strip()
@@ -111,7 +111,7 @@ def test_an_infeasible_target_is_one_line_with_the_best_reached(tmp_path):
     ],
 )
 def test_bad_questions_are_one_line_errors(args, message):
-    done = cli(*args, "replicates=100", module="sim.commands.optimize")
+    done = cli(*args, "replicates=100", module="sim.optimize")
     assert (
         done.returncode == 2 and done.stderr.startswith(message) and done.stderr.count("\n") == 1
     ), done.stderr

@@ -115,7 +115,7 @@ def test_output_paths_stay_inside_the_output_folder(tmp_path):
         "sensitivity.resamples=10",
         "sensitivity.outputs=[oman]",
     ]
-    done = cli(*evil[:2], *small, f"hydra.run.dir={out}", module="sim.commands.sensitivity")
+    done = cli(*evil[:2], *small, f"hydra.run.dir={out}", module="sim.sensitivity")
     assert done.returncode == 0, done.stderr
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents]
     assert outside == []

@@ -104,7 +104,7 @@ def test_bad_studies_are_one_line_errors(override, message, tmp_path):
     with pytest.raises(ConfigError) as err:
         check(compose_config([override]))
     assert str(err.value).startswith(message)
-    done = cli(override, f"hydra.run.dir={tmp_path / 'run'}", module="sim.commands.sensitivity")
+    done = cli(override, f"hydra.run.dir={tmp_path / 'run'}", module="sim.sensitivity")
     assert done.returncode == 2 and done.stderr.startswith(f"error: {message}"), done.stderr
     assert done.stderr.count("\n") == 1
     assert not (tmp_path / "run").exists()
@@ -117,7 +117,7 @@ def test_the_command_writes_indices_samples_and_plots(tmp_path):
         "sensitivity.samples=8",
         "+sensitivity.goal={output: uzbekistan, at_least: 0.8}",
         f"hydra.run.dir={folder}",
-        module="sim.commands.sensitivity",
+        module="sim.sensitivity",
     )
     assert done.returncode == 0, done.stderr
     assert "dummy 0.000" in done.stdout
@@ -147,7 +147,7 @@ def test_a_sampled_point_that_breaks_a_cross_field_rule_names_the_range_that_pro
         "sensitivity.replicates=10",
     ]
     check(compose_config(args))  # the ends pass
-    done = cli(*args, f"hydra.run.dir={tmp_path / 'run'}", module="sim.commands.sensitivity")
+    done = cli(*args, f"hydra.run.dir={tmp_path / 'run'}", module="sim.sensitivity")
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith(
         "error: params.rate_collapse: expected rate_sign + rate_collapse <= 1, got "

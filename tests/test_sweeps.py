@@ -64,7 +64,7 @@ def test_compare_cli_on_separate_runs_writes_every_file(tmp_path):
         str(tmp_path / "c"),
         "--baseline",
         "mediator.engagement=0.0",
-        module="sim.commands.compare",
+        module="sim.compare",
     )
     assert done.returncode == 0, done.stderr
     for name in ("comparison.csv", "comparison.parquet", "comparison.png", "report.md"):

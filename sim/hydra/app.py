@@ -33,10 +33,16 @@ from sim.hydra.preflight import (
     interrupted_exits,
     run_checked,
 )
-from sim.output import store
 from sim.run.progress import Watch, stoppable, stopped_quietly
 from sim.run.runner import execute
-from sim.run.write import format_spread, format_summary, run_line, write_outputs
+from sim.run.write import (
+    finished_already,
+    format_spread,
+    format_summary,
+    run_line,
+    say,
+    write_outputs,
+)
 
 
 def app(config_name: str = "config") -> Callable:
@@ -51,7 +57,6 @@ def job_context():
 
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-log = logging.getLogger("sim")
 
 
 @app()
@@ -69,8 +74,7 @@ def _run(cfg: DictConfig) -> None:
     config = config_or_exit(cfg)
     overrides = list(hc.overrides.task)
     job = f"job {hc.job.num} " if hc.mode.name == "MULTIRUN" else ""
-    if config.resume and store.finished(out_dir, config):
-        print(f"{job}skipped: {out_dir} holds the results of this config (resume=false reruns it)")
+    if finished_already(config, out_dir, job):
         return
     in_process = (
         "BasicLauncher",
@@ -97,8 +101,7 @@ def _run(cfg: DictConfig) -> None:
         sweep=bool(job),
     )
     line = run_line(config, overrides, out_dir, time.perf_counter() - started, job)
-    print(line)
-    log.info(line)  # the job's log (accord_sim.log) records what ran
+    say(line)
     if not job:
         print(format_summary(result.summary))
         if result.tables.spread is not None:

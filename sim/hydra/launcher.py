@@ -48,10 +48,9 @@ from sim.hydra.jobs import derive_plain, free_of_interpolations, job_configs
 from sim.output.store import finished
 from sim.run.progress import Watch, check, stoppable
 from sim.run.runner import RunResult, execute_many, execute_stream
-from sim.run.write import run_line, write_outputs
+from sim.run.write import finished_already, run_line, say, write_outputs
 
 log = logging.getLogger(__name__)
-job_log = logging.getLogger("sim")  # the logger a job's line goes to, as in sim.__main__
 
 
 class BatchLauncher(Launcher):
@@ -160,7 +159,7 @@ class BatchLauncher(Launcher):
             except ConfigError:
                 continue  # its job prints the one line and exits 2, as with any launcher
             out = _job_dir(cfg)
-            if not (config.resume and finished(Path(out), config)):
+            if not (config.resume and finished(Path(out), config)):  # else its task says so
                 pending[out] = (record, config)
         return pending
 
@@ -203,8 +202,7 @@ class BatchLauncher(Launcher):
                     sweep=True,
                 )
                 line = run_line(config, overrides, Path(out), seconds, f"job {idx} ")
-                print(line)
-                job_log.info(line)
+                say(line)
                 ret.return_value, ret.status = None, JobStatus.COMPLETED
             except Exception as err:  # noqa: BLE001 - as run_job: the sweep raises it when it reads return_value
                 ret.return_value, ret.status = err, JobStatus.FAILED
@@ -271,11 +269,7 @@ def run_points(cfg: DictConfig, listing: Path) -> None:
             )
         out = Path(str(hc.sweep.dir)) / str(num)
         config = config_from_dict(data, overrides, hc.runtime)
-        if config.resume and finished(out, config):
-            print(
-                f"job {num} skipped: {out} holds the results of this config (resume=false reruns it)"
-            )
-        else:
+        if not finished_already(config, out, f"job {num} "):
             todo.append((num, overrides, out, config))
     started = time.perf_counter()
     with Watch(bool(cfg.get("progress", True))) as watch:
@@ -283,7 +277,7 @@ def run_points(cfg: DictConfig, listing: Path) -> None:
     seconds = (time.perf_counter() - started) / max(len(todo), 1)  # each point's share
     for (num, overrides, out, config), result in zip(todo, results):
         write_outputs(result, out, overrides, plots=config.plots and config.sweep_plots, sweep=True)
-        print(run_line(config, overrides, out, seconds, f"job {num} "))
+        say(run_line(config, overrides, out, seconds, f"job {num} "))
 
 
 def _job_dir(cfg: DictConfig) -> str:

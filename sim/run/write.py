@@ -3,6 +3,7 @@ prints (the run line, the summary, the spread)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,6 +15,7 @@ from sim.output import store
 from sim.output.plots import plot_contributions, plot_join_probability, plot_members
 from sim.run.runner import RunResult
 
+JOB_LOG = logging.getLogger("sim")  # a job's lines go to its log (accord_sim.log) too
 CONTRIBUTION_PANELS = 8  # countries in contributions.png (why.csv lists plot_countries)
 
 
@@ -79,6 +81,20 @@ def _write(result: RunResult, folder: Path, overrides: list[str], plots: bool) -
             plt.close(fig)
     store.write_job(folder, result.config, list(overrides), result.world.names, result.outcomes)
     return [*written, folder / store.OUTCOMES_FILE, folder / store.JOB_FILE]
+
+
+def say(line: str) -> None:
+    """Print a run's line and record it in the job's log."""
+    print(line)
+    JOB_LOG.info(line)
+
+
+def finished_already(config: RunConfig, folder: Path, job: str = "") -> bool:
+    """Resume by config hash: True (and said) when `folder` holds this config's results."""
+    if not (config.resume and store.finished(Path(folder), config)):
+        return False
+    say(f"{job}skipped: {folder} holds the results of this config (resume=false reruns it)")
+    return True
 
 
 def run_line(

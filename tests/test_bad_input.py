@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sim.config.errors import ConfigError
 from sim.config.schema import load_config
 from sim.hydra.preflight import preflight
-from sim.run.runner import execute
+from sim.runs.runner import execute
 
 from .conftest import ROOT, cli
 from .strategies import config_dict, country

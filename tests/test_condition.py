@@ -169,7 +169,7 @@ def test_shock_onsets_drawn_again_are_the_kernels():
 
 def test_conditions_on_shocks_and_collapsed_talks(default_run):
     from sim.engine.kernel import shock_onsets
-    from sim.run.runner import design
+    from sim.runs.runner import design
 
     _, designs, points = design(default_run.config)
     setting = Setting(

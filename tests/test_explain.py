@@ -127,7 +127,7 @@ def test_an_incentive_added_by_config_alone_is_in_the_explanations():
 
     from sim.config.sources import CONF
     from sim.hydra.configs import plain_config
-    from sim.run.runner import execute
+    from sim.runs.runner import execute
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         data = plain_config(
@@ -179,7 +179,7 @@ def test_a_world_of_other_terms_needs_none_of_the_abraham_features():
 
     from sim.config.sources import CONF
     from sim.hydra.configs import plain_config
-    from sim.run.runner import execute
+    from sim.runs.runner import execute
 
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         data = plain_config(

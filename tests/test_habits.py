@@ -153,7 +153,7 @@ def test_the_ema_workbench_example_runs_at_tiny_size():
 
 
 def test_plot_format_writes_each_format_and_titles_name_the_scenario(tmp_path):
-    from sim.run.write import figure_note, figure_title, write_outputs
+    from sim.runs.write import figure_note, figure_title, write_outputs
 
     result = run(["replicates=300", "plot_format=[png,svg]", "mediator.engagement=0.5"])
     written = {
@@ -187,7 +187,7 @@ def test_plot_format_writes_each_format_and_titles_name_the_scenario(tmp_path):
 def test_the_baseline_can_be_named_as_the_report_labels_it(tmp_path):
     from sim.analysis.compare import choose_baseline
     from sim.output.store import find_jobs
-    from sim.run.write import write_outputs
+    from sim.runs.write import write_outputs
 
     for name, value in (("a", "0.5"), ("b", "1.0")):
         write_outputs(

@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from sim.hydra.configs import compose_config
-from sim.run.cheapest import NONE, Candidate, Question, Search, best, cost, search
+from sim.runs.cheapest import NONE, Candidate, Question, Search, best, cost, search
 
 from .conftest import cli
 

@@ -20,8 +20,8 @@ from sim.analysis.compare import compare, paired_delta, unpaired_delta
 from sim.engine.outcomes import Outcomes
 from sim.hydra.configs import compose_config, plain_config
 from sim.output.store import find_jobs
-from sim.run.runner import execute, execute_stream
-from sim.run.write import write_outputs
+from sim.runs.runner import execute, execute_stream
+from sim.runs.write import write_outputs
 
 from .conftest import ROOT, cli, result_tables
 
@@ -171,15 +171,15 @@ def test_the_kernel_thread_of_a_stream_keeps_the_callers_number_of_threads(monke
     calls on one thread when they run in the stream's second thread."""
     import numba
 
-    import sim.run.runner
+    import sim.runs.runner
 
     configs = [compose_config(["replicates=200", f"mediator.engagement={e}"]) for e in (0.2, 0.8)]
     list(
         execute_stream(configs[:1])
     )  # a first kernel call: the threading layer chosen, calls threaded
-    seen, real = [], sim.run.runner.run_stacked
+    seen, real = [], sim.runs.runner.run_stacked
     monkeypatch.setattr(
-        sim.run.runner,
+        sim.runs.runner,
         "run_stacked",
         lambda *args: seen.append(numba.get_num_threads()) or real(*args),
     )
@@ -419,7 +419,7 @@ def test_a_ctrl_c_while_a_job_writes_stops_the_sweep_at_the_next_job():
     run the task per job): a SIGINT after the job's last step (while it writes its folder) is
     kept when the job's block ends, so the next job's first step stops the sweep. Cleared once
     the command's own block ends."""
-    from sim.run.progress import Interrupted, check, stoppable
+    from sim.runs.progress import Interrupted, check, stoppable
 
     with stoppable():  # the command
         with stoppable():  # a job, past its last step

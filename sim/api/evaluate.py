@@ -30,7 +30,7 @@ from sim.config.schema import RunConfig, with_values
 from sim.engine.outcomes import BEFORE, Outcomes
 from sim.engine.world import World
 from sim.hydra.configs import compose_config
-from sim.run.runner import design_all, simulate_many
+from sim.runs.runner import design_all, simulate_many
 
 
 class Evaluator:

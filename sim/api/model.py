@@ -23,7 +23,7 @@ from sim.config.held import hold
 from sim.config.schema import RunConfig, with_values
 from sim.engine.model import AccordModel as _EngineModel
 from sim.hydra.configs import compose_config
-from sim.run.runner import design
+from sim.runs.runner import design
 
 NAMED = {
     "engagement": "mediator.engagement",

@@ -4,7 +4,7 @@
 
 Controls (scenario, mediator, weights, peer and leader strength, shocks) change one set of
 settings. Each change rebuilds the config from the chosen scenario with `with_values`, reruns the
-ensemble (sim.run.runner.execute, the default 10,000 replicates) for the joining-probability curves
+ensemble (sim.runs.runner.execute, the default 10,000 replicates) for the joining-probability curves
 and the member fan (sim.output.plots), and starts a new single replicate: an `AccordModel` that
 Mesa's controls step month by month, drawn as a network coloured by status. Nothing here computes
 what the engines, tables or plots already do.
@@ -31,7 +31,7 @@ from sim.config.sources import ROOT
 from sim.engine.model import AccordModel
 from sim.hydra.configs import compose_config
 from sim.output.plots import caption, plot_join_probability, plot_members, plot_network
-from sim.run.runner import RunResult, execute
+from sim.runs.runner import RunResult, execute
 
 SCENARIOS = [
     "baseline",

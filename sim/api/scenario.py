@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sim.config.schema import RunConfig
 from sim.engine.simulate import simulate
 from sim.hydra.configs import compose_config
-from sim.run.runner import RunResult, execute
+from sim.runs.runner import RunResult, execute
 
 
 def run(

@@ -41,7 +41,7 @@ from sim.output.calibration import (
 )
 from sim.output.plots import plot_backtest, plot_posterior, plot_predictive_check, plot_profiles
 from sim.output.store import atomic_write
-from sim.run.progress import Watch, stoppable, stopped_quietly
+from sim.runs.progress import Watch, stoppable, stopped_quietly
 
 PROMOTED = CONF / "params" / "calibrated.yaml"
 DRAWS = "posterior_draws.parquet"

@@ -26,8 +26,8 @@ from sim.hydra.configs import compose_config
 from sim.hydra.preflight import EXIT_BAD_INPUT, preflight
 from sim.output.answers import condition_paragraph, plot_condition, write_answer
 from sim.output.store import JOB_FILE, read_job
-from sim.run.runner import design, execute
-from sim.run.write import write_outputs
+from sim.runs.runner import design, execute
+from sim.runs.write import write_outputs
 
 
 def setting_of(config: RunConfig, replicates: int, shocks: bool) -> Setting:

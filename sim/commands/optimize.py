@@ -33,8 +33,8 @@ from sim.core.calendar import format_month, parse_month
 from sim.hydra.configs import compose_config
 from sim.hydra.preflight import EXIT_BAD_INPUT, preflight
 from sim.output.answers import optimize_paragraph, plot_pareto, write_answer
-from sim.run.cheapest import Question, best, check, confirm, cost, package, search
-from sim.run.progress import Watch
+from sim.runs.cheapest import Question, best, check, confirm, cost, package, search
+from sim.runs.progress import Watch
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,8 @@
 """The Hydra apps: `python -m sim` (and the `accord-sim` command), and the app of each command
 that works in a Hydra run folder (`app`, `study_command`).
 
-compose (Hydra) -> validate (sim.config.schema) -> run (sim.run.runner) -> write tables and plots
-into the Hydra output folder (sim.run.write) -> print the summary. Bad input prints one line and
+compose (Hydra) -> validate (sim.config.schema) -> run (sim.runs.runner) -> write tables and plots
+into the Hydra output folder (sim.runs.write) -> print the summary. Bad input prints one line and
 exits with code 2, leaving no output folder behind; so does Ctrl-C (or SIGTERM), with code 130
 (143).
 """
@@ -33,9 +33,9 @@ from sim.hydra.preflight import (
     interrupted_exits,
     run_checked,
 )
-from sim.run.progress import Watch, stoppable, stopped_quietly
-from sim.run.runner import execute
-from sim.run.write import (
+from sim.runs.progress import Watch, stoppable, stopped_quietly
+from sim.runs.runner import execute
+from sim.runs.write import (
     finished_already,
     format_spread,
     format_summary,

@@ -3,7 +3,7 @@
 Hydra's launchers run one job per point: compose its config, make its folder, run the task. Most
 of a sweep's time went there, not into the kernel. This launcher composes every point first
 (once per kind of job, sim.hydra.jobs), runs the points that share a world's shape as design
-points of one stack (sim.run.runner.execute_stream: many points per kernel call, each with its own
+points of one stack (sim.runs.runner.execute_stream: many points per kernel call, each with its own
 streams and explanation sums, one call running in a second thread while this one writes the
 jobs of the last), and finishes each point as Hydra's `run_job` finishes a job:
 its folder, its `.hydra` records, its log, the callbacks, its results and job record, so resume
@@ -46,9 +46,9 @@ from sim.config.schema import RunConfig
 from sim.hydra.configs import config_from_dict, plain_config
 from sim.hydra.jobs import derive_plain, free_of_interpolations, job_configs
 from sim.output.store import finished
-from sim.run.progress import Watch, check, stoppable
-from sim.run.runner import RunResult, execute_many, execute_stream
-from sim.run.write import finished_already, run_line, say, write_outputs
+from sim.runs.progress import Watch, check, stoppable
+from sim.runs.runner import RunResult, execute_many, execute_stream
+from sim.runs.write import finished_already, run_line, say, write_outputs
 
 log = logging.getLogger(__name__)
 

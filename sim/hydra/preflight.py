@@ -30,7 +30,7 @@ from sim.hydra.compat import BASIC_LAUNCHER, BASIC_SWEEPER, require
 from sim.hydra.configs import config_from_dict, plain_config
 from sim.hydra.jobs import derive_plain
 from sim.output.store import JOB_FILE
-from sim.run.progress import Interrupted
+from sim.runs.progress import Interrupted
 
 EXIT_BAD_INPUT = 2
 ALLOWED_TARGETS = {
@@ -210,7 +210,7 @@ def bad_input_exits(out_dir: Path, debug: bool = False):
 
 @contextmanager
 def interrupted_exits(out_dir: Path):
-    """Inside: work stopped by Ctrl-C or SIGTERM (sim.run.progress) removes the folder Hydra made
+    """Inside: work stopped by Ctrl-C or SIGTERM (sim.runs.progress) removes the folder Hydra made
     for it, prints one line and exits with 130 (143)."""
     try:
         yield

@@ -1,4 +1,4 @@
-"""One run end to end, below the entry points: config -> world -> engine -> tables (sim.run.write
+"""One run end to end, below the entry points: config -> world -> engine -> tables (sim.runs.write
 puts them into files)."""
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class RunResult:
 
 def execute(config: RunConfig, watch: Watch | None = None) -> RunResult:
     """Simulate `config` (drawing its uncertain inputs, if any) and tabulate the result. `watch`
-    is told of each drawn world and each chunk of replicates (sim.run.progress)."""
+    is told of each drawn world and each chunk of replicates (sim.runs.progress)."""
     world, designs, points = design(config, watch)
     outcomes, sums = simulate_explained(
         designs,

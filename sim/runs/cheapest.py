@@ -19,7 +19,7 @@ from sim.config.schema import RunConfig, ScriptedOffer, with_values
 from sim.core.calendar import parse_month
 from sim.engine.outcomes import BEFORE, NEVER, Outcomes
 from sim.engine.world import World
-from sim.run.runner import design, simulate_many
+from sim.runs.runner import design, simulate_many
 
 NONE = "none"
 

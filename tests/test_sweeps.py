@@ -526,3 +526,44 @@ def test_a_long_run_stopped_says_one_line_and_leaves_no_folder(tmp_path, stop, c
     assert time.monotonic() - stopped < 10
     assert process.returncode == code and stderr == "interrupted: nothing written\n", stderr[-2000:]
     assert not out.exists()
+
+
+def test_on_another_hydra_a_sweep_is_refused_in_one_line_and_a_single_run_still_works(tmp_path):
+    """sim.hydra.compat: the batch sweeper and launcher use Hydra internals tested on one version."""
+    start = "import sys, hydra; hydra.__version__ = '1.4.0'; from sim.hydra.app import console; "
+    sweep = ["-m", "mediator.engagement=0,1", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    single = [f"hydra.run.dir={tmp_path / 'run'}", "plots=false"]
+    for args, code in ((sweep, 2), (single, 0)):
+        script = f"{start}sys.argv[1:] = {[*args, 'replicates=10']!r}; console()"
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300
+        )
+        assert done.returncode == code, done.stderr[-2000:]
+        if code == 2:
+            assert done.stderr.startswith("error: hydra.sweeper: ") and "1.4.0" in done.stderr
+            assert done.stderr.count("\n") == 1 and not (tmp_path / "sweep").exists()
+    assert (tmp_path / "run" / "summary.csv").is_file()
+
+
+def test_hydras_plugin_discovery_loads_none_of_the_simulator():
+    """Any Hydra app installed beside this one scans hydra_plugins: that must stay cheap and inert."""
+    probe = (
+        "import os, sys; before = dict(os.environ)\n"
+        "from hydra.core.plugins import Plugins\n"
+        "from hydra.plugins.launcher import Launcher\n"
+        "from hydra.plugins.sweeper import Sweeper\n"
+        "found = {c.__name__ for c in Plugins.instance().discover(Launcher) + Plugins.instance().discover(Sweeper)}\n"
+        "assert {'BatchLauncher', 'BatchSweeper'} <= found, found\n"
+        "assert not [m for m in sys.modules if m == 'sim' or m.startswith(('sim.', 'numba'))]\n"
+        "assert dict(os.environ) == before\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]

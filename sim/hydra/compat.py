@@ -24,8 +24,9 @@ except ImportError:  # another Hydra: `require` says so before a sweep needs the
     get_overrides_dirname = BasicSweeper = None
 
 
-def require(key: str, version: str = hydra.__version__) -> None:
+def require(key: str) -> None:
     """ConfigError naming the setting `key` unless this Hydra is one the internals were tested with."""
+    version = hydra.__version__
     if version not in TESTED:
         raise ConfigError(
             key,

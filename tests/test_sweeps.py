@@ -14,11 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # the reference grid
+from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from sim import run
 from sim.analysis.compare import compare, paired_delta, unpaired_delta
 from sim.engine.outcomes import Outcomes
 from sim.hydra.configs import compose_config, plain_config
+from sim.hydra.sweeper import grid
 from sim.output.store import find_jobs
 from sim.runs.runner import execute, execute_stream
 from sim.runs.write import write_outputs
@@ -567,3 +570,18 @@ def test_hydras_plugin_discovery_loads_none_of_the_simulator():
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        ["mediator.engagement=0,0.5,1", "seed=1,2", "replicates=10"],
+        ["seed=1,2", "seed=3", "mediator.strategy=courting,persuadable"],
+        ["+experiment=saudi_by_2029", "seed=range(1,4)", "params.threshold=choice(0.1,0.2)"],
+        [],
+    ],
+)
+def test_the_batch_sweepers_grid_is_hydras_basic_grid(overrides):
+    parsed = OverridesParser.create(config_loader=None).parse_overrides(overrides)
+    (expected,) = BasicSweeper.split_arguments(parsed, None)
+    assert grid(parsed) == expected and len(expected) >= 1

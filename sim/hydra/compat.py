@@ -1,8 +1,8 @@
 """The one place the simulator reaches into Hydra's internals, and the versions it was tested with.
 
-The batch sweeper builds on Hydra's basic sweeper (its grid, batches and `params`), and a derived
-job config needs the `override_dirname` Hydra would give it; neither is public in hydra-core
-1.3. Anything else goes through Hydra's public interfaces. On another Hydra the batch sweeper
+A sweep's job config derived from its kind's first (sim.hydra.jobs) needs the `override_dirname`
+Hydra would give it, and Hydra's function for it is not public in hydra-core 1.3. Everything
+else goes through Hydra's public interfaces. On another Hydra the batch sweeper
 and launcher refuse in one line (`require`, called by the preflight before a sweep starts), and
 the basic ones still work: `hydra/sweeper=basic hydra/launcher=basic`.
 """
@@ -19,9 +19,8 @@ BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 try:
     from hydra._internal.config_loader_impl import get_overrides_dirname
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-except ImportError:  # another Hydra: `require` says so before a sweep needs them
-    get_overrides_dirname = BasicSweeper = None
+except ImportError:  # another Hydra: `require` says so before a sweep needs it
+    get_overrides_dirname = None
 
 
 def require(key: str) -> None:

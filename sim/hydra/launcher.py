@@ -277,7 +277,7 @@ def run_points(cfg: DictConfig, listing: Path) -> None:
     seconds = (time.perf_counter() - started) / max(len(todo), 1)  # each point's share
     for (num, overrides, out, config), result in zip(todo, results):
         write_outputs(result, out, overrides, plots=config.plots and config.sweep_plots, sweep=True)
-        say(run_line(config, overrides, out, seconds, f"job {num} "))
+        print(run_line(config, overrides, out, seconds, f"job {num} "))
 
 
 def _job_dir(cfg: DictConfig) -> str:

@@ -93,7 +93,7 @@ def finished_already(config: RunConfig, folder: Path, job: str = "") -> bool:
     """Resume by config hash: True (and said) when `folder` holds this config's results."""
     if not (config.resume and store.finished(Path(folder), config)):
         return False
-    say(f"{job}skipped: {folder} holds the results of this config (resume=false reruns it)")
+    print(f"{job}skipped: {folder} holds the results of this config (resume=false reruns it)")
     return True
 
 

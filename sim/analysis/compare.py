@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.analysis.tables import Z95, wilson_interval
+from sim.analysis.intervals import Z95, wilson_interval
 from sim.core.calendar import parse_month
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from sim.engine.simulate import Watch, simulate_explained
 from sim.engine.world import World, compile_like, compile_world
 from sim.inference.start import RecordStart
 from sim.output import store
-from sim.output.plots import plot_contributions, plot_join_probability, plot_members
+from sim.output.plots.run import plot_contributions, plot_join_probability, plot_members
 
 CONTRIBUTION_PANELS = 8  # countries in contributions.png (why.csv lists plot_countries)
 ROWS_PER_CALL = 1 << 18  # rows of a batched kernel call (simulate_many): bounded memory

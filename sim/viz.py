@@ -29,7 +29,9 @@ from sim.api import compose_config, hold
 from sim.config.schema import RunConfig, with_values
 from sim.config.sources import ROOT
 from sim.engine.model import AccordModel
-from sim.output.plots import caption, plot_join_probability, plot_members, plot_network
+from sim.output.plots.caption import caption
+from sim.output.plots.network import plot_network
+from sim.output.plots.run import plot_join_probability, plot_members
 from sim.runner import RunResult, execute
 
 SCENARIOS = [

@@ -17,7 +17,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.compose import parse
 from sim.config.errors import ConfigError
-from sim.config.schema import RunConfig, load_config, params_values
+from sim.config.load import load_config
+from sim.config.schema import RunConfig, params_values
 from sim.config.sources import CONF, source_of
 from sim.engine.simulate import simulate
 from sim.runner import RunResult, execute

@@ -22,7 +22,8 @@ from sim.analysis.condition import Setting, advice, conditional_table
 from sim.api import compose_config
 from sim.cli import EXIT_BAD_INPUT, preflight
 from sim.config.errors import ConfigError
-from sim.config.schema import RunConfig, load_config
+from sim.config.load import load_config
+from sim.config.schema import RunConfig
 from sim.engine.kernel import shock_onsets
 from sim.output.answers import condition_paragraph, plot_condition, write_answer
 from sim.output.store import JOB_FILE, read_job

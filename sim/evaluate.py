@@ -26,7 +26,8 @@ import pandas as pd
 
 from sim.analysis.tables import member_share_counts
 from sim.api import compose_config, hold
-from sim.config.schema import RunConfig, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig
 from sim.engine.outcomes import BEFORE, Outcomes
 from sim.engine.world import World
 from sim.runner import design_all, simulate_many

@@ -20,7 +20,8 @@ from __future__ import annotations
 import functools
 
 from sim.api import compose_config, hold
-from sim.config.schema import RunConfig, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig
 from sim.engine.model import AccordModel as _EngineModel
 from sim.runner import design
 

@@ -34,7 +34,8 @@ from sim.analysis.tables import wilson_interval
 from sim.api import compose_config
 from sim.cli import EXIT_BAD_INPUT, preflight
 from sim.config.errors import ConfigError
-from sim.config.schema import RunConfig, ScriptedOffer, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig, ScriptedOffer
 from sim.core.calendar import format_month, parse_month
 from sim.engine.outcomes import BEFORE, NEVER, Outcomes
 from sim.engine.world import World

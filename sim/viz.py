@@ -26,7 +26,8 @@ from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
 from sim.api import compose_config, hold
-from sim.config.schema import RunConfig, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig
 from sim.config.sources import ROOT
 from sim.engine.model import AccordModel
 from sim.output.plots.caption import caption

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sim.cli import preflight
 from sim.config.errors import ConfigError
-from sim.config.schema import load_config
+from sim.config.load import load_config
 from sim.runner import execute
 
 from .conftest import ROOT, cli

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-from sim.config.schema import Events, load_config
+from sim.config.load import load_config
+from sim.config.schema import Events
 from sim.config.sources import CONF
 from sim.config.validate import build
 from sim.core.decision import Status

@@ -6,7 +6,8 @@ import copy
 
 from hypothesis import strategies as st
 
-from sim.config.schema import RunConfig, load_config
+from sim.config.load import load_config
+from sim.config.schema import RunConfig
 from sim.core.terms import FEATURES
 
 PARAMS = {

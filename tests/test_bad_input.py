@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from sim.config.errors import ConfigError
-from sim.config.schema import load_config
+from sim.config.load import load_config
 from sim.hydra.preflight import preflight
 from sim.runs.runner import execute
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from sim.analysis.explain import contributions_table
 from sim.analysis.tables import tabulate
 from sim.config.errors import ConfigError
-from sim.config.schema import load_config
+from sim.config.load import load_config
 from sim.core.decision import Status
 from sim.core.terms import TERMS
 from sim.core.utility import accession_utility, fill_contributions, fill_standing

@@ -112,7 +112,7 @@ def test_stronger_engagement_never_lowers_a_probability_with_a_fixed_priority(da
 
 
 def build_from(data: dict):
-    from sim.config.schema import load_config
+    from sim.config.load import load_config
 
     return load_config(data)
 

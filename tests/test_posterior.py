@@ -130,7 +130,7 @@ def test_the_points_of_a_sweep_share_their_drawn_configs_and_get_what_each_draws
     """DrawnConfigs: a point that differs from an earlier one outside the params takes its drawn
     params; one whose params differ draws its own; each equals drawing it without the memo."""
     from sim.config.held import hold
-    from sim.config.schema import with_values
+    from sim.config.load import with_values
     from sim.engine.design import DrawnConfigs
 
     base = compose_config(
@@ -201,7 +201,7 @@ def test_a_drawn_world_reuses_the_compiled_one_and_is_the_same_bit_for_bit():
     compile_world, for the outlook's world and the record's, over every fitted parameter; a
     config that differs in more than params is compiled afresh."""
     from sim.config.draws import load_draws
-    from sim.config.schema import with_values
+    from sim.config.load import with_values
     from sim.engine.design import compile_draws, stack_worlds
     from sim.engine.world import compile_like
     from sim.inference.start import _past

@@ -5,33 +5,49 @@ are keyed by seed, replicate and country, so replicate r of both jobs met the sa
 the delta's 95% interval comes from the per-replicate differences (a normal interval for their
 mean). A change that alters nothing gives a delta of exactly 0 with a zero-width interval. Other
 pairs get Newcombe's (1998) hybrid score interval for a difference of independent proportions.
-Jobs are stored ones (sim.output.store.StoredJob); the command is `python -m sim.compare`.
+A job is anything with the `Job` shape: the output layer's stored job (sim.output.store.StoredJob)
+is one, read from disk above this layer. The command is `python -m sim.compare`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.tables import Z95, wilson_interval
+from sim.analysis.intervals import Z95, wilson_interval
 from sim.core.calendar import parse_month
+from sim.engine.outcomes import Outcomes
 
-if TYPE_CHECKING:
-    from sim.output.store import StoredJob
+
+class Job(Protocol):
+    """A finished job as the comparison reads it: its folder, its job.json record, its
+    countries and overrides, and its outcomes."""
+
+    @property
+    def folder(self) -> Path: ...
+    @property
+    def record(self) -> dict: ...  # the contents of job.json: seed, replicates, config
+    @property
+    def countries(self) -> list[str]: ...
+    @property
+    def overrides(self) -> list[str]: ...
+    @property
+    def outcomes(self) -> Outcomes: ...
 
 
 @dataclass(frozen=True)
 class Comparison:
     table: pd.DataFrame  # one row per job and country
-    jobs: list[StoredJob]
+    jobs: list[Job]
     labels: list[str]
     baseline: int
 
 
-def choose_baseline(jobs: list[StoredJob], spec: str | None) -> int:
+def choose_baseline(jobs: list[Job], spec: str | None) -> int:
     """Index of the baseline: the first job, or the first whose overrides match every item of
     `spec`: a full override (`mediator.engagement=1.0`) or the report's label for it
     (`engagement=1`: the key's last part, the value as a number)."""
@@ -56,7 +72,7 @@ def _matches(item: str, override: str) -> bool:
         return value == other_value
 
 
-def compare(jobs: list[StoredJob], baseline: int = 0) -> Comparison:
+def compare(jobs: list[Job], baseline: int = 0) -> Comparison:
     """The comparison table: override columns, p_joined_by_horizon with its interval, and the
     delta against the baseline job with its interval."""
     settings = [_settings(job) for job in jobs]
@@ -118,12 +134,12 @@ def unpaired_delta(job: np.ndarray, base: np.ndarray) -> tuple[float, float, flo
     return delta, delta - np.hypot(p1 - l1, u2 - p2), delta + np.hypot(u1 - p1, p2 - l2)
 
 
-def _settings(job: StoredJob) -> dict[str, str]:
+def _settings(job: Job) -> dict[str, str]:
     """A job's overrides as {key: value}, without Hydra's own keys."""
     pairs = (o.lstrip("+~").split("=", 1) for o in job.overrides if "=" in o)
     return {k: v for k, v in pairs if not k.startswith("hydra.")}
 
 
-def _last_month(job: StoredJob) -> int:
+def _last_month(job: Job) -> int:
     scenario = job.record["config"]["scenario"]
     return parse_month(scenario["end"]) - parse_month(scenario["start"])

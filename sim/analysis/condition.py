@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.tables import wilson_interval
+from sim.analysis.intervals import wilson_interval
 from sim.config.errors import ConfigError
 from sim.core.calendar import format_month, parse_month
 from sim.engine.outcomes import BEFORE, NEVER, Outcomes

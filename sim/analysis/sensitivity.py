@@ -28,7 +28,8 @@ import pandas as pd
 
 from sim.analysis.tables import NEW_MEMBERS
 from sim.config.errors import ConfigError
-from sim.config.schema import RunConfig, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig
 from sim.config.sensitivity import Sensitivity
 from sim.config.uncertainty import uncertain_inputs
 from sim.core.decision import Status

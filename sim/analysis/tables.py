@@ -1,7 +1,8 @@
 """Tidy tables from a run's outcomes: joining probabilities with intervals, summary, member fan.
 
 Probabilities are shares of replicates; their 95% intervals are Wilson score intervals (Wilson
-1927), which stay inside [0, 1] and behave at 0 and 1 where the normal approximation fails.
+1927, sim.analysis.intervals), which stay inside [0, 1] and behave at 0 and 1 where the normal
+approximation fails.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.explain import contributions_table, why_table
+from sim.analysis.intervals import wilson_interval
 from sim.core.calendar import format_month
 from sim.core.decision import Status
 from sim.engine.outcomes import BEFORE, NEVER, TABLE_CHUNK, ContributionSums, Outcomes
 from sim.engine.world import World
 
-Z95 = 1.959963984540054
 NEW_MEMBERS = "new members"  # the spread table's row for the number of new members
 FAN_QUANTILES = {"q05": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "q95": 0.95}
 
@@ -40,17 +41,6 @@ class Tables:
         None  # country, month, deciding, each term, utility, threshold
     )
     why: pd.DataFrame | None = None  # the most likely joiners: contributions when they joined
-
-
-def wilson_interval(successes: np.ndarray, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion; arrays broadcast."""
-    p = np.asarray(successes, dtype=np.float64) / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    # exact at the edges, where rounding would leave a bound a hair inside [0, 1]
-    low = np.where(p == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
-    high = np.where(p == 1, 1.0, np.clip(centre + half, 0.0, 1.0))
-    return low, high
 
 
 def member_share_counts(outcomes: Outcomes, n_months: int) -> np.ndarray:

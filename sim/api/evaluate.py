@@ -26,7 +26,8 @@ import pandas as pd
 
 from sim.analysis.tables import member_share_counts
 from sim.config.held import hold
-from sim.config.schema import RunConfig, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig
 from sim.engine.outcomes import BEFORE, Outcomes
 from sim.engine.world import World
 from sim.hydra.configs import compose_config

@@ -20,7 +20,8 @@ from __future__ import annotations
 import functools
 
 from sim.config.held import hold
-from sim.config.schema import RunConfig, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig
 from sim.engine.model import AccordModel as _EngineModel
 from sim.hydra.configs import compose_config
 from sim.runs.runner import design

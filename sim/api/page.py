@@ -26,11 +26,14 @@ from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
 from sim.config.held import hold
-from sim.config.schema import RunConfig, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig
 from sim.config.sources import ROOT
 from sim.engine.model import AccordModel
 from sim.hydra.configs import compose_config
-from sim.output.plots import caption, plot_join_probability, plot_members, plot_network
+from sim.output.plots.caption import caption
+from sim.output.plots.network import plot_network
+from sim.output.plots.run import plot_join_probability, plot_members
 from sim.runs.runner import RunResult, execute
 
 SCENARIOS = [

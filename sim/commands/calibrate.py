@@ -39,7 +39,12 @@ from sim.output.calibration import (
     questions_section,
     report,
 )
-from sim.output.plots import plot_backtest, plot_posterior, plot_predictive_check, plot_profiles
+from sim.output.plots.calibration import (
+    plot_backtest,
+    plot_posterior,
+    plot_predictive_check,
+    plot_profiles,
+)
 from sim.output.store import atomic_write
 from sim.runs.progress import Watch, stoppable, stopped_quietly
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from sim.analysis.condition import Setting, advice, conditional_table
 from sim.config.errors import ConfigError
-from sim.config.schema import RunConfig, load_config
+from sim.config.load import load_config
+from sim.config.schema import RunConfig
 from sim.engine.kernel import shock_onsets
 from sim.hydra.configs import compose_config
 from sim.hydra.preflight import EXIT_BAD_INPUT, preflight

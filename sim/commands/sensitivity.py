@@ -12,7 +12,7 @@ from sim.config.schema import RunConfig
 from sim.engine.world import compile_world
 from sim.hydra.app import study_command
 from sim.output import store
-from sim.output.plots import plot_indices, plot_sensitivity_heatmap
+from sim.output.plots.sensitivity import plot_indices, plot_sensitivity_heatmap
 
 
 def write_study(study: Study, config: RunConfig, folder: Path) -> list[Path]:

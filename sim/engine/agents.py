@@ -2,30 +2,51 @@
 
 Thin on purpose: each `step` states the rule and calls `sim.core` for the arithmetic, so the
 ensemble kernel applies exactly the same compiled functions to many replicates at once.
+The agents read their model through `AccordState`, the part of it they need, so this module
+does not import the model that imports it (sim.engine.model.AccordModel has that shape).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import mesa
 import numpy as np
 
 from sim.core import mediator, streams
-from sim.core.decision import Status, next_status, response
+from sim.core.decision import Rates, Status, next_status, response
 from sim.core.utility import accession_utility
+from sim.engine.inputs import Numbers
 from sim.engine.outcomes import NEVER
+from sim.engine.world import World
 
-if TYPE_CHECKING:
-    from sim.engine.model import AccordModel
+
+class AccordState(Protocol):
+    """What the agents read of their model (a mesa.Model): the compiled world, this month's
+    numbers and situation, and the other agents."""
+
+    world: World
+    numbers: Numbers  # one design point's values
+    rates: Rates
+    terms: np.ndarray  # (countries, terms): every utility term but the mediator's offer
+    shock_hit: np.ndarray  # (countries,) bool: hit by a random shock this month
+    engagement: float  # the mediator's engagement this month
+    month_index: int  # months since the start
+    countries: list[Country]
+    mediator: Mediator
+
+    @property
+    def month(self) -> int:
+        """Absolute month number of the current step."""
+        ...
 
 
 class Country(mesa.Agent):
     """A country deciding each month whether to move towards the accord."""
 
-    model: AccordModel
+    model: AccordState
 
-    def __init__(self, model: AccordModel, index: int, stream: np.uint64):
+    def __init__(self, model: AccordState, index: int, stream: np.uint64):
         super().__init__(model)
         world = model.world
         self.index = index
@@ -103,9 +124,9 @@ class Country(mesa.Agent):
 class Mediator(mesa.Agent):
     """The outside power that courts countries with a budget of typed inducements."""
 
-    model: AccordModel
+    model: AccordState
 
-    def __init__(self, model: AccordModel):
+    def __init__(self, model: AccordState):
         super().__init__(model)
         self.name = "mediator"
         self.units = model.numbers.units0.copy()

@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 
 from sim.config.draws import load_draws
-from sim.config.schema import with_values
+from sim.config.load import with_values
 from sim.config.uncertainty import Uncertain, uncertain_inputs
 from sim.core import streams
 from sim.engine.inputs import Numbers

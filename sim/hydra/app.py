@@ -1,7 +1,7 @@
 """The Hydra apps: `python -m sim` (and the `accord-sim` command), and the app of each command
 that works in a Hydra run folder (`app`, `study_command`).
 
-compose (Hydra) -> validate (sim.config.schema) -> run (sim.runs.runner) -> write tables and plots
+compose (Hydra) -> validate (sim.config.load) -> run (sim.runs.runner) -> write tables and plots
 into the Hydra output folder (sim.runs.write) -> print the summary. Bad input prints one line and
 exits with code 2, leaving no output folder behind; so does Ctrl-C (or SIGTERM), with code 130
 (143).

@@ -13,7 +13,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.config.errors import ConfigError
 from sim.config.held import hold
-from sim.config.schema import RunConfig, load_config
+from sim.config.load import load_config
+from sim.config.schema import RunConfig
 from sim.config.sources import CONF, source_of
 from sim.hydra.jobs import parse
 
@@ -30,7 +31,7 @@ def config_from_dict(
 ) -> RunConfig:
     """Validate a composed config, naming the file a bad key came from (`runtime` is Hydra's
     runtime node: the group choices and the search path). `like`: a sibling's (data, config),
-    whose parts this data shares are taken as validated (sim.config.schema.load_config)."""
+    whose parts this data shares are taken as validated (sim.config.load.load_config)."""
     try:
         return _hold_overridden(load_config(data, like), overrides)
     except ConfigError as err:

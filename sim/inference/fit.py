@@ -21,15 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from sim.config.consistency import check_rates
 from sim.config.errors import ConfigError
-from sim.config.schema import (
-    Params,
-    RecordConfig,
-    RunConfig,
-    check_rates,
-    params_values,
-    with_values,
-)
+from sim.config.load import with_values
+from sim.config.schema import Params, RecordConfig, RunConfig, params_values
 from sim.config.validate import MONTH, between
 from sim.engine.world import compile_world
 from sim.inference.likelihood import load_record, log_likelihood

@@ -16,7 +16,8 @@ import dataclasses
 
 import numpy as np
 
-from sim.config.schema import Events, RunConfig, check_config
+from sim.config.consistency import check_config
+from sim.config.schema import Events, RunConfig
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
 from sim.engine.outcomes import Outcomes

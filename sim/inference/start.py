@@ -18,8 +18,9 @@ import dataclasses
 
 import numpy as np
 
+from sim.config.consistency import check_config
 from sim.config.dated import Dated
-from sim.config.schema import Events, RecordConfig, Roster, RunConfig, check_config, params_values
+from sim.config.schema import Events, RecordConfig, Roster, RunConfig, params_values
 from sim.config.spans import cut_spans
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.output.plots import CAPTION
+from sim.output.plots.caption import CAPTION
 from sim.output.store import atomic_write
 
 

@@ -1,18 +1,43 @@
-"""The calibration report and the `calibrated` params file, as text."""
+"""The calibration report and the `calibrated` params file, as text.
+
+The report reads a fit as plain results (`FitResults`, the shape of sim.inference.fit.Fit): outputs
+format what inference found, and do not import the inference that found it.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from sim.config.schema import Params, RecordConfig, params_values
 
-if TYPE_CHECKING:
-    from sim.inference.fit import Fit
+
+class FitResults(Protocol):
+    """The results of a fit, each parameter by name: the mode, its 95% profile interval,
+    whether the record identifies it, and the log-likelihood and log-posterior at the mode."""
+
+    @property
+    def names(self) -> list[str]: ...
+    @property
+    def estimate(self) -> dict[str, float]: ...
+    @property
+    def low(self) -> dict[str, float]: ...
+    @property
+    def high(self) -> dict[str, float]: ...
+    @property
+    def identified(self) -> dict[str, bool]: ...
+    @property
+    def prior_centre(self) -> dict[str, float]: ...
+    @property
+    def log_likelihood(self) -> float: ...
+    @property
+    def log_likelihood_at_prior(self) -> float: ...
+    @property
+    def log_posterior(self) -> float: ...
 
 
-def params_yaml(base: Params, fit_: Fit, source: str) -> str:
+def params_yaml(base: Params, fit_: FitResults, source: str) -> str:
     """The fitted parameters as a `params` config option."""
     values = params_values(base) | fit_.estimate
     lines = [
@@ -38,7 +63,7 @@ def params_yaml(base: Params, fit_: Fit, source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mark(fit_: Fit, name: str) -> str:
+def _mark(fit_: FitResults, name: str) -> str:
     if name not in fit_.estimate:
         return "    # not fitted: judgement"
     tag = "" if fit_.identified[name] else "; not identified by the record"
@@ -50,7 +75,7 @@ def _joins(predictions) -> str:
     return ", ".join(f"{c} {m}" for c, m in zip(rows["country"], rows["month"]))
 
 
-def report(fit_: Fit, record: RecordConfig) -> str:
+def report(fit_: FitResults, record: RecordConfig) -> str:
     lines = [
         "# Calibration to the record",
         "",

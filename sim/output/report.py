@@ -11,7 +11,8 @@ import yaml
 
 from sim.config.sources import ROOT
 from sim.output import store
-from sim.output.plots import CAPTION, TRIVIAL, plot_comparison
+from sim.output.plots.caption import CAPTION, TRIVIAL
+from sim.output.plots.comparison import plot_comparison
 
 if TYPE_CHECKING:
     from sim.analysis.compare import Comparison

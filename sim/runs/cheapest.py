@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import paired_delta
-from sim.analysis.tables import wilson_interval
+from sim.analysis.intervals import wilson_interval
 from sim.config.errors import ConfigError
-from sim.config.schema import RunConfig, ScriptedOffer, with_values
+from sim.config.load import with_values
+from sim.config.schema import RunConfig, ScriptedOffer
 from sim.core.calendar import parse_month
 from sim.engine.outcomes import BEFORE, NEVER, Outcomes
 from sim.engine.world import World

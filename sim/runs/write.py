@@ -12,7 +12,7 @@ import pandas as pd
 from sim.analysis.tables import NEW_MEMBERS
 from sim.config.schema import RunConfig
 from sim.output import store
-from sim.output.plots import plot_contributions, plot_join_probability, plot_members
+from sim.output.plots.run import plot_contributions, plot_join_probability, plot_members
 from sim.runs.runner import RunResult
 
 JOB_LOG = logging.getLogger("sim")  # a job's lines go to its log (accord_sim.log) too

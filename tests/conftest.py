@@ -19,7 +19,7 @@ from sim.config.schema import Events
 from sim.config.sources import CONF
 from sim.config.validate import build
 from sim.core.decision import Status
-from sim.engine.model import AccordModel
+from sim.engine.model import WorldModel
 from sim.hydra.configs import plain_config
 from sim.inference.fit import FitConfig
 
@@ -66,12 +66,12 @@ def result_tables(folder: Path) -> dict[str, bytes]:
 
 def mesa_deciding(
     world, replicates: int, seed: int
-) -> Iterator[tuple[int, int, AccordModel, object]]:
+) -> Iterator[tuple[int, int, WorldModel, object]]:
     """Step Mesa models of `world`, one per replicate, and yield (replicate, month, model, country)
     after each month for every country that was deciding (outside or in talks, and a candidate)
     at its start."""
     for replicate in range(replicates):
-        model = AccordModel(world, rng=seed, replicate=replicate, collect=False)
+        model = WorldModel(world, rng=seed, replicate=replicate, collect=False)
         for t in range(world.n_months):
             deciding = [c for c in model.countries if c.status in (Status.OUTSIDE, Status.TALKS)]
             model.step()

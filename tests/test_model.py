@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from sim.analysis.tables import member_share_counts
-from sim.engine.model import AccordModel
+from sim.engine.model import WorldModel
 from sim.engine.outcomes import NEVER, Outcomes
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
@@ -174,7 +174,7 @@ def test_same_seed_same_result_any_chunk_and_different_seed_differs():
 
 def test_data_collector_tracks_members_and_statuses():
     config = compose_config(["replicates=1"])
-    model = AccordModel(config, rng=5)
+    model = WorldModel(config, rng=5)
     model.run_model()
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) == model.world.n_months + 1  # the start and every month
@@ -191,7 +191,7 @@ def test_batch_run_runs_the_model_unchanged():
     config = compose_config(["replicates=1"])
     n_months = compile_world(config).n_months
     results = mesa.batch_run(
-        AccordModel,
+        WorldModel,
         parameters={"config": config},
         rng=[1, 2],
         max_steps=n_months,
@@ -202,7 +202,7 @@ def test_batch_run_runs_the_model_unchanged():
     assert len(results) == 2 * n_countries  # one row per country and run (agent-type reporters)
     for run_id, seed in enumerate((1, 2)):
         rows = [r for r in results if r["RunId"] == run_id]
-        model = AccordModel(config, rng=seed)
+        model = WorldModel(config, rng=seed)
         model.run_model()
         assert {r["members"] for r in rows} == {sum(c.is_member for c in model.countries)}
         assert {r["Step"] for r in rows} == {n_months}

@@ -22,7 +22,7 @@ import functools
 from sim.config.held import hold
 from sim.config.load import with_values
 from sim.config.schema import RunConfig
-from sim.engine.model import AccordModel as _EngineModel
+from sim.engine.model import WorldModel
 from sim.hydra.configs import compose_config
 from sim.runs.runner import design
 
@@ -54,7 +54,7 @@ def settings_config(base: RunConfig, settings: dict) -> RunConfig:
     return hold(changed, [k for k in values if k.startswith("params.")])
 
 
-class AccordModel(_EngineModel):
+class AccordModel(WorldModel):
     """The default scenario (or `config`, or the `overrides` of conf/), with `settings`."""
 
     def __init__(

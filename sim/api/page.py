@@ -5,7 +5,7 @@
 Controls (scenario, mediator, weights, peer and leader strength, shocks) change one set of
 settings. Each change rebuilds the config from the chosen scenario with `with_values`, reruns the
 ensemble (sim.runs.runner.execute, the default 10,000 replicates) for the joining-probability curves
-and the member fan (sim.output.plots), and starts a new single replicate: an `AccordModel` that
+and the member fan (sim.output.plots), and starts a new single replicate: a `WorldModel` that
 Mesa's controls step month by month, drawn as a network coloured by status. Nothing here computes
 what the engines, tables or plots already do.
 """
@@ -29,7 +29,7 @@ from sim.config.held import hold
 from sim.config.load import with_values
 from sim.config.schema import RunConfig
 from sim.config.sources import ROOT
-from sim.engine.model import AccordModel
+from sim.engine.model import WorldModel
 from sim.hydra.configs import compose_config
 from sim.output.plots.caption import caption
 from sim.output.plots.network import plot_network
@@ -112,7 +112,7 @@ def _value(cfg: RunConfig, key: str):
 settings = solara.reactive(defaults())
 
 
-class ExplorerModel(AccordModel):
+class ExplorerModel(WorldModel):
     """One replicate of the configured scenario, and the ensemble of the same config."""
 
     def __init__(self, config: dict | None = None, rng=None):

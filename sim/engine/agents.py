@@ -3,7 +3,7 @@
 Thin on purpose: each `step` states the rule and calls `sim.core` for the arithmetic, so the
 ensemble kernel applies exactly the same compiled functions to many replicates at once.
 The agents read their model through `AccordState`, the part of it they need, so this module
-does not import the model that imports it (sim.engine.model.AccordModel has that shape).
+does not import the model that imports it (sim.engine.model.WorldModel has that shape).
 """
 
 from __future__ import annotations

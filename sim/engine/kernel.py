@@ -1,8 +1,8 @@
 """The ensemble engine: the Mesa model's month, compiled and run for many replicates at once.
 
-Each replicate repeats `AccordModel.step` in the same order with the same compiled functions
+Each replicate repeats `WorldModel.step` in the same order with the same compiled functions
 (sim.engine.month, sim.core) and the same keyed random draws, so replicate r here follows the
-same path as `AccordModel(world, rng=seed, replicate=r)`. Replicates run in parallel threads
+same path as `WorldModel(world, rng=seed, replicate=r)`. Replicates run in parallel threads
 (numba `prange`); because every draw is keyed, the result does not depend on the number of
 threads or the chunking.
 

@@ -1,4 +1,4 @@
-"""AccordModel: the readable reference semantics of one replicate, as a Mesa model.
+"""WorldModel: the readable reference semantics of one replicate, as a Mesa model.
 
 One step is one calendar month:
   1. events: dated events and random shocks shift salience, Iran threat and engagement;
@@ -26,7 +26,7 @@ from sim.engine.outcomes import Outcomes
 from sim.engine.world import World, compile_world
 
 
-class AccordModel(mesa.Model):
+class WorldModel(mesa.Model):
     """Countries, a mediator and dated shocks over the scenario's months."""
 
     def __init__(

@@ -1,7 +1,7 @@
 """Engines: turn compiled worlds into Outcomes for many replicates.
 
 `ensemble` (default) runs the compiled kernel over chunks of replicates, so memory stays bounded
-whatever the count; `mesa` runs one AccordModel per replicate: the readable reference, and slow. Both draw
+whatever the count; `mesa` runs one WorldModel per replicate: the readable reference, and slow. Both draw
 from the same keyed streams, so they give the same outcome for the same seed and replicate.
 """
 
@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.config.schema import ENGINES
 from sim.engine.kernel import run_ensemble
-from sim.engine.model import AccordModel
+from sim.engine.model import WorldModel
 from sim.engine.outcomes import ContributionSums, Outcomes
 from sim.engine.world import World
 
@@ -91,7 +91,7 @@ def run_mesa(
     parts = []
     for j, replicate in enumerate(replicates):
         point = 0 if points is None else int(points[j])
-        model = AccordModel(world.point(point), rng=seed, replicate=int(replicate), collect=False)
+        model = WorldModel(world.point(point), rng=seed, replicate=int(replicate), collect=False)
         model.run_model()
         parts.append(model.outcome())
         if done is not None:

@@ -1,0 +1,118 @@
+"""Arithmetic the code restates for speed, pinned to the rule it restates.
+
+Four places compute again what a readable rule already says, in a faster form: the likelihood's
+transition probabilities (sim.inference.likelihood) restate the draws of
+sim.core.decision.next_status; the persuadable mediator's gains in bulk
+(sim.core.mediator.fill_persuasion_gain) restate `response` one offer at a time; the ensemble
+kernel's what-if package (sim.engine.month) restates the Mesa mediator's step and the config's
+mediator.package; the fit's numbers (sim.inference.fit._numbers) restate compile_world. Each
+test here compares the restatement with its rule value for value, so that a change to one side
+alone fails in the fast tier, not as a drift found by the slow tests in distribution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sim.core.decision import MEMBER, OUTSIDE, TALKS, Rates, next_status
+from sim.inference.likelihood import MonthInputs, _chain
+
+ONE_BITS = np.float64(1.0).view(np.int64)
+
+
+def first_draw_outside(decide, outcomes: set[int]) -> float:
+    """The smallest draw in [0, 1] for which `decide(draw)` is not in `outcomes` (1.0 if none):
+    where a rule of the form `draw < hazard` stops giving them, found by bisection over the
+    doubles (non-negative doubles are ordered as their bit patterns), so the probability of
+    those outcomes comes from the rule itself, not from a formula restated here."""
+    low, high = 0, ONE_BITS  # the answer lies in [low, high]
+    if decide(1.0) in outcomes:
+        return 1.0
+    while low < high:
+        middle = (low + high) // 2
+        if decide(np.int64(middle).view(np.float64)) in outcomes:
+            low = middle + 1
+        else:
+            high = middle
+    return float(np.int64(low).view(np.float64))
+
+
+def draw_cuts(r: float, rates: Rates) -> tuple[float, float, float]:
+    """Where next_status's draw stops opening talks (from outside), stops signing and stops
+    walking away (from talks) for a country with response r, in a month without shocks: the
+    probabilities of opening and signing, and of signing or walking away."""
+
+    def from_outside(draw: float) -> int:
+        return next_status(OUTSIDE, r, draw, rates, False, 1.0)
+
+    def from_talks(draw: float) -> int:
+        return next_status(TALKS, r, draw, rates, False, 1.0)
+
+    return (
+        first_draw_outside(from_outside, {TALKS}),
+        first_draw_outside(from_talks, {MEMBER}),
+        first_draw_outside(from_talks, {MEMBER, OUTSIDE}),
+    )
+
+
+def shock_cut(r: float, rates: Rates) -> float:
+    """Where the shock's draw stops collapsing talks: the draw at 1.0 would keep them going."""
+    return first_draw_outside(lambda s: next_status(TALKS, r, 1.0, rates, True, s), {OUTSIDE})
+
+
+@st.composite
+def talks_rates(draw) -> Rates:
+    """Hazards the config allows: rates in [0, 1] with rate_sign + rate_collapse <= 1."""
+    sign = draw(st.floats(0, 1))
+    return Rates(
+        open=draw(st.floats(0, 1)),
+        sign=sign,
+        collapse=draw(st.floats(0, 1 - sign)),
+        exit=0.0,
+        collapse_on_shock=draw(st.floats(0, 1)),
+        noise=0.25,
+    )
+
+
+responses = st.floats(0, 1)
+months = hnp.array_shapes(min_dims=2, max_dims=2, max_side=3)
+
+
+@st.composite
+def month_inputs(draw) -> MonthInputs:
+    """The likelihood's month inputs (T, C): responses, shocks, and a response if courted where
+    a courting spell could be (NaN where none)."""
+    shape = draw(months)
+    courted = draw(hnp.arrays(np.float64, shape, elements=responses | st.just(np.nan)))
+    return MonthInputs(
+        readiness=draw(hnp.arrays(np.float64, shape, elements=responses)),
+        shocked=draw(hnp.arrays(np.bool_, shape)),
+        offers=np.full(shape, -1),
+        courting=np.where(np.isnan(courted), np.nan, 0.5),
+        courted_readiness=courted,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(inputs=month_inputs(), rates=talks_rates())
+def test_the_likelihoods_transitions_are_those_of_the_decision_rules_draws(inputs, rates):
+    # A quiet month: opening and signing are the draw's cuts, and signing plus walking away ends
+    # where its walking away does (as next_status adds them). A shocked month: the shock's draw
+    # comes first, so the quiet month's chances apply to the rest (1 - q) of its draws.
+    chain = _chain(inputs, rates, 0.5)
+    quiet = _chain(inputs._replace(shocked=np.zeros_like(inputs.shocked)), rates, 0.5)
+    courted = np.isfinite(inputs.courted_readiness)
+    for k, readiness in enumerate(
+        [inputs.readiness, np.where(courted, inputs.courted_readiness, inputs.readiness)]
+    ):
+        for (t, i), r in np.ndenumerate(readiness):
+            at = k, t, i
+            opens, sign, sign_or_walk = draw_cuts(float(r), rates)
+            assert chain.opens[at] == opens == quiet.opens[at], at
+            assert quiet.sign[at] == sign and quiet.sign[at] + quiet.walk[at] == sign_or_walk, at
+            q = shock_cut(float(r), rates) if inputs.shocked[t, i] else 0.0
+            assert chain.sign[at] == (1.0 - q) * quiet.sign[at], at
+            assert chain.walk[at] == q + (1.0 - q) * quiet.walk[at], at

@@ -13,10 +13,12 @@ alone fails in the fast tier, not as a drift found by the slow tests in distribu
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from sim.config.schema import load_config
+from sim.core.calendar import format_month, parse_month
 from sim.core.decision import (
     MEMBER,
     OUTSIDE,
@@ -29,7 +31,13 @@ from sim.core.decision import (
 )
 from sim.core.mediator import fill_offer_factors, fill_persuasion_gain, offer_worth
 from sim.core.utility import accession_utility
+from sim.engine.kernel import traced_run
+from sim.engine.model import AccordModel
+from sim.engine.world import World, compile_world
 from sim.inference.likelihood import MonthInputs, _chain
+
+from .conftest import mesa_deciding
+from .strategies import build, country, scenarios
 
 ONE_BITS = np.float64(1.0).view(np.int64)
 
@@ -201,3 +209,129 @@ def test_the_persuasion_gain_in_bulk_is_the_responses_one_offer_at_a_time(countr
     np.testing.assert_allclose(
         gain_in_bulk(countries), gain_one_offer_at_a_time(countries), rtol=0, atol=1e-12
     )
+
+
+TYPES = ["arms", "investment"]  # the inducements of tests/strategies.py, in the mediator's order
+
+
+@st.composite
+def packages(draw, ids: list[str], start: int, n_months: int) -> dict:
+    """A what-if package (mediator.package) for some of `ids`, one offer each: any type, months
+    from before the window to after it (the window starts at absolute month `start`)."""
+    package = {}
+    for n, cid in enumerate(draw(st.lists(st.sampled_from(ids), min_size=1, unique=True))):
+        first = draw(st.integers(-2, n_months - 1))
+        last = draw(st.integers(first, n_months + 1))
+        package[f"p{n}"] = {
+            "country": cid,
+            "type": draw(st.sampled_from(TYPES)),
+            "start": format_month(start + first),
+            "end": format_month(start + last),
+        }
+    return package
+
+
+@st.composite
+def scenarios_with_a_package(draw) -> dict:
+    """A small scenario of any strategy (tests/strategies.py) with a package over its offers."""
+    data = draw(scenarios(replicates=4))
+    start = parse_month(data["scenario"]["start"])
+    n_months = parse_month(data["scenario"]["end"]) - start + 1
+    ids = list(data["roster"]["countries"])
+    data["mediator"]["package"] = draw(packages(ids, start, n_months))
+    return data
+
+
+MILESTONES = ("talks_month", "join_month", "exit_month", "collapse_month")
+
+
+def traced(world: World, replicates: int, seed: int):
+    return traced_run(world, np.zeros(replicates, dtype=np.int64), np.arange(replicates), seed)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=scenarios_with_a_package())
+def test_the_kernels_package_is_the_mesa_mediators_month_by_month(data):
+    # The Mesa mediator adds the package every month; the kernel only where the point has one,
+    # and after its own strategy's month (sim.engine.month): the same offers, replicate by
+    # replicate, month by month, and so the same outcomes.
+    world = compile_world(load_config(data))
+    outcomes, trace = traced(world, 4, data["seed"])
+    for r in range(4):
+        model = AccordModel(world, rng=data["seed"], replicate=r, collect=False)
+        for t in range(world.n_months):
+            model.step()
+            assert np.array_equal(model.mediator.offers, trace.offers[r, t]), (r, t)
+        mesa = model.outcome()
+        for field in MILESTONES:
+            assert np.array_equal(getattr(mesa, field)[0], getattr(outcomes, field)[r]), field
+
+
+def offers_asked_for(offers: dict, ids: list[str], start: int, n_months: int) -> np.ndarray:
+    """(T, C) the type index each country is offered each month by `offers` (record.offers or
+    mediator.package), -1 for none."""
+    table = np.full((n_months, len(ids)), -1)
+    for offer in offers.values():
+        months = np.arange(n_months) + start
+        within = (months >= parse_month(offer["start"])) & (months <= parse_month(offer["end"]))
+        table[within, ids.index(offer["country"])] = TYPES.index(offer["type"])
+    return table
+
+
+# what arms and investment are worth to each country: one prefers each, one ties, one has no
+# use for investment (so it is never offered)
+VALUES = {"c0": (0.2, 0.6), "c1": (0.6, 0.2), "c2": (0.4, 0.4), "c3": (0.5, 0.0)}
+ROSTER = {
+    cid: country(f"Country {cid}", level=0.3, values=dict(zip(TYPES, v)))  # slow to join
+    for cid, v in VALUES.items()
+}
+PLENTY = {t: {"units": 1000} for t in TYPES}  # a budget that never runs out
+WINDOW = {"start": "2020-01", "end": "2021-12"}
+MONTHS = parse_month(WINDOW["end"]) - parse_month(WINDOW["start"]) + 1
+
+
+def offered_worth(table: np.ndarray) -> np.ndarray:
+    """(T, C) what each month's offer in `table` is worth to its country (0 for none)."""
+    values = np.array(list(VALUES.values()))
+    return np.where(table >= 0, values[np.arange(len(VALUES)), table], 0.0)
+
+
+def expected_offers(script: dict, package: dict) -> np.ndarray:
+    """(T, C) the offers the config asks for: the scripted mediator's (those worth something),
+    replaced by the package's where that is worth more to the country."""
+    ids, start = list(ROSTER), parse_month(WINDOW["start"])
+    scripted = offers_asked_for(script, ids, start, MONTHS)
+    scripted = np.where(offered_worth(scripted) > 0, scripted, -1)
+    packaged = offers_asked_for(package, ids, start, MONTHS)
+    return np.where(offered_worth(packaged) > offered_worth(scripted), packaged, scripted)
+
+
+def scripted_with_a_package(script: dict, package: dict) -> World:
+    return compile_world(
+        build(
+            ROSTER,
+            mediator={"strategy": "scripted", "inducements": PLENTY, "package": package},
+            scenario=WINDOW,
+            record={"name": "script", "start": "2019-01", "end": "2019-12", "offers": script},
+        )
+    )
+
+
+window_offers = packages(list(ROSTER), parse_month(WINDOW["start"]), MONTHS)
+
+
+@settings(max_examples=30, deadline=None)
+@given(script=window_offers, package=window_offers)
+def test_a_package_adds_to_the_strategys_offers_as_the_config_asks_offer_by_offer(script, package):
+    # A scripted mediator with a budget that never runs out makes the record's offers: each
+    # month, every country still deciding gets the package's type where it is worth more to it
+    # than the script's (a tie or nothing worth keeps the script's), in both engines.
+    world = scripted_with_a_package(script, package)
+    asked = expected_offers(script, package)
+    _, trace = traced(world, 8, seed=1)
+    deciding = ~np.isnan(trace.readiness)  # outside or in talks at the month's start
+    assert np.array_equal(trace.offers[deciding], np.broadcast_to(asked, deciding.shape)[deciding])
+    assert (trace.offers[~deciding] == -1).all()
+    for _, t, model, c in mesa_deciding(world, 2, seed=1):
+        assert model.mediator.offers[c.index] == asked[t, c.index], (t, c.name)
+    assert deciding.mean() > 0.5  # most country-months were compared: few join

@@ -12,7 +12,11 @@ alone fails in the fast tier, not as a drift found by the slow tests in distribu
 
 from __future__ import annotations
 
+import dataclasses
+from functools import cache
+
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -34,9 +38,10 @@ from sim.core.utility import accession_utility
 from sim.engine.kernel import traced_run
 from sim.engine.model import AccordModel
 from sim.engine.world import World, compile_world
+from sim.inference.fit import Problem, _allowed, _numbers, fittable, with_params
 from sim.inference.likelihood import MonthInputs, _chain
 
-from .conftest import mesa_deciding
+from .conftest import calibration_config, mesa_deciding
 from .strategies import build, country, scenarios
 
 ONE_BITS = np.float64(1.0).view(np.int64)
@@ -335,3 +340,45 @@ def test_a_package_adds_to_the_strategys_offers_as_the_config_asks_offer_by_offe
     for _, t, model, c in mesa_deciding(world, 2, seed=1):
         assert model.mediator.offers[c.index] == asked[t, c.index], (t, c.name)
     assert deciding.mean() > 0.5  # most country-months were compared: few join
+
+
+def silent_era_at_a_scale(config):
+    """`config` with the mediator's engagement at 0.7 and its Biden era's level at 0: an
+    entry of the numbers that is the parameter times a factor other than 1, at 0."""
+    eras = dict(config.mediator.eras)
+    eras["biden"] = dataclasses.replace(eras["biden"], engagement=0.0)
+    mediator = dataclasses.replace(config.mediator, engagement=0.7, eras=eras)
+    return dataclasses.replace(config, mediator=mediator)
+
+
+CONFIGS = {
+    "calibrate": lambda: calibration_config("calibrate")[0],
+    "calibrate_artemis": lambda: calibration_config("calibrate_artemis")[0],
+    "silent_era_at_a_scale": lambda: silent_era_at_a_scale(calibration_config("calibrate")[0]),
+}
+
+
+@cache
+def every_parameter_fitted(name: str) -> Problem:
+    config = CONFIGS[name]()
+    return Problem(config, config.record, sorted(fittable(config)), prior_sd=1.0)
+
+
+def valid_value(name: str) -> st.SearchStrategy[float]:
+    """Anywhere the config allows; rate_sign and rate_collapse up to 0.5 (their sum <= 1)."""
+    low, high = _allowed(name)
+    return st.floats(low, 0.5 if name in ("rate_sign", "rate_collapse") else high)
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_the_fits_numbers_are_compile_worlds(config, data):
+    # The fit sets the entries each parameter moves instead of compiling a world per point;
+    # compiling that point must give the same doubles.
+    problem = every_parameter_fitted(config)
+    values = {n: data.draw(valid_value(n), label=n) for n in problem.names}
+    got = _numbers(problem.world.numbers, problem.entries, values)
+    want = compile_world(with_params(problem.config, values)).numbers
+    for field, a, b in zip(want._fields, got, want):
+        np.testing.assert_array_equal(a, b, err_msg=field)

@@ -1,13 +1,16 @@
 """Arithmetic the code restates for speed, pinned to the rule it restates.
 
-Four places compute again what a readable rule already says, in a faster form: the likelihood's
-transition probabilities (sim.inference.likelihood) restate the draws of
-sim.core.decision.next_status; the persuadable mediator's gains in bulk
-(sim.core.mediator.fill_persuasion_gain) restate `response` one offer at a time; the ensemble
-kernel's what-if package (sim.engine.month) restates the Mesa mediator's step and the config's
-mediator.package; the fit's numbers (sim.inference.fit._numbers) restate compile_world. Each
-test here compares the restatement with its rule value for value, so that a change to one side
-alone fails in the fast tier, not as a drift found by the slow tests in distribution.
+Where the code computes again, in a faster form, what a readable rule already says, a change to
+one side alone would show only in the slow tier's tests in distribution, if at all. Each test
+here compares the two value for value, in the fast tier:
+
+- the likelihood's transition probabilities (sim.inference.likelihood._chain) with the draws of
+  sim.core.decision.next_status: the same doubles;
+- the persuadable mediator's gains in bulk (sim.core.mediator.fill_persuasion_gain) with
+  `response`, one offer at a time: to rounding (the bulk form takes exp(a + b) as exp(a) * exp(b));
+- the ensemble kernel's what-if package (sim.engine.month) with the Mesa mediator's, month by
+  month, and both with what the config's mediator.package asks for: the same offers;
+- the fit's numbers (sim.inference.fit._numbers) with compile_world's: the same doubles.
 """
 
 from __future__ import annotations

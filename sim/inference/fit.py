@@ -142,18 +142,21 @@ class Problem:
 
 def _entries(
     config: RunConfig, world, names: list[str]
-) -> list[tuple[str, str, np.ndarray, float]]:
+) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
     """Where each fitted parameter enters the compiled numbers, so that a point of the fit needs
-    no recompiling: (name, field, mask, value at `config`). Found by compiling once with the
-    parameter moved; every entry it moves is its value times a fixed factor (1 for a weight, a
-    rate or the threshold; the mediator's scale for an era's level). Checked against
-    compile_world at a second point: the fit's numbers are the compiled ones."""
+    no recompiling: (name, field, mask, per unit). Found by compiling once with the parameter
+    moved; every entry it moves is its value times a fixed factor, the entry per unit of the
+    parameter (1 for a weight, a rate or the threshold; the mediator's scale for an era's
+    level), read where the parameter was moved to. Checked against compile_world at a second
+    point: the fit's numbers are the compiled ones (tests/test_restatements.py checks that they
+    are the same doubles at many)."""
     base, entries = params_values(config.params), []
     for name in names:
-        moved = compile_world(with_params(config, {name: _probe(name, base[name])}))
+        probe = _probe(name, base[name])
+        moved = compile_world(with_params(config, {name: probe}))
         for field, a, b in zip(world.numbers._fields, world.numbers, moved.numbers):
             if not np.array_equal(a, b):
-                entries.append((name, field, a != b, base[name]))
+                entries.append((name, field, a != b, b[a != b] / probe))
     probe = {n: _probe(n, base[n]) for n in names}
     expected = compile_world(with_params(config, probe)).numbers
     for got, want in zip(_numbers(world.numbers, entries, probe), expected):
@@ -163,16 +166,19 @@ def _entries(
 
 
 def _probe(name: str, value: float) -> float:
-    """A nearby valid value to move a parameter to."""
-    return value * 0.9 if value != 0 else 0.05
+    """A nearby valid value to move a parameter to, nearer 0: a power of two, so that an entry
+    (the parameter times its factor) divided by it is the factor to the last bit."""
+    if value == 0:
+        return 2.0**-4
+    return math.copysign(2.0 ** math.floor(math.log2(abs(value) * 0.9)), value)
 
 
 def _numbers(numbers, entries, values: dict[str, float]):
-    """`numbers` with each fitted parameter's entries scaled to its value in `values`."""
+    """`numbers` with each fitted parameter's entries at its value in `values`."""
     arrays = {}
-    for name, field, mask, at in entries:
+    for name, field, mask, per_unit in entries:
         array = arrays.setdefault(field, getattr(numbers, field).copy())
-        array[mask] = array[mask] / at * values[name] if at != 0 else values[name]
+        array[mask] = per_unit * values[name]
     return numbers._replace(**arrays)
 
 

@@ -178,16 +178,19 @@ class Chain(NamedTuple):
 
 def _chain(inputs: MonthInputs, rates: Rates, persistence: float) -> Chain:
     """The filter's inputs, as in sim.core.decision.next_status: a talks-collapsing shock ends
-    talks with probability q, else they collapse at rate_collapse * (1 - r)."""
+    talks with probability q, else they end as in a quiet month, signed at rate_sign * r or
+    collapsed at rate_collapse * (1 - r). The quiet month's hazards are computed first, as
+    next_status computes them, so that both give the same doubles (tests/test_restatements.py)."""
     courtable = np.isfinite(inputs.courted_readiness)
     r = np.stack(
         [inputs.readiness, np.where(courtable, inputs.courted_readiness, inputs.readiness)]
     )
     q = np.where(inputs.shocked, rates.collapse_on_shock, 0.0)[None]
+    sign, walk = rates.sign * r, rates.collapse * (1.0 - r)
     return Chain(
         opens=rates.open * r,
-        sign=(1.0 - q) * rates.sign * r,
-        walk=q + (1.0 - q) * rates.collapse * (1.0 - r),
+        sign=(1.0 - q) * sign,
+        walk=q + (1.0 - q) * walk,
         start=np.where(courtable, np.nan_to_num(inputs.courting), 0.0),
         persist=np.where(courtable, persistence, 0.0),
         seen_courted=courtable & (inputs.offers >= 0) & np.isfinite(inputs.courting),

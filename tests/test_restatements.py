@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.config.schema import load_config
+from sim.config.load import load_config
 from sim.core.calendar import format_month, parse_month
 from sim.core.decision import (
     MEMBER,
@@ -39,7 +39,7 @@ from sim.core.decision import (
 from sim.core.mediator import fill_offer_factors, fill_persuasion_gain, offer_worth
 from sim.core.utility import accession_utility
 from sim.engine.kernel import traced_run
-from sim.engine.model import AccordModel
+from sim.engine.model import WorldModel
 from sim.engine.world import World, compile_world
 from sim.inference.fit import Problem, _allowed, _numbers, fittable, with_params
 from sim.inference.likelihood import MonthInputs, _chain
@@ -266,7 +266,7 @@ def test_the_kernels_package_is_the_mesa_mediators_month_by_month(data):
     world = compile_world(load_config(data))
     outcomes, trace = traced(world, 4, data["seed"])
     for r in range(4):
-        model = AccordModel(world, rng=data["seed"], replicate=r, collect=False)
+        model = WorldModel(world, rng=data["seed"], replicate=r, collect=False)
         for t in range(world.n_months):
             model.step()
             assert np.array_equal(model.mediator.offers, trace.offers[r, t]), (r, t)

@@ -26,7 +26,7 @@ from sim.core.mediator import Strategy
 from sim.core.peers import adjacency, tie_totals
 from sim.core.terms import TERM_KINDS
 from sim.engine.inputs import Numbers, Shared, fixed
-from sim.engine.month import point_events, point_rates
+from sim.engine.point import point_events, point_rates
 
 _STATUS = {"outside": Status.OUTSIDE, "talks": Status.TALKS, "member": Status.MEMBER}
 

@@ -28,8 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.core import events, mediator, streams
-from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, Rates, next_status, response
-from sim.core.events import EventTable
+from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, next_status, response
 from sim.core.peers import fill_peer_pressure
 from sim.core.utility import (
     accession_utility,
@@ -41,41 +40,12 @@ from sim.core.utility import (
 )
 from sim.engine.inputs import Milestones, Recorders, Rows
 from sim.engine.outcomes import BEFORE, FIXED_POINT, NEVER
+from sim.engine.point import point_events, point_rates
 
 EXPLAINED_EXTRA = (
     3  # an explanation row: the N terms, then the events' part, the utility and the threshold
 )
 SIMULATING = np.zeros(0, dtype=np.int64)  # `joined` of a run that follows no record
-
-
-@njit(cache=True, error_model="numpy")
-def point_rates(shared, numbers, d: int) -> Rates:
-    """The hazards of design point `d`."""
-    return Rates(
-        numbers.rate_open[d],
-        numbers.rate_sign[d],
-        numbers.rate_collapse[d],
-        numbers.rate_exit[d],
-        numbers.collapse_on_shock[d],
-        numbers.noise[d],
-        shared.exit_enabled,
-    )
-
-
-@njit(cache=True, error_model="numpy")
-def point_events(shared, numbers, d: int) -> EventTable:
-    """The events of design point `d`, as sim.core.events reads them."""
-    return EventTable(
-        shared.event_onset,
-        numbers.event_months[d],
-        numbers.event_p_monthly[d],
-        shared.event_hits,
-        numbers.event_salience[d],
-        numbers.event_iran_threat[d],
-        numbers.event_engagement[d],
-        shared.event_collapses_talks,
-        shared.event_grants,
-    )
 
 
 @njit(cache=True, error_model="numpy")

@@ -4,7 +4,8 @@ Countries are indexed in roster order; inducement types in the mediator's order.
 month needs that does not depend on chance (the mediator's era, dated events) is precomputed.
 The kernel's inputs are two NamedTuples (sim.engine.inputs): `shared` (the world's shape and
 wiring) and `numbers` (everything that may vary, with a design-point axis of length 1 here;
-sim.engine.design stacks many).
+sim.engine.design stacks many). Facts given by date are compiled by period in sim.engine.periods,
+the mediator's offers and engagement in sim.engine.offers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.dated import Dated, values_at
 from sim.config.schema import Params, RunConfig
 from sim.config.spans import spans
 from sim.config.terms import Terms, build_terms, default_terms
@@ -26,7 +26,15 @@ from sim.core.mediator import Strategy
 from sim.core.peers import adjacency, tie_totals
 from sim.core.terms import TERM_KINDS
 from sim.engine.inputs import Numbers, Shared, fixed
-from sim.engine.month import point_events, point_rates
+from sim.engine.offers import (
+    engagement_by_month,
+    offer_table,
+    offer_values,
+    priority_rank,
+    script_table,
+)
+from sim.engine.periods import by_period, period_starts
+from sim.engine.point import point_events, point_rates
 
 _STATUS = {"outside": Status.OUTSIDE, "talks": Status.TALKS, "member": Status.MEMBER}
 
@@ -97,21 +105,21 @@ def compile_world(cfg: RunConfig) -> World:
     n_months = end - start + 1
     events, event_names = _event_table(cfg, index, types_)
     months = start + np.arange(n_months)
-    periods = _period_starts(cfg, start, end)
+    periods = period_starts(cfg, start, end)
     onset_before = (events.onset >= 0) & (events.onset < start)
     remaining0 = np.where(onset_before, np.maximum(events.onset + events.months - start, 0), 0)
     units0 = np.array([med.inducements[t].units for t in types_], dtype=np.int64)
     shared = Shared(
         status0=_statuses(cfg, start),
         period=np.searchsorted(periods, months, side="right") - 1,
-        candidate=_by_period([c.candidate for c in countries], periods),
+        candidate=by_period([c.candidate for c in countries], periods),
         spent0=events.grants[onset_before].any(axis=0),
         is_follower=np.isin(np.arange(len(ids)), [index[f] for f in cfg.roster.peers.followers]),
         leader=index.get(cfg.roster.peers.leader, -1),
         strategy=int(Strategy[med.strategy.upper()]),
         max_targets=med.max_targets,
-        priority_rank=_priority_rank(med.priority, index),
-        script=_script(cfg, index, types_, start, n_months),
+        priority_rank=priority_rank(med.priority, index),
+        script=script_table(cfg, index, types_, start, n_months),
         start=start,
         exit_enabled=sc.exit_enabled,
         event_onset=events.onset,
@@ -123,10 +131,10 @@ def compile_world(cfg: RunConfig) -> World:
         offer_term=[t.kind for t in terms.terms.values()].index("offer"),
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
-        "features": _by_period(
+        "features": by_period(
             [[_feature(c, f) for f in terms.features] for c in countries], periods
         ),
-        "value": _offer_values(cfg, types_, periods),
+        "value": offer_values(cfg, types_, periods),
         "units0": units0,
         "cost": [med.inducements[t].cost for t in types_],
         "salience": sc.salience,
@@ -139,7 +147,7 @@ def compile_world(cfg: RunConfig) -> World:
         "event_salience": events.salience,
         "event_iran_threat": events.iran_threat,
         "event_engagement": events.engagement,
-        "package": _offers(cfg.mediator.package.values(), index, types_, start, n_months),
+        "package": offer_table(cfg.mediator.package.values(), index, types_, start, n_months),
     }
     numbers = Numbers(
         **_one_point(one), **_param_numbers(cfg, [cfg.params], periods, start, n_months)
@@ -205,10 +213,10 @@ def _param_numbers(
         [c.region for c in countries],
         [(index[a], index[b], float(w)) for a, b, w in cfg.roster.peers.edges],
     )
-    own_weight = _by_period(
+    own_weight = by_period(
         [[c.weights.get(t, np.nan) for t in declared.names] for c in countries], periods
     )
-    own_threshold = _by_period(
+    own_threshold = by_period(
         [np.nan if c.threshold is None else c.threshold for c in countries], periods
     )
     weight = np.array(
@@ -222,7 +230,7 @@ def _param_numbers(
         "threshold": np.where(np.isnan(own_threshold), threshold[:, None, None], own_threshold),
         "ties": ties,
         "tie_totals": np.stack([tie_totals(t) for t in ties]),
-        "engagement": _engagement(cfg, params, start, n_months),
+        "engagement": engagement_by_month(cfg, params, start, n_months),
     }
     scalars = (
         "rate_open",
@@ -303,106 +311,6 @@ def _statuses(cfg: RunConfig, start: int) -> list[int]:
         else:
             out.append(Status.OUTSIDE)
     return out
-
-
-def _period_starts(cfg: RunConfig, start: int, end: int) -> np.ndarray:
-    """The first month of each period of dated facts within the window: the start, and every
-    later month at which some roster value given by date changes."""
-    changes = {parse_month(m) for c in cfg.roster.countries.values() for m in _dated_months(c)}
-    return np.array(sorted({start} | {m for m in changes if start < m <= end}), dtype=np.int64)
-
-
-def _dated_months(node) -> list[str]:
-    if isinstance(node, Dated):
-        return list(node)
-    if dataclasses.is_dataclass(node):
-        return [m for f in dataclasses.fields(node) for m in _dated_months(getattr(node, f.name))]
-    if isinstance(node, dict):
-        return [m for v in node.values() for m in _dated_months(v)]
-    return []
-
-
-def _by_period(values: list, periods: np.ndarray) -> np.ndarray:
-    """A (nested) list of plain or dated values as an array with a leading period axis: each
-    period's value is the one that holds at its first month."""
-    if not _any_dated(values):  # the common case: the same in every period
-        plain = np.asarray(values)
-        return np.array(np.broadcast_to(plain, (len(periods), *plain.shape)))  # a writable copy
-    parts = [_by_period(v, periods) for v in values] if isinstance(values, list) else None
-    return np.stack(parts, axis=1) if parts is not None else np.array(values_at(values, periods))
-
-
-def _any_dated(values) -> bool:
-    if not isinstance(values, list):
-        return isinstance(values, Dated)
-    return any(
-        _any_dated(v) for v in values if isinstance(v, (list, Dated))
-    )  # plain numbers skipped: most entries
-
-
-def _offer_values(cfg: RunConfig, types_: list[str], periods: np.ndarray) -> np.ndarray:
-    """(S, C, K) what each offer is worth to each country in each period: its value (by date),
-    0 where the roster says the type was already granted by then, or the mediator withholds it."""
-    med, countries = cfg.mediator, cfg.roster.countries
-    worth = _by_period(
-        [[c.values.get(t, med.inducements[t].value) for t in types_] for c in countries.values()],
-        periods,
-    )
-    for i, (cid, c) in enumerate(countries.items()):
-        granted = values_at(c.granted, periods)  # the list that holds in each period
-        for k, t in enumerate(types_):
-            given = np.array([t in g for g in granted], dtype=bool)
-            worth[given | (t in med.withheld.get(cid, ())), i, k] = 0.0
-    return worth
-
-
-def _priority_rank(priority: list[str], index: dict[str, int]) -> np.ndarray:
-    rank = np.full(len(index), len(index), dtype=np.int64)
-    for position, cid in enumerate(priority):
-        rank[index[cid]] = min(rank[index[cid]], position)
-    return rank
-
-
-def _script(
-    cfg: RunConfig, index: dict[str, int], types_: list[str], start: int, n_months: int
-) -> np.ndarray:
-    """Month x country table of the offers on the record (-1: none): all of them for a scripted
-    mediator; for a courting one, those known before (or without) an accession, which the
-    likelihood takes as observed courting (an offer announced with its accession is part of the
-    accession, and its courting is integrated out like any other unseen month's)."""
-    courting = cfg.mediator.strategy == "courting"
-    offers = [
-        o
-        for o in (cfg.record.offers.values() if cfg.record else ())
-        if not (courting and o.known != "before")
-    ]
-    return _offers(offers, index, types_, start, n_months)
-
-
-def _offers(
-    offers, index: dict[str, int], types_: list[str], start: int, n_months: int
-) -> np.ndarray:
-    """Month x country table of the type each offer makes, within the window (-1: none)."""
-    table = np.full((n_months, len(index)), -1, dtype=np.int64)
-    for offer in offers:
-        first = max(parse_month(offer.start) - start, 0)
-        last = min(parse_month(offer.end) - start, n_months - 1)
-        if first <= last:
-            table[first : last + 1, index[offer.country]] = types_.index(offer.type)
-    return table
-
-
-def _engagement(cfg: RunConfig, params: list[Params], start: int, n_months: int) -> np.ndarray:
-    """(len(params), T) the mediator's level each month: its era's (fitted where each params'
-    era_engagement says), times its scale."""
-    eras = sorted(cfg.mediator.eras.items(), key=lambda item: parse_month(item[1].start))
-    starts = np.array([parse_month(e.start) for _, e in eras] + [np.iinfo(np.int64).max])
-    levels = np.array(
-        [[p.era_engagement.get(name, e.engagement) for name, e in eras] + [0.0] for p in params]
-    )
-    months = start + np.arange(n_months)
-    era = np.searchsorted(starts, months, side="right") - 1  # -1 before the first era
-    return np.where(era >= 0, levels[:, era], 0.0) * cfg.mediator.engagement
 
 
 def _event_table(

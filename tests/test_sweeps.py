@@ -452,11 +452,12 @@ def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_pat
         start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while len(list(killed.glob("*/job.json"))) < 3 and time.monotonic() < deadline:
+    while len(list(killed.glob("[!.]*/job.json"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(process.pid, stop)  # SIGINT to the group, as Ctrl-C in a terminal
     stderr = process.communicate()[1]
-    done_before = {p.parent.name for p in killed.glob("*/job.json")}
+    # a job's folder; not one still being written (.N.partial-PID: pathlib's glob sees dot folders)
+    done_before = {p.parent.name for p in killed.glob("[!.]*/job.json")}
     assert 3 <= len(done_before) < 10, "the sweep should have been killed midway"
     assert not (killed / "comparison.csv").exists()
     if stop == signal.SIGINT:  # one line, no traceback, and no job folder that holds no job
@@ -469,7 +470,7 @@ def test_a_sweep_killed_midway_resumes_without_losing_or_repeating_a_job(tmp_pat
     assert rerun.returncode == 0, rerun.stderr
     skipped = {line.split()[1] for line in rerun.stdout.splitlines() if "skipped:" in line}
     assert skipped == done_before  # finished jobs are not run again
-    assert sorted(int(p.parent.name) for p in killed.glob("*/job.json")) == list(range(10))
+    assert sorted(int(p.parent.name) for p in killed.glob("[!.]*/job.json")) == list(range(10))
     assert not list(killed.rglob("*.tmp")) and not list(killed.rglob(".*.partial-*"))
 
     whole = tmp_path / "whole"

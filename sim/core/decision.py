@@ -51,6 +51,13 @@ def response(utility: float, threshold: float, noise: float) -> float:
 
 
 @njit(cache=True, error_model="numpy")
+def is_settled(status: int, rates: Rates) -> bool:
+    """A status `next_status` keeps whatever the draws: exited, or a member where exit is not
+    enabled."""
+    return status == EXITED or (status == MEMBER and not rates.exit_enabled)
+
+
+@njit(cache=True, error_model="numpy")
 def favourable_hazard(status: int, readiness: float, rates: Rates) -> float:
     """Hazard of the next step towards membership: opening talks, or signing; 0 otherwise."""
     if status == OUTSIDE:

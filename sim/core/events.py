@@ -113,7 +113,9 @@ def granted_now(started: np.ndarray, table: EventTable, granted: np.ndarray) -> 
     granted[:, :] = False
     for e in range(len(started)):
         if started[e]:
-            granted |= table.grants[e]
+            for i in range(granted.shape[0]):  # by element: an array operation is a call
+                for k in range(granted.shape[1]):
+                    granted[i, k] |= table.grants[e, i, k]
 
 
 @njit(

@@ -60,7 +60,9 @@ class Policy(NamedTuple):
     court_persistence: float
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def add_package(
     offers: np.ndarray,
     package: np.ndarray,
@@ -86,7 +88,9 @@ def is_eligible(status: int) -> bool:
     return status == OUTSIDE or status == TALKS
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def fill_offer_factors(factor: np.ndarray, strength: np.ndarray, noise: float) -> None:
     """exp(-strength / noise) for each (country, type): what an offer multiplies the odds term of
     the response by. Separate so that an engine can reuse it while engagement and leverage hold."""
@@ -95,7 +99,9 @@ def fill_offer_factors(factor: np.ndarray, strength: np.ndarray, noise: float) -
             factor[i, k] = math.exp(-strength[i, k] / noise)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def fill_persuasion_gain(
     gain: np.ndarray,
     status: np.ndarray,
@@ -141,42 +147,68 @@ def choose_offers(
     type. A scripted mediator offers what `script` (C,) says this month, budget and leverage
     allowing.
     """
-    strategy, max_targets, priority_rank = policy.strategy, policy.max_targets, policy.priority_rank
-    n_country, n_type = gain.shape
+    per_cost = 1.0 / policy.cost  # multiply in the loop: divisions are slow
+    pick_offers(offers, policy, gain, leverage, status, units.copy(), script, per_cost)
+
+
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
+def pick_offers(
+    offers: np.ndarray,
+    policy: Policy,
+    gain: np.ndarray,
+    leverage: np.ndarray,
+    status: np.ndarray,
+    left: np.ndarray,
+    script: np.ndarray,
+    per_cost: np.ndarray,
+) -> None:
+    """`choose_offers` into room the caller gives, so that the kernel's month allocates nothing:
+    `left` (K,) the units left, counted down as offers are made, and `per_cost` (K,) 1 / cost."""
     offers[:] = NO_OFFER
-    if strategy == NONE:
-        return
-    left = units.copy()
-    if strategy == SCRIPTED:
-        for i in range(n_country):
-            k = script[i]
-            if k != NO_OFFER and is_eligible(status[i]) and left[k] > 0 and leverage[i, k] > 0.0:
-                offers[i] = k
-                left[k] -= 1
-        return
-    per_cost = 1.0 / policy.cost  # multiply in the loop below: divisions are slow
-    for _ in range(max_targets):
-        best, best_country, best_type = -np.inf, -1, -1
-        for i in range(n_country):
-            if offers[i] != NO_OFFER or not is_eligible(status[i]):
+    scripted = policy.strategy == SCRIPTED
+    # loops, not if/elif: branches that end here would keep LLVM from pruning the kernel's
+    # reference counts of these arrays (sim.engine.month)
+    for i in range(len(offers) if scripted else 0):
+        k = script[i]
+        if k != NO_OFFER and is_eligible(status[i]) and left[k] > 0 and leverage[i, k] > 0.0:
+            offers[i] = k
+            left[k] -= 1
+    greedy = policy.strategy != NONE and not scripted
+    for _ in range(policy.max_targets if greedy else 0):
+        i, k = _best_pick(offers, policy, gain, leverage, status, left, per_cost)
+        if i >= 0:  # once none is found, none will be
+            offers[i] = k
+            left[k] -= 1
+
+
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
+def _best_pick(offers, policy: Policy, gain, leverage, status, left, per_cost) -> tuple[int, int]:
+    """A greedy pick's next offer, (country, type), or (-1, -1) if there is none: the best score
+    among countries not yet courted that may be, and types with units left."""
+    strategy, priority_rank = policy.strategy, policy.priority_rank
+    n_country, n_type = gain.shape
+    best, best_country, best_type = -np.inf, -1, -1
+    for i in range(n_country):
+        if offers[i] != NO_OFFER or not is_eligible(status[i]):
+            continue
+        if strategy == PRIORITY and priority_rank[i] >= n_country:
+            continue
+        for k in range(n_type):
+            if left[k] <= 0 or leverage[i, k] <= 0.0:
                 continue
-            if strategy == PRIORITY and priority_rank[i] >= n_country:
-                continue
-            for k in range(n_type):
-                if left[k] <= 0 or leverage[i, k] <= 0.0:
+            if strategy == PERSUADABLE:
+                if gain[i, k] <= 0.0:
                     continue
-                if strategy == PERSUADABLE:
-                    if gain[i, k] <= 0.0:
-                        continue
-                    score = gain[i, k] * per_cost[k]
-                else:
-                    score = (n_country - priority_rank[i]) + 1e-3 * leverage[i, k]
-                if score > best:
-                    best, best_country, best_type = score, i, k
-        if best_country < 0:
-            return
-        offers[best_country] = best_type
-        left[best_type] -= 1
+                score = gain[i, k] * per_cost[k]
+            else:
+                score = (n_country - priority_rank[i]) + 1e-3 * leverage[i, k]
+            if score > best:
+                best, best_country, best_type = score, i, k
+    return best_country, best_type
 
 
 @njit(
@@ -254,19 +286,40 @@ def court(offers, policy: Policy, leverage, status, units, chance, engagement: f
 def court_remembering(
     offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo
 ) -> None:
-    """`court`, keeping `memo` from one month to the next (the ensemble kernel's month)."""
+    """`court`, keeping `memo` from one month to the next."""
+    if not memo.current[0]:
+        remember_most_valued(memo, leverage)
+    court_from_memo(offers, policy, leverage, status, units, chance, engagement, memo)
+
+
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
+def remember_most_valued(memo: CourtMemo, leverage) -> None:
+    """Each country's most valued type under `leverage` (C, K), into the memo, now current
+    (the ensemble kernel's month calls it whenever it refills the leverage)."""
+    left, most_valued = memo.left, memo.most_valued
+    left[:] = 1  # every type available (no allocation in the kernel's month)
+    for i in range(len(most_valued)):
+        most_valued[i] = best_offer(leverage, i, left)
+    memo.current[0] = True
+
+
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
+def court_from_memo(
+    offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo
+) -> None:
+    """`court`, with `memo` current for `leverage` (remember_most_valued)."""
     left, last_exponent, last_start, most_valued = (
         memo.left,
         memo.exponent,
         memo.start,
         memo.most_valued,
     )
-    if not memo.current[0]:
-        every = np.ones(leverage.shape[1], dtype=np.int64)
-        for i in range(len(offers)):
-            most_valued[i] = best_offer(leverage, i, every)
-        memo.current[0] = True
-    left[:] = units
+    for k in range(len(units)):  # by element: an array's copy checks its shape, a call
+        left[k] = units[k]
     for i in range(len(offers)):
         was_courted = offers[i] != NO_OFFER
         offers[i] = NO_OFFER
@@ -299,14 +352,18 @@ def offer_worth(offer: int, leverage: np.ndarray, i: int, engagement: float) -> 
     return engagement * leverage[i, offer] if offer != NO_OFFER else 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def spend(units: np.ndarray, offer: int) -> None:
     """A courted country signed: its inducement is paid out of the budget."""
     if offer != NO_OFFER:
         units[offer] -= 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def grant(spent: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
     """Inducements given without accession (granted (C, K) bool): paid out of the budget, and
     marked `spent` (C, K): no longer leverage."""
@@ -317,7 +374,9 @@ def grant(spent: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
                 units[k] = max(units[k] - 1, 0)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def fill_leverage(
     leverage: np.ndarray, value: np.ndarray, spent: np.ndarray, candidate: np.ndarray
 ) -> bool:

@@ -40,7 +40,9 @@ def tie_totals(ties: np.ndarray) -> np.ndarray:
     return totals
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def fill_peer_pressure(
     pressure: np.ndarray,
     ties: np.ndarray,

@@ -25,7 +25,9 @@ from numba import njit
 from sim.core.terms import EXPOSED, FEATURE, OFFER, PEERS, SALIENCE, THREAT
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def fill_terms(
     terms: np.ndarray,
     weights: np.ndarray,
@@ -76,7 +78,21 @@ def accession_utility(terms: np.ndarray) -> float:
     return total
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
+def utility_of(terms: np.ndarray, i: int) -> float:
+    """`accession_utility` of country i of the terms (C, N), the same sum in the same order. The
+    row is read by index, not as a view: in the kernel a view costs a reference count."""
+    total = 0.0
+    for k in range(terms.shape[1]):
+        total += terms[i, k]
+    return total
+
+
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def fill_contributions(
     out: np.ndarray, terms: np.ndarray, standing: np.ndarray, i: int, term_index: np.ndarray
 ) -> None:
@@ -88,7 +104,9 @@ def fill_contributions(
     out[terms.shape[1]] = events_part(terms, standing, i, term_index)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def events_part(terms: np.ndarray, standing: np.ndarray, i: int, term_index: np.ndarray) -> float:
     """What the active events add to country i's utility this month, through the terms they move."""
     events = 0.0
@@ -98,7 +116,9 @@ def events_part(terms: np.ndarray, standing: np.ndarray, i: int, term_index: np.
     return events
 
 
-@njit(cache=True, error_model="numpy")
+@njit(
+    cache=True, error_model="numpy", inline="always"
+)  # inlined: a call costs a reference count per array
 def fill_standing(
     standing: np.ndarray,
     weights: np.ndarray,

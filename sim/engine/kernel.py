@@ -18,9 +18,10 @@ from numba import njit, prange
 
 from sim.core import events, streams
 from sim.engine.inputs import Milestones, Recorders, Rows, fixed
-from sim.engine.month import EXPLAINED_EXTRA, SIMULATING, add_standing, run_replicate
+from sim.engine.month import SIMULATING, run_replicate
 from sim.engine.outcomes import NEVER, ContributionSums, Outcomes
 from sim.engine.point import point_events
+from sim.engine.recording import EXPLAINED_EXTRA, add_standing
 from sim.engine.world import World
 
 BLOCKS = 64  # explanation sums are kept per block of rows, so threads never share one

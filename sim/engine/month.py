@@ -1,394 +1,284 @@
 """The model's months, compiled once: for the ensemble kernel and for the likelihood of the record.
 
 `run_replicate` repeats `AccordModel.step` (sim.engine.model, the readable reference) for one
-row: (1) events start, shift salience, threat and engagement, and may grant inducements; (2) the
-situation: peer pressure and every utility term but the offer; (3) the mediator chooses whom to
-court; (4) every country's utility with its offer and its response r, then each decides from the
-same start-of-month state and all commit. It runs in one of two modes:
+row. Once per replicate it reads what the row's design point gives, sets up what its months
+change and where its results go (sim.engine.row); then, month after month, in phases:
+
+1. `_month_of_events`: events start, shift salience, threat and engagement, and may grant
+   inducements;
+2. `_situation`: the grants paid out, the mediator's leverage, peer pressure and every utility
+   term but the offer;
+3. the mediator moves first: `_court` (a courting mediator), or `_choose` (any other; with
+   `_persuasion`, what a persuadable one weighs), then `_add_package` (a what-if package);
+4. `_decide`: every country's utility with its offer, its response r and its next status, all
+   from the same start-of-month state; what the explanation sums and the likelihood need is
+   recorded from there (sim.engine.recording);
+5. `_commit`: the new statuses, their milestones, and the joiners' inducements paid out.
+
+It runs in one of two modes (sim.engine.row.Mode):
 
 - simulating: random shocks and decisions are drawn from the row's keyed streams (the kernel);
 - following a record: statuses follow the record's join months, random shocks never start (the
   record's dated events replace them), and only the inputs of each month are kept (readiness,
-  shocks, offers; sim.inference.likelihood). Talks are latent there: a country in talks at the
-  start counts as outside. A courting mediator's offers known before an accession are taken as
-  given; in every other month its courting is latent too: the trace keeps the response without
-  an offer, the response if courted with the best offer and the chance a spell starts, and the
-  likelihood's filter integrates the spells out. A country that joins while its courting is
-  latent is taken to have been paid its best offer.
+  shocks, offers; sim.engine.follow, sim.inference.likelihood). Talks are latent there: a
+  country in talks at the start counts as outside. A courting mediator's offers known before an
+  accession are taken as given; in every other month its courting is latent too: the trace
+  keeps the response without an offer, the response if courted with the best offer and the
+  chance a spell starts, and the likelihood's filter integrates the spells out. A country that
+  joins while its courting is latent is taken to have been paid its best offer.
 
-So the record is scored on exactly the month the simulations run. The loop takes its arrays out
-of the input tuples once per replicate, not once per month: each access to a tuple's array
-costs a reference count, and per month the kernel ran at 26 instead of 43 million country-steps
-a second.
+So the record is scored on exactly the month the simulations run.
+
+Speed. Each array a compiled call passes costs a reference count, an atomic operation, at both
+ends; per month that cost the kernel up to half its speed. Every phase is inlined (numba's
+`inline="always"`, at its IR level) into one loop, with the sim.core functions it calls; a
+phase's arguments are still copies, counted, and LLVM prunes those counts (numba's refprune
+pass) only across plain control flow. So a phase calls nothing that is not inlined, allocates
+nothing, reads arrays inside a branch only from what it took out of its tuples before it, and
+ends outside any branch: the branches between phases are in `run_replicate`, whose tuples live
+across the loop. Kept so, a month counts nothing the loop does not need (sim.engine.kernel).
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from sim.core import events, mediator, streams
-from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, next_status, response
+from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, is_settled, next_status, response
 from sim.core.peers import fill_peer_pressure
-from sim.core.utility import (
-    accession_utility,
-    fill_contributions,
-    fill_standing,
-    fill_terms,
-    is_standing,
-    moved_by_events,
-)
-from sim.engine.inputs import Milestones, Recorders, Rows
-from sim.engine.outcomes import BEFORE, FIXED_POINT, NEVER
-from sim.engine.point import point_events, point_rates
+from sim.core.utility import fill_standing, fill_terms, utility_of
+from sim.engine.outcomes import NEVER
+from sim.engine.recording import explain_joins, explain_month, trace_month
+from sim.engine.row import mark_before, mode_of, point_of, row_of, state_at_start
 
-EXPLAINED_EXTRA = (
-    3  # an explanation row: the N terms, then the events' part, the utility and the threshold
-)
 SIMULATING = np.zeros(0, dtype=np.int64)  # `joined` of a run that follows no record
 
 
-@njit(cache=True, error_model="numpy")
-def follow_record(shared, numbers, points: np.ndarray, joined: np.ndarray) -> Recorders:
-    """Each design point's months on a record (`joined` (C,): each country's join step, or
-    NEVER): the traced readiness, shocks and offers (P, T, C) of `Recorders`, a row a point."""
-    rows, out, recorders = _trace_room(shared, numbers, points, len(joined))
-    _follow_rows(shared, numbers, rows, out, recorders, joined, 0, len(points))
-    return recorders
+class Now(NamedTuple):
+    """The month being run."""
 
-
-def follow_records(shared, numbers, points: np.ndarray, joined: np.ndarray) -> Recorders:
-    """`follow_record` for many points (a run's posterior draws), in parallel threads."""
-    rows, out, recorders = _trace_room(shared, numbers, points, len(joined))
-    _follow_blocks(shared, numbers, rows, out, recorders, joined)
-    return recorders
-
-
-@njit(parallel=True, cache=True, error_model="numpy")
-def _follow_blocks(shared, numbers, rows, out, recorders, joined):
-    n_rows = len(rows.points)
-    n_blocks = min(n_rows, 64)
-    for b in prange(n_blocks):  # a block a call, the month inlined there (see sim.engine.kernel)
-        _follow_rows(
-            shared,
-            numbers,
-            rows,
-            out,
-            recorders,
-            joined,
-            b * n_rows // n_blocks,
-            (b + 1) * n_rows // n_blocks,
-        )
-
-
-@njit(cache=True, error_model="numpy")
-def _trace_room(shared, numbers, points, n_country):
-    """Rows (no streams: following a record draws nothing), milestones and trace recorders for
-    `points`, one row each."""
-    n_months, n_rows, n_event = numbers.engagement.shape[1], len(points), len(shared.event_onset)
-    rows = Rows(
-        points.copy(),
-        np.zeros((n_rows, n_country), np.uint64),
-        np.zeros((n_rows, n_event), np.uint64),
-    )
-    unused = np.zeros((n_rows, n_country), np.int16)
-    recorders = Recorders(
-        np.zeros((1, 0, 0, 0), np.int64),
-        np.zeros((1, 0, 0), np.int64),
-        np.zeros((1, 0, 0), np.int64),
-        np.full((n_rows, n_months, n_country), np.nan),
-        np.zeros((n_rows, n_months, n_country), np.bool_),
-        np.full((n_rows, n_months, n_country), -1),
-        np.full((n_rows, n_months, n_country), np.nan),
-        np.full((n_rows, n_months, n_country), np.nan),
-        np.zeros((1, 0, 0), np.int64),
-    )
-    return rows, Milestones(unused, unused.copy(), unused.copy(), unused.copy()), recorders
-
-
-@njit(cache=True, error_model="numpy")
-def _follow_rows(shared, numbers, rows, out, recorders, joined, first, last):
-    for r in range(first, last):
-        run_replicate(shared, numbers, rows, r, out, recorders, 0, joined)
+    t: int  # step
+    s: int  # period of dated facts
+    month: int  # absolute month
+    engagement: float  # the mediator's, events included
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def run_replicate(shared, numbers, rows, r, out, recorders, block, joined):
     """Row r to the horizon: its milestones into `out` (simulating), or its month inputs into
     the recorders' trace (following `joined`, when not empty); explanation sums into `block`."""
-    following = len(joined) > 0
     d = rows.points[r]
-    rates, table = point_rates(shared, numbers, d), point_events(shared, numbers, d)
-    country_stream, event_stream = rows.country_streams[r], rows.event_streams[r]
-    talks_month, join_month, exit_month = out.talks_month[r], out.join_month[r], out.exit_month[r]
-    collapse_month = out.collapse_month[r]
-    explain, trace = recorders.by_month.shape[1] > 0, recorders.readiness.shape[0] > 0
-    by_month, pending = recorders.by_month[block], recorders.pending[block]
-    term_index, term_sign = shared.term_index, shared.term_sign
-    varying = np.array(
-        [k for k in range(len(term_sign)) if not is_standing(term_index[k, 0])]
-    )  # the peers', the offer's
-    moving = np.array(
-        [k for k in range(len(term_sign)) if moved_by_events(term_index[k, 0])]
-    )  # events_part's terms
-    weights_by_period, features_by_period = numbers.weights[d], numbers.features[d]
-    threshold_by_period, value_by_period = numbers.threshold[d], numbers.value[d]
-    candidate_by_period, period = shared.candidate, shared.period
-    ties, totals, cost = numbers.ties[d], numbers.tie_totals[d], numbers.cost[d]
-    base_salience = numbers.salience[d]
-    spent, units = shared.spent0.copy(), numbers.units0[d].copy()
-    leverage = np.zeros(value_by_period.shape[1:])
-    events_left = numbers.remaining0[d].copy()
-    package = numbers.package[d]
-    packaged = not following and (package >= 0).any()  # the record's months follow the record only
-    n_country, n_type = leverage.shape
-    status = shared.status0.copy()
-    if following:
-        status[status == TALKS] = OUTSIDE  # talks are latent on the record
-    else:
-        _draw_latent_talks(status, numbers.p_talks0[d], country_stream, shared.start)
-    new = status.copy()
-    draws, pressure = np.ones(len(events_left)), np.zeros(n_country)
-    happened = events.EventState(
-        events_left,
-        np.zeros(len(events_left), dtype=np.bool_),
-        np.zeros(n_country),
-        np.zeros(n_country),
-        np.zeros(n_country, dtype=np.bool_),
-        np.zeros((n_country, n_type), dtype=np.bool_),
-    )
-    salience, threat, hit, granted = (
-        happened.salience,
-        happened.threat,
-        happened.hit,
-        happened.granted,
-    )
-    courting = shared.strategy == mediator.COURTING
-    latent_courting = (
-        courting and following
-    )  # known offers from the script, the rest integrated out
-    strategy = mediator.SCRIPTED if latent_courting else shared.strategy
-    policy = mediator.Policy(
-        strategy,
-        shared.max_targets,
-        shared.priority_rank,
-        cost,
-        numbers.court_rate[d],
-        numbers.court_persistence[d],
-    )
-    chance = np.ones(n_country)
-    court_memo = mediator.new_court_memo(n_country, n_type)
-    paid = np.full(
-        n_country, mediator.NO_OFFER
-    )  # the type paid out if the country signs this month
-    n_terms, offer_term = weights_by_period.shape[2], shared.offer_term
-    terms, utility = np.zeros((n_country, n_terms)), np.zeros(n_country)
-    strength, factor = np.zeros((n_country, n_type)), np.ones((n_country, n_type))
-    gain = np.zeros((n_country, n_type))
+    mode = mode_of(shared, numbers, d, recorders, joined)
+    point, row = point_of(shared, numbers, d, mode), row_of(rows, r, out, recorders, block, joined)
+    state = state_at_start(shared, numbers, d, row, mode.following)
+    mark_before(state.status, row.milestones)
+    members_changed = True  # peer pressure depends on who is a member: refilled on a change
     factor_engagement = np.nan  # the engagement the offer factors were computed for
-    offers = np.full(n_country, mediator.NO_OFFER)
-    row, standing = np.zeros(n_terms + 1), np.zeros((n_country, n_terms))
-    members_changed = (
-        True  # peer pressure depends on who is a member only: refilled when that changes
-    )
-    for i in range(n_country):
-        if status[i] >= TALKS:
-            talks_month[i] = BEFORE
-        if status[i] == MEMBER:
-            join_month[i] = BEFORE
-    for t in range(numbers.engagement.shape[1]):
-        month = shared.start + t
-        # 1. events (following a record, random shocks never start: their draws stay at 1)
-        for e in range(len(draws) if not following else 0):
-            draws[e] = streams.uniform(event_stream[e], month, streams.SHOCK_ONSET)
-        base_engagement = numbers.engagement[d, t]
-        engagement = events.month_of_events(
-            happened, month, draws, table, base_salience, base_engagement
-        )
-        s = period[t]  # facts given by date: this month's period
-        weights, features = weights_by_period[s], features_by_period[s]
-        granting = granted.any()
-        if granting:
-            mediator.grant(spent, units, granted)
-        if granting or t == 0 or s != period[t - 1]:  # leverage changes only with these
-            if mediator.fill_leverage(leverage, value_by_period[s], spent, candidate_by_period[s]):
-                mediator.leverage_changed(court_memo)
-            factor_engagement = np.nan  # the offer factors are stale
-        # 2. the situation
-        if members_changed:
-            fill_peer_pressure(
-                pressure,
-                ties,
-                totals,
-                status,
-                shared.leader,
-                shared.is_follower,
-                numbers.leader_multiplier[d],
-            )
-            members_changed = False
-        fill_terms(terms, weights, features, threat, salience, pressure, term_index, term_sign)
-        if explain and (t == 0 or s != period[t - 1]):
-            fill_standing(standing, weights, features, base_salience, term_index, term_sign)
-        # 3. the mediator moves first
+    for t in range(len(point.engagement)):
+        now = _month_of_events(shared, point, state, row, t, mode.following)
+        if _situation(shared, point, state, now, members_changed, mode.explain):
+            factor_engagement = np.nan  # the leverage was refilled: the offer factors are stale
         if shared.strategy == mediator.PERSUADABLE:  # the only strategy that weighs persuasion
-            for i in range(n_country):
-                utility[i] = accession_utility(terms[i])
-            if engagement != factor_engagement:  # the factors only change with these two
-                for i in range(n_country):
-                    for k in range(n_type):
-                        strength[i, k] = weights[i, offer_term] * engagement * leverage[i, k]
-                mediator.fill_offer_factors(factor, strength, rates.noise)
-                factor_engagement = engagement
-            mediator.fill_persuasion_gain(
-                gain, status, utility, threshold_by_period[s], factor, rates
-            )
-        if courting and not following:
-            for i in range(n_country):
-                if status[i] <= TALKS:
-                    chance[i] = streams.uniform(country_stream[i], month, streams.COURT)
-            mediator.court_remembering(
-                offers, policy, leverage, status, units, chance, engagement, court_memo
-            )
+            factor_engagement = _persuasion(shared, point, state, now, factor_engagement)
+        if mode.courting and not mode.following:  # 3. the mediator moves first
+            _court(point, state, row, now)
         else:
-            mediator.choose_offers(offers, policy, gain, leverage, status, units, shared.script[t])
-        if packaged:  # a what-if package (mediator.package) over the strategy's offers
-            mediator.add_package(offers, package[t], status, units, leverage)
-        # 4. every country decides, then all commit
-        for i in range(n_country):
-            settled = status[i] == EXITED or (status[i] == MEMBER and not rates.exit_enabled)
-            if settled and not following:
-                new[i] = status[i]  # next_status would say so whatever the draw: skip the work
-                continue
-            worth = mediator.offer_worth(offers[i], leverage, i, engagement)
-            terms[i, offer_term] = weights[i, offer_term] * worth
-            u = accession_utility(terms[i])
-            candidate, threshold = candidate_by_period[s, i], threshold_by_period[s, i]
-            if (
-                explain and status[i] <= TALKS and candidate
-            ):  # the standing terms: counted, added by add_standing
-                for k in varying:
-                    by_month[t, i, k] += _fixed(terms[i, k])
-                moved = 0.0  # events_part, its loop here (a call per deciding month cost its arrays' counts)
-                for k in moving:
-                    moved += terms[i, k] - standing[i, k]
-                by_month[t, i, n_terms] += _fixed(moved)
-                by_month[t, i, n_terms + 1] += _fixed(u)
-                pending[t, i] += 1
-            readiness = response(u, threshold, rates.noise) if candidate else 0.0
-            paid[i] = offers[i]
-            if trace:
-                recorders.readiness[r, t, i] = readiness
-                recorders.shocked[r, t, i], recorders.offers[r, t, i] = hit[i], offers[i]
-            if trace and courting and status[i] <= TALKS:  # what the likelihood's filter needs
-                best = mediator.best_offer(leverage, i, units)
-                if best != mediator.NO_OFFER:
-                    recorders.courting[r, t, i] = mediator.courting_start(
-                        leverage[i, best], engagement, policy.court_rate
-                    )
-                    terms[i, offer_term] = weights[i, offer_term] * mediator.offer_worth(
-                        best, leverage, i, engagement
-                    )
-                    courted = accession_utility(
-                        terms[i]
-                    )  # as the month computes it when courted: bit for bit
-                    terms[i, offer_term] = weights[i, offer_term] * worth
-                    recorders.courted_readiness[r, t, i] = (
-                        response(courted, threshold, rates.noise) if candidate else 0.0
-                    )
-                else:
-                    recorders.courting[r, t, i] = 0.0
-                if following and offers[i] != mediator.NO_OFFER:  # a known offer: the spell is seen
-                    recorders.courted_readiness[r, t, i] = readiness
-            if latent_courting and offers[i] == mediator.NO_OFFER:
-                paid[i] = mediator.best_offer(leverage, i, units)
-            if following:
-                new[i] = MEMBER if joined[i] == t else status[i]
-                continue
-            draw = streams.uniform(country_stream[i], month, streams.TRANSITION)
-            shock_draw = 1.0
-            if hit[i]:
-                shock_draw = streams.uniform(country_stream[i], month, streams.SHOCK_COLLAPSE)
-            new[i] = next_status(status[i], readiness, draw, rates, hit[i], shock_draw)
-        for i in range(n_country):
-            if new[i] != status[i]:
-                members_changed = members_changed or new[i] == MEMBER or status[i] == MEMBER
-                if new[i] == TALKS and talks_month[i] == NEVER:
-                    talks_month[i] = t
-                elif new[i] == MEMBER:
-                    join_month[i] = t
-                    mediator.spend(units, paid[i])
-                    if explain:  # the month it joined in, in full (joins are rare)
-                        fill_contributions(row, terms, standing, i, term_index)
-                        for k in range(n_terms + 1):
-                            recorders.at_join[block, i, k] += _fixed(row[k])
-                        recorders.at_join[block, i, n_terms + 1] += _fixed(
-                            accession_utility(terms[i])
-                        )
-                        recorders.at_join[block, i, n_terms + 2] += _fixed(
-                            threshold_by_period[s, i]
-                        )
-                elif new[i] == EXITED:
-                    exit_month[i] = t
-                elif (
-                    new[i] == OUTSIDE and collapse_month[i] == NEVER
-                ):  # talks ended without accession
-                    collapse_month[i] = t
-            status[i] = new[i]
+            _choose(shared, point, state, now)
+        if mode.packaged:
+            _add_package(point, state, now)
+        _decide(shared, point, state, mode, row, now)
+        if mode.explain:
+            explain_month(shared, point, state, row, now)
+        if mode.trace:
+            trace_month(shared, point, state, mode, row, now)
+        members_changed = _commit(state, row, now)
+        if mode.explain and members_changed:  # someone joined (or left)
+            explain_joins(shared, point, state, row, now)
 
 
-@njit(cache=True, error_model="numpy")
-def _fixed(value: float) -> np.int64:
-    """A value of the explanation sums in fixed point: integer sums are exact in any order."""
-    return np.int64(np.rint(value * FIXED_POINT))
-
-
-@njit(cache=True, error_model="numpy")
-def add_standing(shared, numbers, recorders, block, d):
-    """Add to a block's explanation sums the standing contributions (terms that stay while the
-    facts do; the threshold) and the count of its deciding months counted since the last call,
-    all of design point `d`: a month's value times the count, the same integer as adding it
-    month by month (`run_replicate` adds the peers', the offer's, the events' part and the
-    utility itself), at a fraction of the cost."""
-    n_country, n_terms = numbers.weights.shape[2], numbers.weights.shape[3]
-    pending, sums, deciding = (
-        recorders.pending[block],
-        recorders.by_month[block],
-        recorders.deciding[block],
+@njit(cache=True, error_model="numpy", inline="always")
+def _month_of_events(shared, point, state, row, t, following):
+    """1. Events start, shift salience, threat and engagement, and may grant inducements.
+    Returns the month."""
+    month = shared.start + t
+    for e in range(len(state.draws) if not following else 0):  # following: shocks never start
+        state.draws[e] = streams.uniform(row.event_stream[e], month, streams.SHOCK_ONSET)
+    engagement = events.month_of_events(
+        state.events, month, state.draws, point.table, point.salience, point.engagement[t]
     )
-    terms, standing, row = (
-        np.zeros((n_country, n_terms)),
-        np.zeros((n_country, n_terms)),
-        np.zeros(n_terms + 1),
-    )
-    zero = np.zeros(n_country)
-    for s in range(numbers.weights.shape[1]):
-        weights, features = numbers.weights[d, s], numbers.features[d, s]
-        fill_terms(
-            terms, weights, features, zero, zero, zero, shared.term_index, shared.term_sign
-        )  # the standing ones
-        fill_standing(
-            standing, weights, features, numbers.salience[d], shared.term_index, shared.term_sign
+    return Now(t, shared.period[t], month, engagement)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _situation(shared, point, state, now, members_changed, explain):
+    """2. The situation: the inducements granted this month paid out, the leverage (refilled
+    only where a grant or the period's facts changed it), peer pressure (only when who is a
+    member changed) and every utility term but the offer; with explanations, the terms events
+    move at their standing values, once a period. Returns whether the leverage was refilled."""
+    granting = state.events.granted.any()
+    if granting:
+        mediator.grant(state.spent, state.units, state.events.granted)
+    t, s = now.t, now.s
+    new_period = t == 0 or s != shared.period[t - 1]
+    if granting or new_period:  # the leverage changes only with these
+        mediator.fill_leverage(state.leverage, point.value[s], state.spent, shared.candidate[s])
+        mediator.remember_most_valued(state.memo, state.leverage)  # for a courting mediator
+    if members_changed:
+        fill_peer_pressure(
+            state.pressure,
+            point.ties,
+            point.tie_totals,
+            state.status,
+            shared.leader,
+            shared.is_follower,
+            point.leader_multiplier,
         )
-        for i in range(n_country):
-            fill_contributions(row, terms, standing, i, shared.term_index)
-            threshold = _fixed(numbers.threshold[d, s, i])
-            for t in range(len(shared.period)):
-                count = pending[t, i]
-                if shared.period[t] != s or count == 0:
-                    continue
-                for k in range(n_terms):
-                    if is_standing(shared.term_index[k, 0]):
-                        sums[t, i, k] += count * _fixed(row[k])
-                sums[t, i, n_terms + 2] += count * threshold
-                deciding[t, i] += count
-                pending[t, i] = 0
+    index, sign = shared.term_index, shared.term_sign
+    if explain and new_period:
+        weights, features = point.weights[s], point.features[s]
+        fill_standing(state.standing, weights, features, point.salience, index, sign)
+    happened, weights, features = state.events, point.weights[s], point.features[s]
+    fill_terms(
+        state.terms,
+        weights,
+        features,
+        happened.threat,
+        happened.salience,
+        state.pressure,
+        index,
+        sign,
+    )  # last, outside any branch (the module's docstring)
+    return granting or new_period
 
 
-@njit(cache=True, error_model="numpy")
-def _draw_latent_talks(status, p_talks, country_stream, start):
-    """Countries outside at the start are in talks with probability `p_talks` (C,): talks that
-    no record shows, drawn once per replicate from each country's stream."""
+@njit(cache=True, error_model="numpy", inline="always")
+def _persuasion(shared, point, state, now, factor_engagement):
+    """What each offer would add to each country's hazard, as a persuadable mediator weighs it.
+    Returns the engagement the offer factors are computed for: they change only with it and the
+    leverage."""
+    offer_term, persuasion = shared.offer_term, state.persuasion
+    for i in range(len(state.status)):
+        persuasion.utility[i] = utility_of(state.terms, i)
+    if now.engagement != factor_engagement:
+        for i in range(len(state.status)):
+            weight = point.weights[now.s, i, offer_term]
+            for k in range(state.leverage.shape[1]):
+                persuasion.strength[i, k] = weight * now.engagement * state.leverage[i, k]
+        mediator.fill_offer_factors(persuasion.factor, persuasion.strength, point.rates.noise)
+    mediator.fill_persuasion_gain(
+        persuasion.gain,
+        state.status,
+        persuasion.utility,
+        point.threshold[now.s],
+        persuasion.factor,
+        point.rates,
+    )
+    return now.engagement
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _court(point, state, row, now):
+    """3. A courting mediator's offers: a spell starts, goes on or ends, drawn for each country
+    it could court."""
+    for i in range(len(state.status)):
+        if state.status[i] <= TALKS:
+            key = row.country_stream[i]
+            state.chance[i] = streams.uniform(key, now.month, streams.COURT)
+    mediator.court_from_memo(
+        state.offers,
+        point.policy,
+        state.leverage,
+        state.status,
+        state.units,
+        state.chance,
+        now.engagement,
+        state.memo,
+    )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _choose(shared, point, state, now):
+    """3. Any other mediator's offers (mediator.choose_offers)."""
+    for k in range(len(state.units)):  # by element: an array's copy checks its shape, a call
+        state.left[k] = state.units[k]
+    mediator.pick_offers(
+        state.offers,
+        point.policy,
+        state.persuasion.gain,
+        state.leverage,
+        state.status,
+        state.left,
+        shared.script[now.t],
+        point.per_cost,
+    )
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _add_package(point, state, now):
+    """3. A what-if package's offers, over the strategy's (mediator.add_package)."""
+    package = point.package[now.t]
+    mediator.add_package(state.offers, package, state.status, state.units, state.leverage)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _decide(shared, point, state, mode, row, now):
+    """4. Every country decides from the same start-of-month state: its utility with its offer,
+    its response r, and its next status (drawn, or the record's) into `state.new`."""
+    rates, offer_term, s = point.rates, shared.offer_term, now.s
+    for i in range(len(state.status)):
+        status = state.status[i]
+        if is_settled(status, rates) and not mode.following:
+            state.new[i] = status  # next_status would say so whatever the draw: skip the work
+            continue
+        worth = mediator.offer_worth(state.offers[i], state.leverage, i, now.engagement)
+        state.terms[i, offer_term] = point.weights[s, i, offer_term] * worth
+        u = utility_of(state.terms, i)
+        readiness = (
+            response(u, point.threshold[s, i], rates.noise) if shared.candidate[s, i] else 0.0
+        )
+        state.utility[i], state.readiness[i] = u, readiness
+        state.paid[i] = state.offers[i]
+        if mode.courting and mode.following and state.offers[i] == mediator.NO_OFFER:
+            state.paid[i] = mediator.best_offer(state.leverage, i, state.units)  # latent courting
+        if mode.following:
+            state.new[i] = MEMBER if row.joined[i] == now.t else status
+        else:
+            key, hit = row.country_stream[i], state.events.hit[i]
+            state.new[i] = _drawn_status(status, readiness, key, now.month, rates, hit)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _drawn_status(status, readiness, key, month, rates, hit):
+    """A country's next status, drawn from its stream (`key`) for this month."""
+    draw = streams.uniform(key, month, streams.TRANSITION)
+    shock_draw = 1.0
+    if hit:
+        shock_draw = streams.uniform(key, month, streams.SHOCK_COLLAPSE)
+    return next_status(status, readiness, draw, rates, hit, shock_draw)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _commit(state, row, now):
+    """5. All commit: the milestones of the statuses that changed, and the joiners' inducements
+    paid out. Returns whether who is a member changed."""
+    talks_month, join_month, exit_month, collapse_month = row.milestones  # not read in branches:
+    status, units, t = state.status, state.units, now.t  # a read there would cost counts (above)
+    members_changed = False
     for i in range(len(status)):
-        drawn = status[i] == OUTSIDE and p_talks[i] > 0.0
-        if drawn and streams.uniform(country_stream[i], start, streams.START) < p_talks[i]:
-            status[i] = TALKS
+        old, new = status[i], state.new[i]
+        if new != old:
+            members_changed = members_changed or new == MEMBER or old == MEMBER
+            if new == TALKS and talks_month[i] == NEVER:
+                talks_month[i] = t
+            elif new == MEMBER:
+                join_month[i] = t
+                mediator.spend(units, state.paid[i])
+            elif new == EXITED:
+                exit_month[i] = t
+            elif new == OUTSIDE and collapse_month[i] == NEVER:  # talks ended
+                collapse_month[i] = t
+        status[i] = new
+    return members_changed

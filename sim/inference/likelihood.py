@@ -32,7 +32,7 @@ from sim.config.spans import spans
 from sim.core import mediator
 from sim.core.calendar import parse_month
 from sim.core.decision import Rates
-from sim.engine.month import follow_record, follow_records
+from sim.engine.follow import follow_record, follow_records
 from sim.engine.outcomes import NEVER
 from sim.engine.world import World
 

@@ -13,12 +13,18 @@ figures included), each `--rounds` times, alternated, their medians and ratio re
 the sweep without explanations (`explain=false`) and with the local launcher (one process per
 job). The evaluator's figure is its time per point for 64 points of 500 replicates in one
 call (sim.api.evaluate), after a first call.
+
+`--against PATH` compares this checkout with another (a worktree of the release before, say)
+instead: the ensemble's throughput, a single run and the sweep, each in a fresh process of
+either checkout, alternated `--rounds` times with the order swapped each round, medians
+reported. A change's speed is its ratio measured so, not two figures from two noisy runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -58,7 +64,9 @@ def peak_memory_mib(overrides: list[str], replicates: int) -> float:
     return int(done.stdout.split()[-1]) / 1024  # Linux reports KiB
 
 
-def sweep_seconds(points: tuple[int, int], replicates: int, folder: Path, *extra: str) -> float:
+def sweep_seconds(
+    points: tuple[int, int], replicates: int, folder: Path, *extra: str, tree: Path | None = None
+) -> float:
     """Wall time of a multirun of points[0] x points[1] jobs (default: the batch launcher)."""
     engagement = ",".join(f"{v:g}" for v in np.linspace(0, 1, points[0]))
     peer = ",".join(f"{v:g}" for v in np.linspace(0.3, 1.0, points[1]))
@@ -77,19 +85,71 @@ def sweep_seconds(points: tuple[int, int], replicates: int, folder: Path, *extra
         ],
         check=True,
         capture_output=True,
+        **_checkout(tree),
     )
     return time.perf_counter() - start
 
 
-def single_run_seconds(replicates: int, folder: Path) -> float:
+def single_run_seconds(replicates: int, folder: Path, tree: Path | None = None) -> float:
     """Wall time of one `python -m sim` run, figures and all, as a user starts it."""
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "sim", f"replicates={replicates}", f"hydra.run.dir={folder}"],
         check=True,
         capture_output=True,
+        **_checkout(tree),
     )
     return time.perf_counter() - start
+
+
+def _checkout(tree: Path | None) -> dict:
+    """A subprocess's cwd and environment to run the simulator of checkout `tree` (None: this
+    one), with that checkout's own kernel cache."""
+    if tree is None:
+        return {}
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    return {"cwd": tree, "env": env | {"PYTHONPATH": str(tree)}}
+
+
+_ENSEMBLE = """
+import sys
+from sim.commands.bench import country_steps_per_second
+from sim.engine.simulate import simulate
+from sim.engine.world import compile_world
+from sim.hydra.configs import compose_config
+world = compile_world(compose_config(sys.argv[3:]))
+simulate(world, replicates=8, seed=0)
+print(country_steps_per_second(world, "ensemble", int(sys.argv[1]), int(sys.argv[2])))
+"""
+
+
+def against(other: Path, overrides: list[str], replicates: int, repeats: int, rounds: int):
+    """This checkout and `other` alternated: per checkout, the medians of the ensemble's
+    country-steps per second, a single run's and the 64-job sweep's seconds."""
+    trees = {"this": Path(__file__).resolve().parents[2], "other": other.resolve()}
+    found = {name: {"ensemble": [], "single": [], "sweep": []} for name in trees}
+    for r in range(rounds):
+        for name in list(trees)[:: 1 if r % 2 == 0 else -1]:
+            done = subprocess.run(
+                [sys.executable, "-c", _ENSEMBLE, str(replicates), str(repeats), *overrides],
+                check=True,
+                capture_output=True,
+                text=True,
+                **_checkout(trees[name]),
+            )
+            found[name]["ensemble"].append(float(done.stdout.split()[-1]))
+            with tempfile.TemporaryDirectory(prefix="bench-against-") as folder:
+                run = Path(folder)
+                found[name]["single"].append(single_run_seconds(2000, run / "r", trees[name]))
+                found[name]["sweep"].append(
+                    sweep_seconds((8, 8), 2000, run / "s", tree=trees[name])
+                )
+    report = {"against": str(trees["other"]), "rounds": found}
+    for name, seen in found.items():
+        single, sweep = float(np.median(seen["single"])), float(np.median(seen["sweep"]))
+        report[f"{name}_ensemble_country_steps_per_s"] = round(float(np.median(seen["ensemble"])))
+        report[f"{name}_sweep_over_single_run"] = round(sweep / single, 2)
+    return report
 
 
 def evaluator_seconds_per_point(points: int, replicates: int) -> float:
@@ -133,7 +193,13 @@ def main(argv: list[str] | None = None) -> dict:
         default=3,
         help="single runs and sweeps, alternated (medians reported)",
     )
+    parser.add_argument(
+        "--against", type=Path, help="another checkout: alternate with it instead (see above)"
+    )
     args = parser.parse_args(argv)
+    if args.against is not None:
+        report = against(args.against, args.overrides, args.replicates, args.repeats, args.rounds)
+        return _write(report, args.out)
 
     world = compile_world(compose_config(args.overrides))
     start = time.perf_counter()
@@ -180,10 +246,14 @@ def main(argv: list[str] | None = None) -> dict:
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    return _write(report, args.out)
+
+
+def _write(report: dict, out: Path) -> dict:
+    out.write_text(json.dumps(report, indent=2) + "\n")
     for key, value in report.items():
         print(f"{key:30s} {value}")
-    print(f"written to {args.out}")
+    print(f"written to {out}")
     return report
 
 

@@ -70,9 +70,11 @@ def config_dict(
     seed: int = 1,
     engine: str = "ensemble",
     record: dict | None = None,
+    gates: dict | None = None,
 ) -> dict:
     """A complete run config as plain data; the nested dicts replace whole groups' fields."""
     extra = {"record": record} if record else {}
+    extra |= {"gates": {"name": "test", "gates": gates}} if gates else {}
     return {
         **extra,
         "roster": {
@@ -160,8 +162,17 @@ def scenarios(draw, **kw) -> dict:
         "engagement": draw(st.floats(-0.5, 0.5)),
         "grants": draw(st.sampled_from([[], ["arms"]])),
     }
+    waiting = [cid for cid, c in roster.items() if c["status"] != "member"]  # the record agrees
+    gate = {
+        "countries": [draw(st.sampled_from(waiting))] if waiting else [],
+        "blocks": draw(st.sampled_from(["accession", "talks"])),
+        "opens": draw(st.sampled_from([None, f"{start_year}-{draw(st.integers(1, 12)):02d}"])),
+        "p_monthly": draw(st.floats(0.0, 0.5)),
+        "earliest": f"{start_year}-{draw(st.integers(1, 12)):02d}",
+    }
     return config_dict(
         roster,
+        gates={"g": gate},
         peers={"leader": draw(st.sampled_from([None, *ids])), "followers": ids[:1]},
         mediator={
             "strategy": draw(

@@ -7,6 +7,7 @@ set against all replicates. The grammar (country ids as in the roster, months as
     saudi_arabia joins by 2027-12        saudi_arabia joins           (by the horizon)
     oman in talks by 2027-06             oman talks collapse by 2028-06  (talks end without accession)
     shock gaza_war_resumes by 2027-12    bahrain leaves by 2028-01    (exit, where enabled)
+    gate armenia_treaty by 2027-12       (a gate opened: conf/gates)
     at least 2 new members by 2028-12
     not ..., ... and ..., ... or ..., ( ... )
 
@@ -15,7 +16,8 @@ month, the month talks opened, the month the count of new members reached N; `an
 later, `or` the earlier of those that hold, `not` the statement's deadline (when it is known
 not to have happened). "Follows within K months" is joining in the K months after the trigger.
 A shock's onsets are not stored with a run: events do not depend on what countries do, so they
-are drawn again from the run's keyed streams (sim.engine.kernel.shock_onsets), the same months.
+are drawn again from the run's keyed streams (sim.engine.kernel.shock_onsets), the same months;
+so are the months the gates open (sim.engine.kernel.gate_openings).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Setting:
     shocks: np.ndarray | None = (
         None  # (R, E) each event's first onset step (sim.engine.kernel.shock_onsets)
     )
+    gates: tuple[str, ...] = ()  # the world's gates (conf/gates)
+    openings: np.ndarray | None = None  # (R, G) each gate's opening step (gate_openings)
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,19 @@ class _Parser:
             return self.count()
         if self.peek() == "shock":
             return self.shock()
+        if self.peek() == "gate":
+            return self.gate()
         return self.country_statement()
+
+    def gate(self):
+        self.take("gate")
+        names = self.setting.gates
+        if self.peek() not in names:
+            self.fail(f"a gate of the run ({', '.join(names) or 'none'})")
+        g = names.index(self.peek())
+        self.i += 1
+        last, openings = self.by(), self.setting.openings
+        return (lambda o: _milestone(openings[:, g], last)), last
 
     def shock(self):
         self.take("shock")

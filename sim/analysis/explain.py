@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.core.calendar import format_month
 from sim.core.decision import Status
+from sim.engine.gate_table import waits_on
 from sim.engine.outcomes import FIXED_POINT, ContributionSums
 from sim.engine.world import World
 
@@ -47,7 +48,8 @@ def why_table(
 ) -> pd.DataFrame:
     """For the `countries` most likely to join (not members at the start): the mean
     contributions in the month they joined, the margin over the threshold, the largest terms
-    for and against, and the terms most above their level in the months before (what tipped)."""
+    for and against, the terms most above their level in the months before (what tipped), and
+    the gates it waits on (conf/gates) with the chance each is open by the horizon."""
     index = {name: i for i, name in enumerate(world.names)}
     outside = [
         name
@@ -57,7 +59,7 @@ def why_table(
     deciding = sums.deciding.sum(axis=0)
     p_joined = dict(zip(summary["country"], summary["p_joined_by_horizon"]))
     contributions = contributions_of(world)
-    n = len(contributions)
+    n, gated = len(contributions), waits_on(world)
     rows = []
     for name in outside:
         i = index[name]
@@ -78,6 +80,7 @@ def why_table(
                 "carried_by": _named(terms, positive=True),
                 "held_back_by": _named(terms, positive=False),
                 "tipped_by": _named(lift, positive=True),
+                "waits_on": gated[i],
             }
         )
     return pd.DataFrame(
@@ -93,6 +96,7 @@ def why_table(
             "carried_by",
             "held_back_by",
             "tipped_by",
+            "waits_on",
         ],
     ).round(DECIMALS)
 

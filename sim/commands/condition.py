@@ -22,7 +22,7 @@ from sim.analysis.condition import Setting, advice, conditional_table
 from sim.config.errors import ConfigError
 from sim.config.load import load_config
 from sim.config.schema import RunConfig
-from sim.engine.kernel import shock_onsets
+from sim.engine.kernel import gate_openings, shock_onsets
 from sim.hydra.configs import compose_config
 from sim.hydra.preflight import EXIT_BAD_INPUT, preflight
 from sim.output.answers import condition_paragraph, plot_condition, write_answer
@@ -31,11 +31,14 @@ from sim.runs.runner import design, execute
 from sim.runs.write import write_outputs
 
 
-def setting_of(config: RunConfig, replicates: int, shocks: bool) -> Setting:
-    """What a run's outcomes are read against; with `shocks`, each event's onsets in each
-    replicate, drawn again from the run's streams (its design: posterior draws and all)."""
+def setting_of(config: RunConfig, replicates: int, condition: str) -> Setting:
+    """What a run's outcomes are read against; where `condition` names shocks or gates, each
+    event's onsets and each gate's opening in each replicate, drawn again from the run's
+    streams (its design: posterior draws and all)."""
     _, designs, points = design(config)
-    onsets = shock_onsets(designs, points, np.arange(replicates), config.seed) if shocks else None
+    rows, seed = np.arange(replicates), config.seed
+    onsets = shock_onsets(designs, points, rows, seed) if "shock" in condition else None
+    openings = gate_openings(designs, points, rows, seed) if "gate" in condition else None
     return Setting(
         designs.ids,
         designs.names,
@@ -44,6 +47,8 @@ def setting_of(config: RunConfig, replicates: int, shocks: bool) -> Setting:
         designs.counted,
         tuple(designs.event_names),
         onsets,
+        tuple(designs.gate_names),
+        openings,
     )
 
 
@@ -111,7 +116,7 @@ def _outcomes(args):
         job = read_job(args.run)
         config = load_config(job.record["config"])
         return (
-            setting_of(config, job.record["replicates"], "shock" in args.condition),
+            setting_of(config, job.record["replicates"], args.condition),
             job.outcomes,
             args.run,
         )
@@ -120,7 +125,7 @@ def _outcomes(args):
     folder = Path("outputs") / "condition" / time.strftime("%Y-%m-%d") / time.strftime("%H-%M-%S")
     write_outputs(result, folder, args.overrides)
     return (
-        setting_of(result.config, result.config.replicates, "shock" in args.condition),
+        setting_of(result.config, result.config.replicates, args.condition),
         result.outcomes,
         folder,
     )

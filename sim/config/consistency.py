@@ -81,6 +81,14 @@ def check_config(cfg: RunConfig) -> None:
     for kind, events in (("dated", cfg.events.dated), ("random", cfg.events.random)):
         for name, event in events.items():
             _check_event(f"events.{kind}.{name}", event, kind, set(countries), regions, types_)
+    for name, gate in cfg.gates.gates.items():
+        unknown = [c for c in gate.countries if c not in countries]
+        if unknown:
+            raise ConfigError(
+                f"gates.gates.{name}.countries",
+                f"unknown country id {unknown[0]!r} in gates option {cfg.gates.name!r}"
+                " (another world's roster? choose its gates, or gates=none)",
+            )
     start, end = parse_month(cfg.scenario.start), parse_month(cfg.scenario.end)
     if end < start:
         raise ConfigError(
@@ -98,6 +106,7 @@ def check_params(cfg: RunConfig, changed: Mapping[str, Any] | None = None) -> No
     _check_members(
         "params.era_engagement", list(cfg.params.era_engagement), set(cfg.mediator.eras), "era"
     )
+    _check_members("params.kind_effect", cfg.params.kind_effect, set(KINDS), "kind of accession")
     if cfg.params.draws is not None and (changed is None or "params.draws" in changed):
         check_draws(cfg.params.draws)
     _check_members("params.fixed", cfg.params.fixed, set(params_values(cfg.params)), "parameter")

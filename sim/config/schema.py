@@ -167,6 +167,33 @@ class Events:
     random: dict[str, Event] = field(default_factory=dict)
 
 
+GATE_BLOCKS = ("accession", "talks")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A condition that must hold before `countries` may sign (`blocks: accession`) or open talks
+    (`blocks: talks`): closed until it opens, then open for good. It opens in the month `opens`
+    (a fact, or a what-if) or, with none, at the monthly hazard `p_monthly` from `earliest` on
+    (the record's months never see a gate open by chance: they show it closed)."""
+
+    countries: list[str]
+    blocks: str = field(default="accession", metadata=one_of(*GATE_BLOCKS))
+    opens: str | None = field(default=None, metadata=MONTH)
+    p_monthly: float = field(default=0.0, metadata=UNIT)
+    earliest: str | None = field(default=None, metadata=MONTH)
+    enabled: bool = True
+    confidence: str = field(default="medium", metadata=one_of("high", "medium", "low"))
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Gates:
+    name: str = "none"
+    gates: dict[str, Gate] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Params:
     """Behavioural parameters: weights, threshold, hazards, network strengths."""
@@ -196,6 +223,9 @@ class Params:
     era_engagement: dict[str, float] = field(
         default_factory=dict
     )  # fitted levels by era: replace mediator.eras.<era>.engagement
+    kind_effect: dict[str, float] = field(
+        default_factory=dict, metadata=between(-5.0, 5.0)
+    )  # by kind of accession (KINDS): how much lower its threshold lies (none given: 0)
     draws: str | None = (
         None  # posterior draws (Parquet, from sim.commands.calibrate), relative to conf/params: one per group of replicates
     )
@@ -269,12 +299,14 @@ class RunConfig:
     terms: Terms | None = (
         None  # the utility's terms (conf/terms); none given: conf/terms/abraham.yaml
     )
+    gates: Gates = field(default_factory=Gates)  # conditions accessions wait on (conf/gates)
 
 
 def params_values(params: Params) -> dict[str, float]:
     """Every number of a params option by its name under `params`: 'weights.peer', 'threshold'."""
     values = {f"weights.{k}": v for k, v in params.weights.items()}
     values |= {f"era_engagement.{k}": v for k, v in params.era_engagement.items()}
+    values |= {f"kind_effect.{k}": v for k, v in params.kind_effect.items()}
     return values | {
         f.name: v
         for f in dataclasses.fields(params)

@@ -27,6 +27,7 @@ SHOCK_ONSET = 3  # whether a random shock starts this month
 INPUT = 4  # the value of an uncertain input (sim.config.uncertainty)
 START = 5  # whether a country outside at the start is in (latent) talks
 COURT = 6  # whether a `courting` mediator courts a country this month
+GATE = 7  # whether a closed gate opens this month (sim.core.gates)
 
 
 class Purpose(IntEnum):
@@ -38,6 +39,7 @@ class Purpose(IntEnum):
     INPUT = INPUT
     START = START
     COURT = COURT
+    GATE = GATE
 
 
 @njit(cache=True, error_model="numpy")

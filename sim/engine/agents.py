@@ -13,7 +13,7 @@ from typing import Protocol
 import mesa
 import numpy as np
 
-from sim.core import mediator, streams
+from sim.core import gates, mediator, streams
 from sim.core.decision import Rates, Status, next_status, response
 from sim.core.utility import accession_utility
 from sim.engine.inputs import Numbers
@@ -32,6 +32,8 @@ class AccordState(Protocol):
     shock_hit: np.ndarray  # (countries,) bool: hit by a random shock this month
     engagement: float  # the mediator's engagement this month
     month_index: int  # months since the start
+    sign_from: np.ndarray  # (countries,) absolute month from which its gates let each sign
+    talks_from: np.ndarray  # (countries,) ... and open talks (sim.core.gates)
     countries: list[Country]
     mediator: Mediator
 
@@ -93,9 +95,9 @@ class Country(mesa.Agent):
         shock_draw = (
             streams.uniform(self.stream, m.month, streams.SHOCK_COLLAPSE) if shocked else 1.0
         )
-        self.next_status = Status(
-            next_status(self.status, readiness, draw, rates, shocked, shock_draw)
-        )
+        drawn = next_status(self.status, readiness, draw, rates, shocked, shock_draw)
+        sign_from, talks_from = m.sign_from[self.index], m.talks_from[self.index]
+        self.next_status = Status(gates.held(self.status, drawn, m.month, sign_from, talks_from))
 
     def _read_month(self, t: int) -> None:
         """My weights, threshold and candidacy this month: facts may change by date."""

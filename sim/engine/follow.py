@@ -53,6 +53,7 @@ def _trace_room(shared, numbers, points, n_country):
         points.copy(),
         np.zeros((n_rows, n_country), np.uint64),
         np.zeros((n_rows, n_event), np.uint64),
+        np.zeros((n_rows, len(shared.gate_earliest)), np.uint64),
     )
     unused = np.zeros((n_rows, n_country), np.int16)
     recorders = Recorders(

@@ -11,7 +11,7 @@ study or a draw of uncertain inputs stacks many points (sim.engine.design). Fact
 (sim.config.dated) have a period axis S: the months between two dates at which some fact
 changes share one period (`Shared.period` maps months to periods), so a roster with no dated
 value has one period and the kernel reads the same small arrays every month. C countries,
-K inducement types, E events, T months, S periods, F features, N terms.
+K inducement types, E events, G gates, T months, S periods, F features, N terms.
 """
 
 # No `from __future__ import annotations`: `fixed` reads the annotations as objects.
@@ -45,6 +45,9 @@ class Shared(NamedTuple):
     term_index: I8  # (N, 3) each declared term's kind (sim.core.terms.TERM_KINDS), feature and second feature (-1: none)
     term_sign: F8  # (N,) +1 an incentive, -1 a cost
     offer_term: int  # the index of the `offer` term
+    gate_blocks_sign: B1  # (G, C) the countries a gate keeps from signing while closed
+    gate_blocks_talks: B1  # (G, C) the countries a gate keeps from opening talks while closed
+    gate_earliest: I8  # (G,) absolute month from which a gate may open by chance
 
 
 class Numbers(NamedTuple):
@@ -77,6 +80,8 @@ class Numbers(NamedTuple):
     event_iran_threat: F8  # (P, E, C) shift of the felt Iran threat, zero off target
     event_engagement: F8  # (P, E) shift of the mediator's engagement
     package: I8  # (P, T, C) type a what-if package offers (mediator.package), or -1
+    gate_opens: I8  # (P, G) absolute month a gate opens (a fact or a what-if), or -1: by chance
+    gate_p_monthly: F8  # (P, G) chance a month that a closed gate opens (sim.core.gates)
 
 
 class Rows(NamedTuple):
@@ -85,6 +90,7 @@ class Rows(NamedTuple):
     points: I8  # (R,) design point of each row
     country_streams: np.uint64  # (R, C) stream bases
     event_streams: np.uint64  # (R, E)
+    gate_streams: np.uint64  # (R, G)
 
 
 class Milestones(NamedTuple):

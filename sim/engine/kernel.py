@@ -16,10 +16,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.core import events, streams
+from sim.core import events, gates, streams
 from sim.engine.inputs import Milestones, Recorders, Rows, fixed
 from sim.engine.month import SIMULATING, run_replicate
-from sim.engine.outcomes import NEVER, ContributionSums, Outcomes
+from sim.engine.outcomes import BEFORE, NEVER, ContributionSums, Outcomes
 from sim.engine.point import point_events
 from sim.engine.recording import EXPLAINED_EXTRA, add_standing
 from sim.engine.world import World
@@ -78,6 +78,7 @@ def stream_rows(world: World, points: np.ndarray, replicates: np.ndarray, seed: 
             points,
             streams.base_streams(key, reps, world.country_keys),
             streams.base_streams(key, reps, world.event_keys),
+            streams.base_streams(key, reps, world.gate_keys),
         )
     )
 
@@ -129,6 +130,37 @@ def shock_onsets(world: World, points: np.ndarray, replicates: np.ndarray, seed:
     out = np.full((len(replicates), len(world.event_names)), NEVER, dtype=np.int16)
     _onsets(world.shared, world.numbers, rows, out)
     return out
+
+
+def gate_openings(
+    world: World, points: np.ndarray, replicates: np.ndarray, seed: int
+) -> np.ndarray:
+    """(R, G) the step at which each gate opened in each row (BEFORE: before the start; NEVER:
+    not within the horizon), as the kernel's rows drew it: from the same keyed streams."""
+    rows = stream_rows(world, points, replicates, seed)
+    out = np.full((len(replicates), len(world.gate_names)), NEVER, dtype=np.int16)
+    _openings(world.shared, world.numbers, rows, out)
+    return out
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _openings(shared, numbers, rows, out):
+    last = shared.start + len(shared.period) - 1
+    for r in prange(len(rows.points)):
+        d = rows.points[r]
+        for g in range(out.shape[1]):
+            month = gates.opening_month(
+                numbers.gate_opens[d, g],
+                numbers.gate_p_monthly[d, g],
+                shared.gate_earliest[g],
+                rows.gate_streams[r, g],
+                shared.start,
+                last,
+            )
+            if month < shared.start:
+                out[r, g] = BEFORE
+            elif month <= last:
+                out[r, g] = month - shared.start
 
 
 @njit(parallel=True, cache=True, error_model="numpy")

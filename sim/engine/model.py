@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 
 from sim.config.schema import RunConfig
-from sim.core import events, streams
+from sim.core import events, gates, streams
 from sim.core.peers import fill_peer_pressure
 from sim.core.utility import fill_terms
 from sim.engine.agents import Country, Mediator
@@ -41,6 +41,9 @@ class WorldModel(mesa.Model):
         key, rep = _stream_key(rng, self.rng), np.array([replicate])
         country_streams = streams.base_streams(key, rep, world.country_keys)[0]
         self._event_streams = streams.base_streams(key, rep, world.event_keys)[0]
+        self.sign_from, self.talks_from = _gates(
+            world, streams.base_streams(key, rep, world.gate_keys)[0]
+        )
         self._events_left = self.numbers.remaining0.copy()
         n_country, n_event = len(world.ids), len(world.event_keys)
         self._started = np.zeros(n_event, dtype=np.bool_)
@@ -136,6 +139,26 @@ class WorldModel(mesa.Model):
             shared.term_index,
             shared.term_sign,
         )
+
+
+def _gates(world: World, gate_streams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each country's months from which its gates let it sign and open talks in this replicate
+    (sim.core.gates), drawn as the kernel draws them."""
+    shared, n = world.shared, world.values()
+    last = world.start + world.n_months - 1
+    opened = np.array(
+        [
+            gates.opening_month(opens, p, earliest, key, world.start, last)
+            for opens, p, earliest, key in zip(
+                n.gate_opens, n.gate_p_monthly, shared.gate_earliest, gate_streams
+            )
+        ],
+        dtype=np.int64,
+    )
+    sign_from, talks_from = np.zeros((2, len(world.ids)), dtype=np.int64)
+    gates.fill_open_from(opened, shared.gate_blocks_sign, sign_from)
+    gates.fill_open_from(opened, shared.gate_blocks_talks, talks_from)
+    return sign_from, talks_from
 
 
 def _stream_key(rng, generator: np.random.Generator) -> np.uint64:

@@ -46,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.core import events, mediator, streams
+from sim.core import events, gates, mediator, streams
 from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS, is_settled, next_status, response
 from sim.core.peers import fill_peer_pressure
 from sim.core.utility import fill_standing, fill_terms, utility_of
@@ -247,7 +247,9 @@ def _decide(shared, point, state, mode, row, now):
             state.new[i] = MEMBER if row.joined[i] == now.t else status
         else:
             key, hit = row.country_stream[i], state.events.hit[i]
-            state.new[i] = _drawn_status(status, readiness, key, now.month, rates, hit)
+            drawn = _drawn_status(status, readiness, key, now.month, rates, hit)
+            sign_from, talks_from = state.sign_from[i], state.talks_from[i]
+            state.new[i] = gates.held(status, drawn, now.month, sign_from, talks_from)
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.core import mediator, streams
+from sim.core import gates, mediator, streams
 from sim.core.decision import MEMBER, OUTSIDE, TALKS, Rates
 from sim.core.events import EventState, EventTable
 from sim.core.utility import is_standing, moved_by_events
@@ -83,6 +83,8 @@ class State(NamedTuple):
     persuasion: Persuasion
     standing: np.ndarray  # (C, N) the terms events move, without them (explanations)
     contributions: np.ndarray  # (N + 1,) a joiner's, in the month it joins (explanations)
+    sign_from: np.ndarray  # (C,) absolute month from which its gates let it sign (sim.core.gates)
+    talks_from: np.ndarray  # (C,) absolute month from which its gates let it open talks
 
 
 class Row(NamedTuple):
@@ -91,6 +93,7 @@ class Row(NamedTuple):
     r: int
     country_stream: np.ndarray  # (C,) stream bases
     event_stream: np.ndarray  # (E,)
+    gate_stream: np.ndarray  # (G,)
     milestones: Milestones  # (C,) each, this row's
     by_month: np.ndarray  # (T, C, N + 3) its block's explanation sums while deciding
     pending: np.ndarray  # (T, C) its block's deciding months, standing terms not yet added
@@ -149,6 +152,7 @@ def row_of(rows, r, out, recorders, block, joined) -> Row:
         r,
         rows.country_streams[r],
         rows.event_streams[r],
+        rows.gate_streams[r],
         milestones,
         recorders.by_month[block],
         recorders.pending[block],
@@ -190,7 +194,27 @@ def state_at_start(shared, numbers, d, row, following) -> State:
         Persuasion(np.zeros(n_country), np.zeros(by_type), np.ones(by_type), np.zeros(by_type)),
         np.zeros((n_country, n_terms)),
         np.zeros(n_terms + 1),
+        *_gates_at_start(shared, numbers, d, row, following),
     )
+
+
+@njit(cache=True, error_model="numpy")
+def _gates_at_start(shared, numbers, d, row, following):
+    """Each country's months from which its gates let it sign and open talks, in this row: the
+    gates' given months, or (simulating) their drawn ones (sim.core.gates)."""
+    n_gate, n_country = shared.gate_blocks_sign.shape
+    last = shared.start + len(shared.period) - 1
+    opened = np.empty(n_gate, dtype=np.int64)
+    for g in range(n_gate):
+        p_monthly = 0.0 if following else numbers.gate_p_monthly[d, g]
+        key, earliest = row.gate_stream[g], shared.gate_earliest[g]
+        opened[g] = gates.opening_month(
+            numbers.gate_opens[d, g], p_monthly, earliest, key, shared.start, last
+        )
+    sign_from, talks_from = np.zeros(n_country, np.int64), np.zeros(n_country, np.int64)
+    gates.fill_open_from(opened, shared.gate_blocks_sign, sign_from)
+    gates.fill_open_from(opened, shared.gate_blocks_talks, talks_from)
+    return sign_from, talks_from
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -25,6 +25,7 @@ from sim.core.events import EventTable
 from sim.core.mediator import Strategy
 from sim.core.peers import adjacency, tie_totals
 from sim.core.terms import TERM_KINDS
+from sim.engine.gate_table import gate_names, gate_numbers, gate_wiring
 from sim.engine.inputs import Numbers, Shared, fixed
 from sim.engine.offers import (
     engagement_by_month,
@@ -46,6 +47,7 @@ class World:
     regions: list[str]
     inducement_types: list[str]
     event_names: list[str]
+    gate_names: list[str]  # conditions accessions wait on (conf/gates)
     term_names: list[str]  # the utility's declared terms (conf/terms), the columns of the weights
     kinds: list[str]  # what each country's accession would be (sim.config.schema.KINDS)
     counted: np.ndarray  # (C,) bool: its accession counts as a new member (config count_kinds)
@@ -53,6 +55,7 @@ class World:
     n_months: int
     country_keys: np.ndarray  # (C,) uint64 stream keys
     event_keys: np.ndarray  # (E,) uint64 stream keys
+    gate_keys: np.ndarray  # (G,) uint64 stream keys
     shared: Shared
     numbers: Numbers  # leading axis: design points
     count_stage: str = "announced"  # what counts as joining in the tables: announced or signed
@@ -129,6 +132,7 @@ def compile_world(cfg: RunConfig) -> World:
         term_index=term_index,
         term_sign=term_sign,
         offer_term=[t.kind for t in terms.terms.values()].index("offer"),
+        **gate_wiring(cfg, index),
     )
     one = {  # every number of the one design point; `Numbers` adds the design-point axis
         "features": by_period(
@@ -148,6 +152,7 @@ def compile_world(cfg: RunConfig) -> World:
         "event_iran_threat": events.iran_threat,
         "event_engagement": events.engagement,
         "package": offer_table(cfg.mediator.package.values(), index, types_, start, n_months),
+        **gate_numbers(cfg),
     }
     numbers = Numbers(
         **_one_point(one), **_param_numbers(cfg, [cfg.params], periods, start, n_months)
@@ -158,6 +163,7 @@ def compile_world(cfg: RunConfig) -> World:
         regions=[c.region for c in countries],
         inducement_types=types_,
         event_names=event_names,
+        gate_names=gate_names(cfg),
         kinds=[c.kind for c in countries],
         term_names=terms.names,
         counted=np.array([c.kind in cfg.count_kinds for c in countries], dtype=bool),
@@ -165,6 +171,7 @@ def compile_world(cfg: RunConfig) -> World:
         n_months=n_months,
         country_keys=streams.name_keys([c.name for c in countries]),
         event_keys=streams.name_keys(event_names),
+        gate_keys=streams.name_keys([f"gate:{g}" for g in gate_names(cfg)]),
         shared=fixed(shared),
         numbers=fixed(numbers),
         count_stage=cfg.count_stage,
@@ -224,10 +231,13 @@ def _param_numbers(
         dtype=float,
     )
     threshold = np.array([p.threshold for p in params], dtype=float)
+    easier = np.array([[p.kind_effect.get(c.kind, 0.0) for c in countries] for p in params])
     ties = np.stack([adjacency(regions, edges, region_weight=p.region_weight) for p in params])
     numbers = {
         "weights": np.where(np.isnan(own_weight), weight[:, None, None, :], own_weight),
-        "threshold": np.where(np.isnan(own_threshold), threshold[:, None, None], own_threshold),
+        "threshold": _lowered(
+            np.where(np.isnan(own_threshold), threshold[:, None, None], own_threshold), easier
+        ),
         "ties": ties,
         "tie_totals": np.stack([tie_totals(t) for t in ties]),
         "engagement": engagement_by_month(cfg, params, start, n_months),
@@ -246,6 +256,12 @@ def _param_numbers(
     return numbers | {
         name: np.array([getattr(p, name) for p in params], dtype=float) for name in scalars
     }
+
+
+def _lowered(threshold: np.ndarray, easier: np.ndarray) -> np.ndarray:
+    """Thresholds (P, S, C) lowered by the kind effect of each country's accession (P, C); left
+    as they are, bit for bit, where it is 0."""
+    return np.where(easier[:, None, :] != 0.0, threshold - easier[:, None, :], threshold)
 
 
 def only_params_differ(a: RunConfig, b: RunConfig) -> bool:

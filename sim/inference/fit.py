@@ -24,7 +24,7 @@ from scipy import optimize
 from sim.config.consistency import check_rates
 from sim.config.errors import ConfigError
 from sim.config.load import with_values
-from sim.config.schema import Params, RecordConfig, RunConfig, params_values
+from sim.config.schema import KINDS, Params, RecordConfig, RunConfig, params_values
 from sim.config.validate import MONTH, between
 from sim.engine.world import compile_world
 from sim.inference.likelihood import load_record, log_likelihood
@@ -60,6 +60,8 @@ def scale_of(name: str) -> str:
         return SCALES[name]
     if name.startswith("era_engagement."):
         return LOG  # a level in (0, 1]
+    if name.startswith("kind_effect."):
+        return IDENTITY  # a shift of the threshold, either way
     return LOG if name.startswith("weights.") else LOGIT  # rates are probabilities
 
 
@@ -195,8 +197,10 @@ def _with_era_levels(config: RunConfig) -> RunConfig:
     levels = {
         name: era.engagement for name, era in config.mediator.eras.items()
     } | config.params.era_engagement
+    kinds = dict.fromkeys(KINDS, 0.0) | config.params.kind_effect  # each kind's, 0 unless given
     return dataclasses.replace(
-        config, params=dataclasses.replace(config.params, era_engagement=levels)
+        config,
+        params=dataclasses.replace(config.params, era_engagement=levels, kind_effect=kinds),
     )
 
 
@@ -218,7 +222,7 @@ def _free_bounds(name: str, centre: float, prior_sd: float) -> tuple[float, floa
 def _allowed(name: str) -> tuple[float | None, float | None]:
     if name.startswith("era_engagement."):
         return 0.0, 1.0
-    field = Params.__dataclass_fields__["weights" if name.startswith("weights.") else name]
+    field = Params.__dataclass_fields__[name.split(".")[0]]
     return field.metadata.get("range", (None, None))
 
 

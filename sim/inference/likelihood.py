@@ -33,6 +33,7 @@ from sim.core import mediator
 from sim.core.calendar import parse_month
 from sim.core.decision import Rates
 from sim.engine.follow import follow_record, follow_records
+from sim.engine.gate_table import closed_on_record
 from sim.engine.outcomes import NEVER
 from sim.engine.world import World
 
@@ -60,6 +61,12 @@ def load_record(record: RecordConfig, world: World) -> Record:
     joined = np.full(len(index), NEVER, dtype=np.int64)
     for cid, month in record.joined.items():
         joined[_known(index, cid, "record.joined")] = parse_month(month) - world.start
+    no_sign, _ = closed_on_record(world)
+    for cid, i in index.items():
+        if 0 <= joined[i] < world.n_months and no_sign[joined[i], i]:
+            raise ConfigError(
+                "gates", f"{cid} joined on the record in {record.joined[cid]} while a gate held it"
+            )
     talks_seen = np.zeros((world.n_months, len(index)), dtype=np.int64)
     for key, seen in (("in_talks", 1), ("out_of_talks", -1)):
         for cid, entry in getattr(record, key).items():
@@ -157,6 +164,7 @@ def _filter(
     talks_end = np.zeros(len(world.ids))
     predicted = np.full(inputs.readiness.shape, np.nan)
     chain = _chain(inputs, world.rates(point), world.numbers.court_persistence[point])
+    chain = _gated(chain, *closed_on_record(world, point))
     log_lik = _forward(
         chain, record.joined, record.talks_seen, p_talks_at_start, scored, talks_end, predicted
     )
@@ -194,6 +202,18 @@ def _chain(inputs: MonthInputs, rates: Rates, persistence: float) -> Chain:
         start=np.where(courtable, np.nan_to_num(inputs.courting), 0.0),
         persist=np.where(courtable, persistence, 0.0),
         seen_courted=courtable & (inputs.offers >= 0) & np.isfinite(inputs.courting),
+    )
+
+
+def _gated(chain: Chain, no_sign: np.ndarray, no_talks: np.ndarray) -> Chain:
+    """The chain with the record's closed gates (sim.core.gates): where a gate keeps a country
+    from signing (T, C), the signing draws keep it in talks; from opening talks, outside. Only
+    where a gate is closed: elsewhere the chain's doubles are untouched."""
+    if not (no_sign.any() or no_talks.any()):
+        return chain
+    return chain._replace(
+        sign=np.where(no_sign[None], 0.0, chain.sign),
+        opens=np.where(no_talks[None], 0.0, chain.opens),
     )
 
 

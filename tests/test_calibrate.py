@@ -11,7 +11,7 @@ from sim.commands.calibrate import promote
 from sim.config.errors import ConfigError
 from sim.config.schema import Params, RecordConfig, params_values
 from sim.config.validate import build as build_schema
-from sim.core.calendar import format_month, parse_month
+from sim.core.calendar import parse_month
 from sim.engine.outcomes import NEVER
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
@@ -43,12 +43,12 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
     world = compile_world(config)
     outcome = simulate(world, replicates=1, seed=2024)
     joined = {
-        cid: format_month(world.start + int(m))
-        for cid, m in zip(world.ids, outcome.join_month[0])
-        if m != NEVER
+        cid: world.start + int(m) for cid, m in zip(world.ids, outcome.join_month[0]) if m != NEVER
     }
     assert 15 <= len(joined) <= 65  # an informative record
-    record = RecordConfig(name="synthetic", start="2020-01", end="2029-12", joined=joined)
+    record = RecordConfig(
+        name="synthetic", start=parse_month("2020-01"), end=parse_month("2029-12"), joined=joined
+    )
     wrong = with_params(
         config,
         {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08, "talks_at_record_start": 1e-6},
@@ -65,7 +65,7 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
         start = getattr(wrong.params, name)
         assert abs(result.estimate[name] - true) < abs(start - true), (name, result.estimate[name])
         assert result.identified[name]
-    assert parse_month(record.end) - parse_month(record.start) + 1 == world.n_months
+    assert record.end - record.start + 1 == world.n_months
 
 
 def test_the_fits_support_is_the_configs():

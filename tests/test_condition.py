@@ -86,6 +86,10 @@ def test_a_condition_that_never_holds_says_so_and_suggests_more_replicates(defau
         ),
         ("saudi_arabia joins by soon", "condition: expected a month as YYYY-MM after 'by'"),
         (
+            "saudi_arabia joins by 2027-13",
+            "condition: expected a month as 'YYYY-MM', got '2027-13'",
+        ),
+        (
             "saudi_arabia joins and",
             "condition: expected a country id of the roster, 'not', 'at least N new members' or '(', got 'the end'",
         ),

@@ -11,6 +11,7 @@ import yaml
 from sim.analysis.sensitivity import check, run_study
 from sim.api.scenario import run
 from sim.config.errors import ConfigError
+from sim.core.calendar import parse_month
 from sim.hydra.configs import compose_config
 
 from .conftest import ROOT
@@ -76,11 +77,40 @@ def test_experiments_change_what_they_say():
         ["mediator.withheld.somaliland=[]"],
     ]
     war = compose_config(["+experiment=gaza_war_2027"])
-    assert war.events.dated["gaza_war_2027"].start == "2027-01"
+    assert war.events.dated["gaza_war_2027"].start == parse_month("2027-01")
     path = compose_config(
         ["+experiment=saudi_two_state_path", "events.dated.two_state_path.enabled=true"]
     )
     assert path.events.dated["two_state_path"].countries == ["saudi_arabia"]
+
+
+def test_months_are_read_once_as_numbers_and_recorded_as_the_text_they_were_read_from():
+    """sim.config.months: the validated config counts months; job.json and the config hash read
+    them as the files give them (sim.output.store.config_record), spans in their shape."""
+    from hydra import compose, initialize_config_dir
+
+    from sim.config.load import load_config
+    from sim.config.sources import CONF
+    from sim.hydra.configs import plain_config
+    from sim.output.store import config_record
+
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        data = plain_config(compose("config"))
+    config = load_config(data)
+    assert config.record.start == parse_month(data["record"]["start"])
+    assert config.record.in_talks["saudi_arabia"][1] == [
+        parse_month("2023-05"),
+        parse_month("2024-06"),
+    ]
+    assert config.mediator.eras["trump_2"].start == parse_month(
+        data["mediator"]["eras"]["trump_2"]["start"]
+    )
+    record = config_record(config)
+    for key in ("start", "end", "joined", "signed", "in_talks", "out_of_talks"):
+        assert record["record"][key] == data["record"][key], key
+    assert record["record"]["offers"]["uae_f35"]["end"] == "2021-01"
+    assert record["mediator"]["eras"] == data["mediator"]["eras"]
+    assert data["scenario"]["start"] is None and record["scenario"]["start"] == "2026-07"
 
 
 def test_at_least_six_experiments_and_most_are_sweeps():

@@ -10,7 +10,7 @@ import pytest
 
 from sim.config.errors import ConfigError
 from sim.config.schema import Event, ScriptedOffer
-from sim.config.spans import check_spans, cut_spans, spans
+from sim.config.spans import cut_spans, read_spans, spans
 from sim.core.calendar import parse_month
 from sim.core.decision import Status
 from sim.engine.outcomes import BEFORE
@@ -21,8 +21,14 @@ from sim.inference.start import record_world
 from .conftest import calibration_config
 
 
+def window(first: str, last: str) -> tuple[int, int]:
+    """Two months as the validated config holds them (month numbers)."""
+    return parse_month(first), parse_month(last)
+
+
 def with_facts(config, month: str, span: list[str]):
     """The record with an accession, talks, an offer and a shock added at `month`."""
+    month, span = parse_month(month), [parse_month(m) for m in span]
     record = config.record
     record = dataclasses.replace(
         record,
@@ -43,15 +49,21 @@ def with_facts(config, month: str, span: list[str]):
 def test_a_forecast_knows_nothing_of_the_record_after_its_start_and_all_of_it_before():
     config, events, _ = calibration_config()
     ids = list(config.roster.countries)
-    _, plain = forecast_from(config, events, {}, "2023-01", "2026-06")
+    _, plain = forecast_from(config, events, {}, *window("2023-01", "2026-06"))
     _, later = forecast_from(
-        with_facts(config, "2023-03", ["2023-02", "2023-09"]), events, {}, "2023-01", "2026-06"
+        with_facts(config, "2023-03", ["2023-02", "2023-09"]),
+        events,
+        {},
+        *window("2023-01", "2026-06"),
     )
     np.testing.assert_array_equal(
         plain.join_month, later.join_month
     )  # bit for bit: nothing after the cut leaks
     ahead, earlier = forecast_from(
-        with_facts(config, "2022-06", ["2022-06", "2022-12"]), events, {}, "2023-01", "2026-06"
+        with_facts(config, "2022-06", ["2022-06", "2022-12"]),
+        events,
+        {},
+        *window("2023-01", "2026-06"),
     )
     assert (earlier.join_month[:, ids.index("oman")] == BEFORE).all()
     assert (
@@ -62,7 +74,7 @@ def test_a_forecast_knows_nothing_of_the_record_after_its_start_and_all_of_it_be
 
 def test_a_forecast_from_the_records_first_month_starts_from_the_talks_before_it():
     config, events, _ = calibration_config()
-    world, _ = forecast_from(config, events, {}, config.record.start, "2020-12")
+    world, _ = forecast_from(config, events, {}, config.record.start, parse_month("2020-12"))
     talks = {cid for cid, s in zip(world.ids, world.status0) if s == Status.TALKS}
     assert talks == {
         "bahrain",
@@ -79,17 +91,29 @@ def test_a_forecast_from_the_records_first_month_starts_from_the_talks_before_it
 
 
 def test_a_country_may_have_several_spans_of_talks_on_the_record():
-    entry = [["2020-11", "2021-01"], ["2023-05", "2024-06"]]
-    assert spans(["2020-01", "2020-03"]) == [("2020-01", "2020-03")] and spans([]) == []
-    assert cut_spans(entry, "2023-12") == [["2020-11", "2021-01"], ["2023-05", "2023-12"]]
+    entry = read_spans([["2020-11", "2021-01"], ["2023-05", "2024-06"]], "record.in_talks.x")
+    assert entry == [list(window("2020-11", "2021-01")), list(window("2023-05", "2024-06"))]
+    one = read_spans(["2020-01", "2020-03"], "record.in_talks.x")  # the shape it was given
+    assert one == list(window("2020-01", "2020-03")) and spans(one) == [
+        window("2020-01", "2020-03")
+    ]
+    assert spans([]) == [] and read_spans([], "record.in_talks.x") == []
+    assert cut_spans(entry, parse_month("2023-12")) == [
+        list(window("2020-11", "2021-01")),
+        list(window("2023-05", "2023-12")),
+    ]
     assert (
-        cut_spans(entry, "2020-12") == [["2020-11", "2020-12"]]
-        and cut_spans(entry, "2020-10") == []
+        cut_spans(entry, parse_month("2020-12")) == [list(window("2020-11", "2020-12"))]
+        and cut_spans(entry, parse_month("2020-10")) == []
     )
     with pytest.raises(
         ConfigError, match=r"record.in_talks.x: expected \[first month, last month\]"
     ):
-        check_spans("record.in_talks.x", [["2021-01", "2020-01"]])
+        read_spans([["2021-01", "2020-01"]], "record.in_talks.x")
+    with pytest.raises(
+        ConfigError, match=r"record.in_talks.x: expected a month as 'YYYY-MM', got '2021-13'"
+    ):
+        read_spans(["2021-01", "2021-13"], "record.in_talks.x")
     config, _, _ = calibration_config()
     world = record_world(config)
     seen = load_record(config.record, world).talks_seen[:, world.ids.index("saudi_arabia")]
@@ -114,12 +138,15 @@ def test_a_forecast_knows_the_rosters_dated_facts_up_to_its_start_only():
             config, roster=dataclasses.replace(config.roster, countries=countries)
         )
 
-    _, real = forecast_from(config, events, {}, "2024-01", "2025-12")
+    _, real = forecast_from(config, events, {}, *window("2024-01", "2025-12"))
     _, never = forecast_from(
-        thailand_joins_ilrs({"2020-10": 0.0}), events, {}, "2024-01", "2025-12"
+        thailand_joins_ilrs({"2020-10": 0.0}), events, {}, *window("2024-01", "2025-12")
     )
     _, earlier = forecast_from(
-        thailand_joins_ilrs({"2020-10": 0.0, "2023-06": 1.0}), events, {}, "2024-01", "2025-12"
+        thailand_joins_ilrs({"2020-10": 0.0, "2023-06": 1.0}),
+        events,
+        {},
+        *window("2024-01", "2025-12"),
     )
     np.testing.assert_array_equal(real.join_month, never.join_month)
     assert not np.array_equal(real.join_month, earlier.join_month)

@@ -6,6 +6,7 @@ import itertools
 
 import pytest
 
+from sim.core.calendar import parse_month
 from sim.hydra.configs import compose_config
 from sim.runs.cheapest import NONE, Candidate, Question, Search, best, cost, search
 
@@ -15,14 +16,23 @@ TYPES = [
     "defence_treaty",
     "civil_nuclear",
 ]  # worth and cost from the roster and conf/mediator (cost 3 and 2)
-STARTS = ["2026-07", "2027-07", "2028-07"]
+STARTS = [parse_month(m) for m in ("2026-07", "2027-07", "2028-07")]
 
 
 @pytest.fixture(scope="module")
 def small():
     config = compose_config(["params=calibrated", "replicates=2000", "explain=false"])
     question = Question(
-        "saudi_arabia", 0, "2029-12", 0.36, 10.0, ["saudi_arabia"], TYPES, STARTS, None, 4.0
+        "saudi_arabia",
+        0,
+        parse_month("2029-12"),
+        0.36,
+        10.0,
+        ["saudi_arabia"],
+        TYPES,
+        STARTS,
+        None,
+        4.0,
     )
     return config, question
 
@@ -52,7 +62,7 @@ def test_a_package_never_takes_away_and_the_same_streams_make_differences_exact(
     config, q = small
     state = Search(config, q)
     nothing, treaty = state.evaluate(
-        [Candidate((), 1.0), Candidate((("saudi_arabia", "defence_treaty", "2026-07"),), 1.0)]
+        [Candidate((), 1.0), Candidate((("saudi_arabia", "defence_treaty", STARTS[0]),), 1.0)]
     )
     assert treaty[1] > nothing[1]
     again = Search(config, q).evaluate([Candidate((), 1.0)])[0]
@@ -99,6 +109,10 @@ def test_an_infeasible_target_is_one_line_with_the_best_reached(tmp_path):
         (
             ["--target", "saudi_arabia", "--by", "2031-01", "--at-least", "0.5"],
             "error: by: expected a month in the run's window 2026-07 to 2029-12",
+        ),
+        (
+            ["--target", "saudi_arabia", "--by", "2028-13", "--at-least", "0.5"],
+            "error: by: expected a month as 'YYYY-MM', got '2028-13'",
         ),
         (
             ["--target", "saudi_arabia", "--by", "2028-12", "--at-least", "0.5", "--types", "gold"],

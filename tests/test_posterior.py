@@ -13,7 +13,7 @@ from sim.analysis.tables import across_draws, grouped_member_counts, member_shar
 from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
 from sim.config.validate import build
-from sim.core.calendar import format_month
+from sim.core.calendar import parse_month
 from sim.engine.design import input_design
 from sim.engine.outcomes import NEVER, Outcomes
 from sim.engine.simulate import simulate
@@ -30,11 +30,11 @@ def test_the_sampler_covers_the_truth_of_a_simulated_record_and_converges():
     world = compile_world(config)
     outcome = simulate(world, replicates=1, seed=2024)
     joined = {
-        cid: format_month(world.start + int(m))
-        for cid, m in zip(world.ids, outcome.join_month[0])
-        if m != NEVER
+        cid: world.start + int(m) for cid, m in zip(world.ids, outcome.join_month[0]) if m != NEVER
     }
-    record = RecordConfig(name="synthetic", start="2020-01", end="2029-12", joined=joined)
+    record = RecordConfig(
+        name="synthetic", start=parse_month("2020-01"), end=parse_month("2029-12"), joined=joined
+    )
     start = with_params(
         config,
         {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08, "talks_at_record_start": 1e-6},

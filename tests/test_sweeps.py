@@ -19,6 +19,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from sim import run
 from sim.analysis.compare import compare, paired_delta, unpaired_delta
+from sim.core.calendar import parse_month
 from sim.engine.outcomes import Outcomes
 from sim.hydra.configs import compose_config, plain_config
 from sim.hydra.sweeper import grid
@@ -401,7 +402,7 @@ def test_a_sibling_validated_from_its_kinds_first_equals_one_validated_alone():
         assert sibling["roster"] is data["roster"]  # shared, not copied
         shared = config_from_dict(sibling, overrides, cfg.hydra.runtime, like)
         assert shared == config_from_dict(sibling, overrides, cfg.hydra.runtime), overrides
-    assert shared.scenario.start == "2026-11" and like[1].scenario.start == "2026-11"
+    assert shared.scenario.start == like[1].scenario.start == parse_month("2026-11")
     bad = derive_plain(
         (first_overrides, None, data),
         [*first_overrides[:3], "replicates=0.5"],

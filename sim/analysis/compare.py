@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.intervals import Z95, wilson_interval
-from sim.core.calendar import parse_month
+from sim.config.months import read_month
 from sim.engine.outcomes import Outcomes
 
 
@@ -141,5 +141,8 @@ def _settings(job: Job) -> dict[str, str]:
 
 
 def _last_month(job: Job) -> int:
+    """The last step of a job's window, from the config its job.json records (months as text)."""
     scenario = job.record["config"]["scenario"]
-    return parse_month(scenario["end"]) - parse_month(scenario["start"])
+    return read_month(scenario["end"], "scenario.end") - read_month(
+        scenario["start"], "scenario.start"
+    )

@@ -31,7 +31,8 @@ import pandas as pd
 
 from sim.analysis.intervals import wilson_interval
 from sim.config.errors import ConfigError
-from sim.core.calendar import format_month, parse_month
+from sim.config.months import read_month
+from sim.core.calendar import format_month
 from sim.engine.outcomes import BEFORE, NEVER, Outcomes
 
 FEW = 200  # kept replicates below which a result is flagged as resting on few
@@ -200,7 +201,7 @@ class _Parser:
         return self._step(self.take(self.peek()))
 
     def _step(self, month: str) -> int:
-        step = parse_month(month) - self.setting.start
+        step = read_month(month, "condition") - self.setting.start
         first, last = (
             format_month(self.setting.start),
             format_month(self.setting.start + self.setting.n_months - 1),

@@ -19,7 +19,6 @@ under stated assumptions; it is not advice to any government.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -28,11 +27,13 @@ import numpy as np
 import yaml
 
 from sim.config.errors import ConfigError
+from sim.config.months import read_month
 from sim.config.schema import RunConfig
-from sim.core.calendar import format_month, parse_month
+from sim.core.calendar import format_month
 from sim.hydra.configs import compose_config
 from sim.hydra.preflight import EXIT_BAD_INPUT, preflight
 from sim.output.answers import optimize_paragraph, plot_pareto, write_answer
+from sim.output.store import plain
 from sim.runs.cheapest import Question, best, check, confirm, cost, package, search
 from sim.runs.progress import Watch
 
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             raise ConfigError(
                 "at_least",
-                f"no package{within} reaches {q.at_least:g} for {q.describe(config).split(' by ')[0]} by {q.by}; the best reaches {top:.2f}",
+                f"no package{within} reaches {q.at_least:g} for {q.describe(config).split(' by ')[0]} by {format_month(q.by)}; the best reaches {top:.2f}",
             )
         summary, moved = confirm(state, chosen, args.confirm_replicates)
     except ConfigError as err:
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         out, "optimize", table, plot_pareto(table, info), optimize_paragraph(info, moved)
     )
     moved.to_csv(out / "moved.csv", index=False)
-    offers = {name: dataclasses.asdict(o) for name, o in package(q, chosen).items()}
+    offers = {name: plain(o) for name, o in package(q, chosen).items()}  # months as YYYY-MM
     experiment = yaml.safe_dump(
         {"mediator": {"package": offers, "engagement": chosen.engagement}}, sort_keys=False
     )
@@ -108,15 +109,12 @@ def _question(args, config: RunConfig) -> Question:
         )
     scope = args.scope.split(",") if args.scope else [args.target] if args.target else []
     types_ = args.types.split(",") if args.types else list(config.mediator.inducements)
-    first, last = (
-        parse_month(config.scenario.start or ""),
-        parse_month(args.by) if _is_month(args.by) else 0,
-    )
-    starts = [format_month(m) for m in range(first, max(last, first) + 1, args.start_step)]
+    first, last = config.scenario.start, read_month(args.by, "by")
+    starts = list(range(first, max(last, first) + 1, args.start_step))
     return Question(
         args.target,
         args.members or 0,
-        args.by,
+        last,
         args.at_least,
         args.budget,
         scope,
@@ -125,14 +123,6 @@ def _question(args, config: RunConfig) -> Question:
         args.engagement_max,
         args.engagement_cost,
     )
-
-
-def _is_month(text: str) -> bool:
-    try:
-        parse_month(text)
-        return True
-    except (ConfigError, ValueError):
-        return False
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -24,9 +24,8 @@ from sim.config.schema import (
     RunConfig,
     params_values,
 )
-from sim.config.spans import check_spans
 from sim.config.terms import check_terms
-from sim.core.calendar import parse_month
+from sim.core.calendar import format_month
 from sim.core.terms import TERMS
 
 
@@ -70,13 +69,8 @@ def check_config(cfg: RunConfig) -> None:
             f"mediator.package.{name}.country", [offer.country], set(countries), "country id"
         )
         _check_members(f"mediator.package.{name}.type", [offer.type], types_, "inducement type")
-        if parse_month(offer.end) < parse_month(offer.start):
-            raise ConfigError(
-                f"mediator.package.{name}.end",
-                f"expected a month on or after start {offer.start}, got {offer.end!r}",
-            )
-    for era in cfg.mediator.eras.values():
-        parse_month(era.start)
+        if offer.end < offer.start:
+            raise ConfigError(f"mediator.package.{name}.end", _not_before(offer.start, offer.end))
     regions = {c.region for c in countries.values()}
     for kind, events in (("dated", cfg.events.dated), ("random", cfg.events.random)):
         for name, event in events.items():
@@ -89,12 +83,8 @@ def check_config(cfg: RunConfig) -> None:
                 f"unknown country id {unknown[0]!r} in gates option {cfg.gates.name!r}"
                 " (another world's roster? choose its gates, or gates=none)",
             )
-    start, end = parse_month(cfg.scenario.start), parse_month(cfg.scenario.end)
-    if end < start:
-        raise ConfigError(
-            "scenario.end",
-            f"expected a month on or after start {cfg.scenario.start}, got {cfg.scenario.end!r}",
-        )
+    if cfg.scenario.end < cfg.scenario.start:
+        raise ConfigError("scenario.end", _not_before(cfg.scenario.start, cfg.scenario.end))
 
 
 def check_params(cfg: RunConfig, changed: Mapping[str, Any] | None = None) -> None:
@@ -132,14 +122,14 @@ def _check_record(record: RecordConfig, ids: set[str], regions: set[str], types_
     for name, offer in record.offers.items():
         _check_members(f"record.offers.{name}.country", [offer.country], ids, "country id")
         _check_members(f"record.offers.{name}.type", [offer.type], types_, "inducement type")
-    for key in ("in_talks", "out_of_talks"):
+    for key in ("in_talks", "out_of_talks"):  # each span was checked as it was read
         _check_members(f"record.{key}", getattr(record, key), ids, "country id")
-        for cid, entry in getattr(record, key).items():
-            check_spans(f"record.{key}.{cid}", entry)
-    if parse_month(record.end) < parse_month(record.start):
-        raise ConfigError(
-            "record.end", f"expected a month on or after start {record.start}, got {record.end!r}"
-        )
+    if record.end < record.start:
+        raise ConfigError("record.end", _not_before(record.start, record.end))
+
+
+def _not_before(start: int, end: int) -> str:
+    return f"expected a month on or after start {format_month(start)}, got {format_month(end)!r}"
 
 
 def _check_peers(peers: Peers, ids: set[str]) -> None:

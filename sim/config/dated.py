@@ -13,23 +13,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from itertools import pairwise
 from typing import Any
 
 from sim.config.errors import ConfigError
+from sim.config.months import read_month
 from sim.core.calendar import parse_month
 
 MONTH_KEY = re.compile(r"^\d{4}-\d{2}$")
 
 
 class Dated(dict):
-    """Values by month ('YYYY-MM' -> value), in increasing order of month."""
+    """Values by month ('YYYY-MM' -> value), in increasing order of month. The keys stay text:
+    they are part of the values' dotted keys (an uncertain input's stream is keyed by its key);
+    `months` gives them as month numbers."""
+
+    @cached_property
+    def months(self) -> tuple[int, ...]:
+        """The keys as absolute month numbers, in order."""
+        return tuple(parse_month(key) for key in self)
 
     def at(self, month: int) -> Any:
         """The value that holds in the absolute month `month`."""
         current = next(iter(self.values()))
-        for key, value in self.items():
-            if parse_month(key) > month:
+        for first, value in zip(self.months, self.values()):
+            if first > month:
                 break
             current = value
         return current
@@ -43,14 +52,7 @@ def is_dated(value: Any) -> bool:
 def dated(value: dict, key: str, convert: Callable[[Any, str], Any]) -> Dated:
     """A `Dated` from a YAML mapping at `key`, each value checked by `convert(value, its_key)`;
     ConfigError names the key and the month of a bad date, value or order."""
-    months: list[tuple[int, str]] = []
-    for month in map(str, value):
-        try:
-            months.append((parse_month(month), month))
-        except ValueError:
-            raise ConfigError(
-                f"{key}.{month}", f"expected a month as 'YYYY-MM', got {month!r}"
-            ) from None
+    months = [(read_month(month, f"{key}.{month}"), month) for month in map(str, value)]
     for (a, first), (b, second) in pairwise(months):
         if b <= a:
             raise ConfigError(

@@ -18,7 +18,6 @@ from sim.config.errors import ConfigError
 from sim.config.schema import RunConfig
 from sim.config.terms import default_terms
 from sim.config.validate import build, with_settings
-from sim.core.calendar import format_month, parse_month
 
 
 def load_config(data: dict, like: tuple[dict, RunConfig] | None = None) -> RunConfig:
@@ -39,9 +38,8 @@ def load_config(data: dict, like: tuple[dict, RunConfig] | None = None) -> RunCo
                 "scenario.start",
                 "missing required value (or choose a record: the month after it ends)",
             )
-        start = format_month(parse_month(config.record.end) + 1)
         config = dataclasses.replace(
-            config, scenario=dataclasses.replace(config.scenario, start=start)
+            config, scenario=dataclasses.replace(config.scenario, start=config.record.end + 1)
         )
     check_config(config)
     return config

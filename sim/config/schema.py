@@ -2,8 +2,9 @@
 
 YAML key = dataclass field = column name. A field's constraint (a range, a set of choices, a
 month, a value that may change by date) sits next to it as metadata, which sim.config.validate
-checks while it builds the dataclasses; the rules across fields are in sim.config.consistency,
-and sim.config.load makes a checked `RunConfig` from the composed Hydra config (a plain dict).
+checks while it builds the dataclasses (a month, given as 'YYYY-MM', is held as its month number:
+sim.config.months); the rules across fields are in sim.config.consistency, and sim.config.load
+makes a checked `RunConfig` from the composed Hydra config (a plain dict).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.config.sensitivity import Sensitivity
+from sim.config.spans import SPANS
 from sim.config.terms import Terms
 from sim.config.validate import DATED, MONTH, UNIT, between, one_of
 
@@ -77,7 +79,7 @@ class Peers:
 @dataclass(frozen=True)
 class Roster:
     name: str
-    as_of: str = field(metadata=MONTH)
+    as_of: int = field(metadata=MONTH)
     countries: dict[str, Country]
     peers: Peers = field(default_factory=Peers)
 
@@ -93,7 +95,7 @@ class Inducement:
 
 @dataclass(frozen=True)
 class Era:
-    start: str = field(metadata=MONTH)
+    start: int = field(metadata=MONTH)
     engagement: float = field(metadata=UNIT)
 
 
@@ -103,8 +105,8 @@ class ScriptedOffer:
 
     country: str
     type: str
-    start: str = field(metadata=MONTH)
-    end: str = field(metadata=MONTH)
+    start: int = field(metadata=MONTH)
+    end: int = field(metadata=MONTH)
     known: str = field(
         default="before", metadata=one_of(*OFFER_KNOWN)
     )  # announced with the accession, or known before (or without) it
@@ -131,9 +133,9 @@ class Mediator:
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    end: str = field(metadata=MONTH)
+    end: int = field(metadata=MONTH)
     salience: float = field(metadata=UNIT)
-    start: str | None = field(default=None, metadata=MONTH)  # none: the month after the record ends
+    start: int | None = field(default=None, metadata=MONTH)  # none: the month after the record ends
     exit_enabled: bool = False
     latent_talks: bool = (
         False  # start countries outside in talks with the record's filtered probability
@@ -145,7 +147,7 @@ class Event:
     """A dated event (`start`) or a random shock (`p_monthly`); targets all when none named."""
 
     months: int = field(default=1, metadata=between(1, 600))
-    start: str | None = field(default=None, metadata=MONTH)
+    start: int | None = field(default=None, metadata=MONTH)
     p_monthly: float | None = field(default=None, metadata=UNIT)
     countries: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
@@ -179,9 +181,9 @@ class Gate:
 
     countries: list[str]
     blocks: str = field(default="accession", metadata=one_of(*GATE_BLOCKS))
-    opens: str | None = field(default=None, metadata=MONTH)
+    opens: int | None = field(default=None, metadata=MONTH)
     p_monthly: float = field(default=0.0, metadata=UNIT)
-    earliest: str | None = field(default=None, metadata=MONTH)
+    earliest: int | None = field(default=None, metadata=MONTH)
     enabled: bool = True
     confidence: str = field(default="medium", metadata=one_of("high", "medium", "low"))
     source: str = ""
@@ -241,14 +243,16 @@ class RecordConfig:
     with a record takes its statuses at the start, its past events and offers from here."""
 
     name: str
-    start: str = field(metadata=MONTH)
-    end: str = field(metadata=MONTH)
-    joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
-    signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
-    in_talks: dict[str, Any] = field(
-        default_factory=dict
+    start: int = field(metadata=MONTH)
+    end: int = field(metadata=MONTH)
+    joined: dict[str, int] = field(default_factory=dict, metadata=MONTH)
+    signed: dict[str, int] = field(default_factory=dict, metadata=MONTH)  # documentation only
+    in_talks: dict[str, list] = field(
+        default_factory=dict, metadata=SPANS
     )  # [first, last] or a list of them (sim.config.spans)
-    out_of_talks: dict[str, Any] = field(default_factory=dict)  # talks ended or broken off
+    out_of_talks: dict[str, list] = field(
+        default_factory=dict, metadata=SPANS
+    )  # talks ended or broken off
     events: dict[str, Event] = field(default_factory=dict)  # dated events of the record
     offers: dict[str, ScriptedOffer] = field(
         default_factory=dict

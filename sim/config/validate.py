@@ -18,8 +18,9 @@ from typing import Any
 
 from sim.config.dated import dated, is_dated
 from sim.config.errors import ConfigError
+from sim.config.months import read_month
+from sim.config.spans import read_spans
 from sim.config.uncertainty import parse
-from sim.core.calendar import parse_month
 
 _MISSING = dataclasses.MISSING
 
@@ -35,7 +36,7 @@ def one_of(*choices: str) -> dict:
 
 
 UNIT = between(0.0, 1.0)
-MONTH = {"month": True}
+MONTH = {"month": True}  # 'YYYY-MM' text, read as an absolute month number (sim.config.months)
 DATED = {"dated": True}  # the value may be given by date: {2020-06: 0.5, 2024-12: 0.3}
 
 
@@ -103,6 +104,12 @@ def _convert(hint: Any, value: Any, key: str, meta: typing.Mapping) -> Any:
 
 
 def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
+    if meta.get("month"):
+        if not isinstance(value, str):
+            raise ConfigError(key, f"expected text, got {_show(value)}")
+        return read_month(value, key)
+    if meta.get("spans"):
+        return read_spans(value, key)
     if hint is bool:
         if not isinstance(value, bool):
             raise ConfigError(key, f"expected true or false, got {_show(value)}")
@@ -126,8 +133,6 @@ def _scalar(hint: type, value: Any, key: str, meta: typing.Mapping) -> Any:
             raise ConfigError(key, f"expected text, got {_show(value)}")
         if "choices" in meta and value not in meta["choices"]:
             raise ConfigError(key, f"expected one of {', '.join(meta['choices'])}, got {value!r}")
-        if meta.get("month"):
-            check_month(value, key)
         return value
     if hint is Any:
         return value
@@ -202,7 +207,7 @@ def _number(hint: Any, current: Any, value: Any, key: str, meta: typing.Mapping)
     inner = ([a for a in typing.get_args(hint) if a is not type(None)] or [hint])[0]
     if inner not in (int, float, bool, str):
         raise ConfigError(key, f"expected a key to a number, flag or text, got {_show(current)}")
-    if inner is int and isinstance(value, float):
+    if inner is int and isinstance(value, float) and not meta.get("month"):
         return _scalar(int, round(value), key, meta)
     if inner is float and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = float(value)
@@ -212,13 +217,6 @@ def _number(hint: Any, current: Any, value: Any, key: str, meta: typing.Mapping)
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
-
-
-def check_month(value: str, key: str) -> None:
-    try:
-        parse_month(value)
-    except ValueError:
-        raise ConfigError(key, f"expected a month as 'YYYY-MM', got {value!r}") from None
 
 
 def _in_range(value: float, key: str, meta: typing.Mapping, noun: str) -> float:

@@ -16,7 +16,12 @@ def parse_month(text: str) -> int:
     match = _PATTERN.match(str(text))
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(f"expected a month as 'YYYY-MM', got {text!r}")
-    return int(match.group(1)) * 12 + int(match.group(2)) - 1
+    return month_of(int(match.group(1)), int(match.group(2)))
+
+
+def month_of(year: int, month: int) -> int:
+    """Calendar year and month (1-12) -> absolute month number."""
+    return year * 12 + month - 1
 
 
 def format_month(month: int) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.schema import RunConfig
-from sim.core.calendar import parse_month
 
 
 def gate_names(cfg: RunConfig) -> list[str]:
@@ -20,7 +19,7 @@ def gate_wiring(cfg: RunConfig, index: dict[str, int]) -> dict[str, np.ndarray]:
     for g, gate in enumerate(gates):
         blocked = sign if gate.blocks == "accession" else talks
         blocked[g, [index[c] for c in gate.countries]] = True
-    earliest = [parse_month(g.earliest) if g.earliest else 0 for g in gates]
+    earliest = [0 if g.earliest is None else g.earliest for g in gates]
     return {
         "gate_blocks_sign": sign,
         "gate_blocks_talks": talks,
@@ -32,7 +31,7 @@ def gate_numbers(cfg: RunConfig) -> dict[str, np.ndarray]:
     """`Numbers`' gate fields for one design point: when each opens, or its monthly hazard."""
     gates = [cfg.gates.gates[name] for name in gate_names(cfg)]
     return {
-        "gate_opens": np.array([parse_month(g.opens) if g.opens else -1 for g in gates], np.int64),
+        "gate_opens": np.array([-1 if g.opens is None else g.opens for g in gates], np.int64),
         "gate_p_monthly": np.array([g.p_monthly for g in gates], dtype=np.float64),
     }
 

@@ -8,7 +8,6 @@ import numpy as np
 
 from sim.config.dated import values_at
 from sim.config.schema import Params, RunConfig
-from sim.core.calendar import parse_month
 from sim.engine.periods import by_period
 
 
@@ -57,8 +56,8 @@ def offer_table(
     """Month x country table of the type each offer makes, within the window (-1: none)."""
     table = np.full((n_months, len(index)), -1, dtype=np.int64)
     for offer in offers:
-        first = max(parse_month(offer.start) - start, 0)
-        last = min(parse_month(offer.end) - start, n_months - 1)
+        first = max(offer.start - start, 0)
+        last = min(offer.end - start, n_months - 1)
         if first <= last:
             table[first : last + 1, index[offer.country]] = types_.index(offer.type)
     return table
@@ -69,8 +68,8 @@ def engagement_by_month(
 ) -> np.ndarray:
     """(len(params), T) the mediator's level each month: its era's (fitted where each params'
     era_engagement says), times its scale."""
-    eras = sorted(cfg.mediator.eras.items(), key=lambda item: parse_month(item[1].start))
-    starts = np.array([parse_month(e.start) for _, e in eras] + [np.iinfo(np.int64).max])
+    eras = sorted(cfg.mediator.eras.items(), key=lambda item: item[1].start)
+    starts = np.array([e.start for _, e in eras] + [np.iinfo(np.int64).max])
     levels = np.array(
         [[p.era_engagement.get(name, e.engagement) for name, e in eras] + [0.0] for p in params]
     )

@@ -10,19 +10,18 @@ import numpy as np
 
 from sim.config.dated import Dated, values_at
 from sim.config.schema import RunConfig
-from sim.core.calendar import parse_month
 
 
 def period_starts(cfg: RunConfig, start: int, end: int) -> np.ndarray:
     """The first month of each period of dated facts within the window: the start, and every
     later month at which some roster value given by date changes."""
-    changes = {parse_month(m) for c in cfg.roster.countries.values() for m in _dated_months(c)}
+    changes = {m for c in cfg.roster.countries.values() for m in _dated_months(c)}
     return np.array(sorted({start} | {m for m in changes if start < m <= end}), dtype=np.int64)
 
 
-def _dated_months(node) -> list[str]:
+def _dated_months(node) -> list[int]:
     if isinstance(node, Dated):
-        return list(node)
+        return list(node.months)
     if dataclasses.is_dataclass(node):
         return [m for f in dataclasses.fields(node) for m in _dated_months(getattr(node, f.name))]
     if isinstance(node, dict):

@@ -19,7 +19,6 @@ from sim.config.schema import Params, RunConfig
 from sim.config.spans import spans
 from sim.config.terms import Terms, build_terms, default_terms
 from sim.core import streams
-from sim.core.calendar import parse_month
 from sim.core.decision import Rates, Status
 from sim.core.events import EventTable
 from sim.core.mediator import Strategy
@@ -104,7 +103,7 @@ def compile_world(cfg: RunConfig) -> World:
     med, sc, terms = cfg.mediator, cfg.scenario, terms_of(cfg)
     term_index, term_sign = term_arrays(terms)
     types_ = list(med.inducements)
-    start, end = parse_month(sc.start), parse_month(sc.end)
+    start, end = sc.start, sc.end
     n_months = end - start + 1
     events, event_names = _event_table(cfg, index, types_)
     months = start + np.arange(n_months)
@@ -320,9 +319,9 @@ def _statuses(cfg: RunConfig, start: int) -> list[int]:
     out = []
     for cid in cfg.roster.countries:
         talks = spans(record.in_talks.get(cid, []))
-        if cid in record.joined and parse_month(record.joined[cid]) <= before:
+        if cid in record.joined and record.joined[cid] <= before:
             out.append(Status.MEMBER)
-        elif any(parse_month(a) <= before <= parse_month(b) for a, b in talks):
+        elif any(a <= before <= b for a, b in talks):
             out.append(Status.TALKS)
         else:
             out.append(Status.OUTSIDE)
@@ -355,7 +354,7 @@ def _event_table(
         for t in e.grants:
             grants[i, hits[i], types_.index(t)] = True
     table = EventTable(
-        onset=np.array([parse_month(e.start) if e.start else -1 for e in rows], dtype=np.int64),
+        onset=np.array([-1 if e.start is None else e.start for e in rows], dtype=np.int64),
         months=np.array([e.months for e in rows], dtype=np.int64),
         p_monthly=np.array([e.p_monthly or 0.0 for e in rows], dtype=np.float64),
         hits=hits,

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.config.schema import RecordConfig
-from sim.core.calendar import format_month, parse_month
+from sim.core.calendar import format_month
 from sim.engine.world import compile_like, compile_world
 from sim.inference.fit import with_params
 from sim.inference.forecast import REPLICATES, forecast_from
@@ -45,16 +45,16 @@ class Backtest:
     years: (
         pd.DataFrame
     )  # free running: year, observed, mean, q05, q95, and each predictor's log score
-    train_end: str
+    train_end: int  # month number
 
 
 def run_backtest(
-    config, events, record: RecordConfig, train_end: str, draws: list[dict]
+    config, events, record: RecordConfig, train_end: int, draws: list[dict]
 ) -> Backtest:
     """Score the months after `train_end` with parameter values fitted on the months up to it:
     draws of that fit's posterior (the model's forecasts average over them), or its mode alone."""
     world = compile_world(config)
-    split = parse_month(train_end) - world.start + 1
+    split = train_end - world.start + 1
     train = np.arange(world.n_months) < split
     predictions = _predictions(config, record, draws, train=train, test=~train)
     countries, years = free_running(config, events, draws, train=train, test=~train)
@@ -71,7 +71,7 @@ def free_running(
     the probability of joining in the window; per calendar year: the count of accessions."""
     world = compile_world(config)
     months = np.flatnonzero(test)
-    first, last = format_month(world.start + months[0]), format_month(world.start + months[-1])
+    first, last = int(world.start + months[0]), int(world.start + months[-1])
     each = max(REPLICATES // len(draws), 1)
     runs = [
         forecast_from(config, events, v, first, last, each, config.seed + k)
@@ -146,12 +146,12 @@ def _hazards(world, rec, train) -> tuple[float, dict[str, float]]:
 
 def eras_of(config) -> dict[str, tuple[int, int]]:
     """The mediator's eras clipped to the scenario window, as step-index spans [first, last]."""
-    start, end = parse_month(config.scenario.start), parse_month(config.scenario.end)
-    eras = sorted(config.mediator.eras.items(), key=lambda item: parse_month(item[1].start))
+    start, end = config.scenario.start, config.scenario.end
+    eras = sorted(config.mediator.eras.items(), key=lambda item: item[1].start)
     spans = {}
     for n, (name, era) in enumerate(eras):
-        first = max(parse_month(era.start), start)
-        last = min(parse_month(eras[n + 1][1].start) - 1 if n + 1 < len(eras) else end, end)
+        first = max(era.start, start)
+        last = min(eras[n + 1][1].start - 1 if n + 1 < len(eras) else end, end)
         if first <= last:
             spans[name] = (first - start, last - start)
     return spans

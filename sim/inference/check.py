@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.config.draws import BOOKKEEPING
 from sim.config.schema import RunConfig
-from sim.core.calendar import parse_month
+from sim.core.calendar import month_of
 from sim.core.decision import Status
 from sim.engine.design import stack_worlds
 from sim.engine.outcomes import NEVER
@@ -28,9 +28,9 @@ from sim.inference.fit import with_params
 from sim.inference.likelihood import load_record
 
 PERIODS = {
-    "2020": ("2020-01", "2020-12"),
-    "2021-2024": ("2021-01", "2024-12"),
-    "2025-": ("2025-01", "2099-12"),
+    "2020": (month_of(2020, 1), month_of(2020, 12)),
+    "2021-2024": (month_of(2021, 1), month_of(2024, 12)),
+    "2025-": (month_of(2025, 1), month_of(2099, 12)),
 }
 
 
@@ -61,12 +61,10 @@ def predictive_check(
     record = config.record
     rows = []
     for period, (first, last) in PERIODS.items():
-        lo = max(
-            parse_month(first), parse_month(record.start)
-        )  # members before the start (founders) are not events
-        hi = min(parse_month(last), parse_month(record.end))
+        lo = max(first, record.start)  # members before the start (founders) are not events
+        hi = min(last, record.end)
         counts = (joined & (months >= lo) & (months <= hi)).sum(axis=1)
-        observed = sum(lo <= parse_month(m) <= hi for m in record.joined.values())
+        observed = sum(lo <= m <= hi for m in record.joined.values())
         q05, q95 = np.quantile(counts, [0.05, 0.95])
         rows.append(
             {

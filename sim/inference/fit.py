@@ -26,6 +26,7 @@ from sim.config.errors import ConfigError
 from sim.config.load import with_values
 from sim.config.schema import KINDS, Params, RecordConfig, RunConfig, params_values
 from sim.config.validate import MONTH, between
+from sim.core.calendar import month_of
 from sim.engine.world import compile_world
 from sim.inference.likelihood import load_record, log_likelihood
 
@@ -304,7 +305,7 @@ def _maximise(problem: Problem, z0: np.ndarray, fixed: tuple[int, float] | None)
 class FitConfig:
     parameters: list[str]
     prior_sd: float = dataclasses.field(default=1.0, metadata=between(0.01, 10.0))
-    train_end: str = dataclasses.field(default="2022-12", metadata=MONTH)  # backtest split
+    train_end: int = dataclasses.field(default=month_of(2022, 12), metadata=MONTH)  # backtest split
 
 
 def fittable(config: RunConfig) -> set[str]:

@@ -18,7 +18,6 @@ import numpy as np
 
 from sim.config.consistency import check_config
 from sim.config.schema import Events, RunConfig
-from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
 from sim.engine.outcomes import Outcomes
 from sim.engine.simulate import simulate
@@ -33,14 +32,14 @@ def forecast_from(
     config: RunConfig,
     events: Events,
     values: dict,
-    start: str,
-    end: str,
+    start: int,
+    end: int,
     replicates: int = REPLICATES,
     seed: int | None = None,
 ) -> tuple[World, Outcomes]:
     """Replicates of the months `start` to `end`, knowing `config.record` up to the month before
-    `start` only, with the parameter `values` (names as in the fit)."""
-    cut = format_month(parse_month(start) - 1)
+    `start` only, with the parameter `values` (names as in the fit). Months are month numbers."""
+    cut = start - 1
     past, roster = truncate(config.record, cut), roster_as_known(config.roster, cut)
     scenario = dataclasses.replace(config.scenario, start=start, end=end, latent_talks=True)
     mediator = dataclasses.replace(config.mediator, strategy="courting")
@@ -54,9 +53,7 @@ def forecast_from(
     )
     check_config(outlook)
     world = compile_world(outlook)
-    if parse_month(start) <= parse_month(
-        config.record.start
-    ):  # nothing filtered yet: the likelihood's start
+    if start <= config.record.start:  # nothing filtered yet: the likelihood's start
         p_talks = np.where(
             world.status0 == Status.OUTSIDE, outlook.params.talks_at_record_start, 0.0
         )

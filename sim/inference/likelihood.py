@@ -30,7 +30,7 @@ from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
 from sim.config.spans import spans
 from sim.core import mediator
-from sim.core.calendar import parse_month
+from sim.core.calendar import format_month
 from sim.core.decision import Rates
 from sim.engine.follow import follow_record, follow_records
 from sim.engine.gate_table import closed_on_record
@@ -50,28 +50,23 @@ class Record:
 
 def load_record(record: RecordConfig, world: World) -> Record:
     """The record aligned with `world` (same window, same countries), or ConfigError."""
-    if (parse_month(record.start), parse_month(record.end)) != (
-        world.start,
-        world.start + world.n_months - 1,
-    ):
-        raise ConfigError(
-            "record.start", f"expected the scenario's window, got {record.start} to {record.end}"
-        )
+    if (record.start, record.end) != (world.start, world.start + world.n_months - 1):
+        window = f"{format_month(record.start)} to {format_month(record.end)}"
+        raise ConfigError("record.start", f"expected the scenario's window, got {window}")
     index = {cid: i for i, cid in enumerate(world.ids)}
     joined = np.full(len(index), NEVER, dtype=np.int64)
     for cid, month in record.joined.items():
-        joined[_known(index, cid, "record.joined")] = parse_month(month) - world.start
+        joined[_known(index, cid, "record.joined")] = month - world.start
     no_sign, _ = closed_on_record(world)
     for cid, i in index.items():
         if 0 <= joined[i] < world.n_months and no_sign[joined[i], i]:
-            raise ConfigError(
-                "gates", f"{cid} joined on the record in {record.joined[cid]} while a gate held it"
-            )
+            when = format_month(record.joined[cid])
+            raise ConfigError("gates", f"{cid} joined on the record in {when} while a gate held it")
     talks_seen = np.zeros((world.n_months, len(index)), dtype=np.int64)
     for key, seen in (("in_talks", 1), ("out_of_talks", -1)):
         for cid, entry in getattr(record, key).items():
             for span in spans(entry):
-                first, last = (max(parse_month(m) - world.start, 0) for m in span)
+                first, last = (max(m - world.start, 0) for m in span)
                 talks_seen[first : last + 1, _known(index, cid, f"record.{key}")] = seen
     return Record(joined, talks_seen)
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim.config.schema import KINDS, Events, RunConfig
 from sim.config.validate import MONTH, UNIT
-from sim.core.calendar import format_month, parse_month
+from sim.core.calendar import format_month
 from sim.core.decision import Status
 from sim.inference.fit import Problem, mode
 from sim.inference.forecast import forecast_from
@@ -31,8 +31,8 @@ from sim.inference.start import truncate
 class Question:
     text: str
     platform: str
-    known_to: str = field(metadata=MONTH)  # the record as it stood when the crowd forecast
-    end: str = field(metadata=MONTH)  # the last month in which a yes counts
+    known_to: int = field(metadata=MONTH)  # the record as it stood when the crowd forecast
+    end: int = field(metadata=MONTH)  # the last month in which a yes counts
     crowd: float = field(metadata=UNIT)
     resolved: bool
     countries: list[str] = field(default_factory=list)  # none: any country outside at the start
@@ -53,9 +53,7 @@ def forecast(
     past = truncate(config.record, question.known_to)
     window = dataclasses.replace(config.scenario, start=past.start, end=past.end)
     fitted = mode(Problem(dataclasses.replace(config, scenario=window), past, parameters, prior_sd))
-    world, outcomes = forecast_from(
-        config, events, fitted, format_month(parse_month(question.known_to) + 1), question.end
-    )
+    world, outcomes = forecast_from(config, events, fitted, question.known_to + 1, question.end)
     at_risk = _at_risk(world, question)
     joined = (outcomes.join_month[:, at_risk] >= 0) & (
         outcomes.join_month[:, at_risk] < world.n_months
@@ -73,12 +71,10 @@ def _at_risk(world, question: Question) -> np.ndarray:
 
 def _constant_hazard(config: RunConfig, record) -> float:
     """Accessions per country-month at risk on the record: one hazard for every country."""
-    first, last = parse_month(record.start), parse_month(record.end)
-    joins = [parse_month(m) for m in record.joined.values()]
+    first, last = record.start, record.end
+    joins = list(record.joined.values())
     at_risk = sum(
-        min(parse_month(record.joined[c]), last + 1) - first
-        if c in record.joined
-        else last - first + 1
+        min(record.joined[c], last + 1) - first if c in record.joined else last - first + 1
         for c in config.roster.countries
     )
     return (len(joins) + 0.5) / (at_risk + 1.0)  # Jeffreys-smoothed, as the backtest's baselines
@@ -97,8 +93,8 @@ def score_questions(
                 "question": name,
                 "text": q.text,
                 "platform": q.platform,
-                "known_to": q.known_to,
-                "end": q.end,
+                "known_to": format_month(q.known_to),
+                "end": format_month(q.end),
                 "resolved": q.resolved,
                 "crowd": q.crowd,
                 "model": p["model"],

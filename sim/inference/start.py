@@ -22,29 +22,27 @@ from sim.config.consistency import check_config
 from sim.config.dated import Dated
 from sim.config.schema import Events, RecordConfig, Roster, RunConfig, params_values
 from sim.config.spans import cut_spans
-from sim.core.calendar import format_month, parse_month
 from sim.core.decision import Status
 from sim.engine.design import compile_draws
 from sim.engine.world import World, compile_world, only_params_differ
 from sim.inference.likelihood import Record, load_record, talks_probabilities
 
 
-def truncate(record: RecordConfig, end: str) -> RecordConfig:
+def truncate(record: RecordConfig, end: int) -> RecordConfig:
     """The record as it stood at the end of `end`: what had happened, talks and offers up to then
     (their spans cut there), the events that had started (they run on for their stated months).
     Cut before its start, it is the one month `end`, holding the talks on the record before it."""
-    last = parse_month(end)
-    if last < parse_month(record.start):
+    if end < record.start:
         record = dataclasses.replace(record, start=end)
-    joined = {c: m for c, m in record.joined.items() if parse_month(m) <= last}
-    signed = {c: m for c, m in record.signed.items() if parse_month(m) <= last}
+    joined = {c: m for c, m in record.joined.items() if m <= end}
+    signed = {c: m for c, m in record.signed.items() if m <= end}
     talks = {c: cut for c, entry in record.in_talks.items() if (cut := cut_spans(entry, end))}
     ended = {c: cut for c, entry in record.out_of_talks.items() if (cut := cut_spans(entry, end))}
-    events = {n: e for n, e in record.events.items() if parse_month(e.start) <= last}
+    events = {n: e for n, e in record.events.items() if e.start <= end}
     offers = {
         n: dataclasses.replace(o, end=min(o.end, end))
         for n, o in record.offers.items()
-        if parse_month(o.start) <= last
+        if o.start <= end
     }
     return dataclasses.replace(
         record,
@@ -58,15 +56,14 @@ def truncate(record: RecordConfig, end: str) -> RecordConfig:
     )
 
 
-def roster_as_known(roster: Roster, end: str) -> Roster:
+def roster_as_known(roster: Roster, end: int) -> Roster:
     """The roster as it stood at the end of `end`: each value given by date keeps the months up
     to `end` (the last of them holds on), so a forecast from then does not know, say, a NATO or
     ILRS accession that came later. A value whose every month is later keeps its first."""
-    last = parse_month(end)
 
     def known(value):
         if isinstance(value, Dated):
-            kept = [(m, v) for m, v in value.items() if parse_month(m) <= last]
+            kept = [item for m, item in zip(value.months, value.items()) if m <= end]
             return Dated(kept or list(value.items())[:1])
         if type(value) is dict:  # values, scores, weights: each may be dated
             return {k: known(v) for k, v in value.items()}
@@ -217,18 +214,14 @@ def _params_key(config: RunConfig) -> tuple:
 
 def _starts_from_record(config: RunConfig, world: World) -> bool:
     record = config.record
-    return (
-        bool(config.scenario.latent_talks)
-        and record is not None
-        and world.start > parse_month(record.start)
-    )
+    return bool(config.scenario.latent_talks) and record is not None and world.start > record.start
 
 
 def _as_known(configs: list[RunConfig], last: int) -> list[RunConfig]:
     """The configs with their record as it stood at the end of month `last` (cut once a record)."""
     cut: dict[int, RecordConfig] = {}
-    if last >= parse_month(configs[0].record.end):
+    if last >= configs[0].record.end:
         return configs
     for c in configs:
-        cut.setdefault(id(c.record), truncate(c.record, format_month(last)))
+        cut.setdefault(id(c.record), truncate(c.record, last))
     return [dataclasses.replace(c, record=cut[id(c.record)]) for c in configs]

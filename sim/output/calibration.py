@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from sim.config.schema import Params, RecordConfig, params_values
+from sim.core.calendar import format_month
 
 
 class FitResults(Protocol):
@@ -79,8 +80,9 @@ def report(fit_: FitResults, record: RecordConfig) -> str:
     lines = [
         "# Calibration to the record",
         "",
-        f"Record `{record.name}` ({record.start} to {record.end}): joined "
-        + ", ".join(f"{k} {v}" for k, v in record.joined.items())
+        f"Record `{record.name}` ({format_month(record.start)} to {format_month(record.end)}): "
+        + "joined "
+        + ", ".join(f"{k} {format_month(v)}" for k, v in record.joined.items())
         + (
             ". Likelihood: exact discrete-time event history; talks are latent and integrated out "
             "(forward algorithm), except the spans on the record; random shocks are replaced by the "
@@ -106,19 +108,19 @@ def report(fit_: FitResults, record: RecordConfig) -> str:
 
 
 def backtest_section(bt) -> str:
-    events = bt.predictions["joined"].sum()
+    events, train_end = bt.predictions["joined"].sum(), format_month(bt.train_end)
     lines = [
         "## Out-of-time backtest",
         "",
         (
-            f"Fitted on the record up to {bt.train_end} only (same priors; the model's forecasts "
+            f"Fitted on the record up to {train_end} only (same priors; the model's forecasts "
             "average over draws of that fit's posterior, so what the past leaves uncertain about the "
-            f"parameters widens them). Events after {bt.train_end}: {events} ({_joins(bt.predictions)})."
+            f"parameters widens them). Events after {train_end}: {events} ({_joins(bt.predictions)})."
         ),
         "",
         (
             "**Free running**, knowing only the past: one outlook from the month after "
-            f"{bt.train_end} to the record's end, with the record cut at {bt.train_end} (no later offers, "
+            f"{train_end} to the record's end, with the record cut at {train_end} (no later offers, "
             "talks or dated events; shocks at the forecast events' random rates). Per year, the "
             "accessions observed against the model's 90% predictive interval:"
         ),

@@ -30,6 +30,7 @@ from filelock import FileLock
 
 from sim.config.schema import RunConfig
 from sim.config.uncertainty import Uncertain
+from sim.core.calendar import format_month
 from sim.engine.outcomes import Outcomes
 
 JOB_FILE = "job.json"
@@ -100,20 +101,39 @@ def _digest(data) -> str:
 
 
 def config_record(config: RunConfig) -> dict:
-    """The validated config as plain data; an uncertain input as its distribution."""
-
-    def plain(value):  # dataclasses.asdict, without its deep copy of every number
-        if isinstance(value, Uncertain):
-            return value.spec()
-        if dataclasses.is_dataclass(value):
-            return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        return value
-
+    """The validated config as plain data (`plain`): what job.json records and the hash reads."""
     return plain(config)
+
+
+def plain(value):
+    """A validated config, or a part of it, as plain data: `dataclasses.asdict` without its deep
+    copy of every number, with an uncertain input as its distribution and each month (a month
+    field, spans of months) as the 'YYYY-MM' text it was read from."""
+    if isinstance(value, Uncertain):
+        return value.spec()
+    if dataclasses.is_dataclass(value):
+        return {
+            f.name: (_months if _holds_months(f) else plain)(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+        }
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def _holds_months(f: dataclasses.Field) -> bool:
+    return bool(f.metadata.get("month") or f.metadata.get("spans"))
+
+
+def _months(value):
+    """Month numbers (alone, by key, or in spans) as 'YYYY-MM'."""
+    if isinstance(value, dict):
+        return {k: _months(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_months(v) for v in value]
+    return value if value is None else format_month(value)
 
 
 def write_job(

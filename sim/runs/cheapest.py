@@ -17,7 +17,7 @@ from sim.analysis.intervals import wilson_interval
 from sim.config.errors import ConfigError
 from sim.config.load import with_values
 from sim.config.schema import RunConfig, ScriptedOffer
-from sim.core.calendar import parse_month
+from sim.core.calendar import format_month
 from sim.engine.outcomes import BEFORE, NEVER, Outcomes
 from sim.engine.world import World
 from sim.runs.runner import design, simulate_many
@@ -29,12 +29,12 @@ NONE = "none"
 class Question:
     target: str | None  # a country id; None: any `members` new members
     members: int
-    by: str  # the deadline, YYYY-MM
+    by: int  # the deadline, a month number
     at_least: float
     budget: float
     scope: list[str]  # countries the package may court
     types: list[str]  # inducement types it may offer
-    starts: list[str]  # months an offer may start
+    starts: list[int]  # months an offer may start
     engagement_max: float | None  # search the engagement up to this (None: keep the config's)
     engagement_cost: float  # JUDGEMENT: cost per unit of engagement above the config's
 
@@ -44,16 +44,16 @@ class Question:
             if self.target
             else f"{self.members} new members"
         )
-        return f"{what} by {self.by} with probability >= {self.at_least:g}"
+        return f"{what} by {format_month(self.by)} with probability >= {self.at_least:g}"
 
 
 @dataclass(frozen=True)
 class Candidate:
-    offers: tuple[tuple[str, str, str], ...]  # (country, type, start month), in scope order
+    offers: tuple[tuple[str, str, int], ...]  # (country, type, start month), in scope order
     engagement: float
 
     def text(self) -> str:
-        parts = [f"{t} to {c} from {m}" for c, t, m in self.offers] or ["no offers"]
+        parts = [f"{t} to {c} from {format_month(m)}" for c, t, m in self.offers] or ["no offers"]
         return "; ".join(parts) + f" (engagement {self.engagement:g})"
 
 
@@ -71,10 +71,11 @@ def check(config: RunConfig, q: Question) -> None:
                     key,
                     f"unknown {'inducement type' if key == 'types' else 'country id'} {value!r} (known: {', '.join(known)})",
                 )
-    start, end = config.scenario.start or "", config.scenario.end
-    if not parse_month(start) <= parse_month(q.by) <= parse_month(end):
+    start, end = config.scenario.start, config.scenario.end
+    if not start <= q.by <= end:
+        window = f"{format_month(start)} to {format_month(end)}"
         raise ConfigError(
-            "by", f"expected a month in the run's window {start} to {end}, got {q.by!r}"
+            "by", f"expected a month in the run's window {window}, got {format_month(q.by)!r}"
         )
     if not 0 < q.at_least <= 1:
         raise ConfigError("at_least", f"expected a probability in (0, 1], got {q.at_least}")
@@ -107,7 +108,7 @@ def cost(config: RunConfig, q: Question, c: Candidate) -> float:
 
 def reached(outcomes: Outcomes, world: World, q: Question) -> np.ndarray:
     """(R,) bool: the question's event happened by the deadline in each replicate."""
-    last = parse_month(q.by) - world.start
+    last = q.by - world.start
     joined = (
         (outcomes.join_month >= 0) & (outcomes.join_month <= last) & (outcomes.join_month != NEVER)
     )
@@ -238,7 +239,7 @@ def confirm(state: Search, chosen: Candidate, replicates: int) -> tuple[dict, pd
     configs = state.configs([chosen, Candidate((), state.config.mediator.engagement)], fresh)
     (hits, with_package, world), (_, without, _) = state.run(configs)
     low, high = wilson_interval(np.array([hits.sum()]), len(hits))
-    last = parse_month(state.q.by) - world.start
+    last = state.q.by - world.start
     rows = []
     for i, name in enumerate(world.names):
         a, b = (

@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim.analysis.tables import NEW_MEMBERS
 from sim.config.schema import RunConfig
+from sim.core.calendar import format_month
 from sim.output import store
 from sim.output.plots.run import plot_contributions, plot_join_probability, plot_members
 from sim.runs.runner import RunResult
@@ -168,11 +169,12 @@ def format_summary(summary: pd.DataFrame) -> str:
     return shown.to_string(index=False)
 
 
-def format_spread(spread: pd.DataFrame, horizon: str) -> str:
-    """One line: how much of the spread of new members comes from the uncertain inputs."""
+def format_spread(spread: pd.DataFrame, horizon: int) -> str:
+    """One line: how much of the spread of new members by the month `horizon` comes from the
+    uncertain inputs."""
     row = spread.set_index("output").loc[NEW_MEMBERS]
     return (
-        f"new members by {horizon}: mean {row['mean']:.2f}, sd {row['sd']:.2f}; "
+        f"new members by {format_month(horizon)}: mean {row['mean']:.2f}, sd {row['sd']:.2f}; "
         f"{row['share_from_inputs']:.0%} of the variance from the uncertain inputs, "
         f"{row['share_from_chance']:.0%} from chance"
     )

@@ -65,7 +65,7 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
         start = getattr(wrong.params, name)
         assert abs(result.estimate[name] - true) < abs(start - true), (name, result.estimate[name])
         assert result.identified[name]
-    assert parse_month(record.end) - parse_month(record.start) + 1 == world.n_months
+    assert parse_month(record.as_of) - parse_month(record.start) + 1 == world.n_months
 
 
 def test_the_fits_support_is_the_configs():

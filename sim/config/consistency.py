@@ -127,9 +127,10 @@ def _check_record(record: RecordConfig, ids: set[str], regions: set[str], types_
         _check_members(f"record.{key}", getattr(record, key), ids, "country id")
         for cid, entry in getattr(record, key).items():
             check_spans(f"record.{key}.{cid}", entry)
-    if parse_month(record.end) < parse_month(record.start):
+    if parse_month(record.as_of) < parse_month(record.start):
         raise ConfigError(
-            "record.end", f"expected a month on or after start {record.start}, got {record.end!r}"
+            "record.as_of",
+            f"expected a month on or after start {record.start}, got {record.as_of!r}",
         )
 
 

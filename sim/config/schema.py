@@ -206,19 +206,24 @@ class Params:
 
 @dataclass(frozen=True)
 class RecordConfig:
-    """What was observed, month by month, to `end`: the month each country joined (announced) and
-    signed, the spans of talks on the record, the dated events and the mediator's offers. A run
-    with a record takes its statuses at the start, its past events and offers from here."""
+    """What was observed, month by month, to `as_of`, the last month its sources cover (silence
+    included): the month each country joined (announced) and signed, the spans of talks on the
+    record, the dated events and the mediator's offers. A run with a record takes its statuses
+    at the start, its past events and offers from here. An old record's `end` is refused with a
+    message to rename it (sim.config.load)."""
 
     name: str
     start: str = field(metadata=MONTH)
-    end: str = field(metadata=MONTH)
+    as_of: str = field(metadata=MONTH)
     joined: dict[str, str] = field(default_factory=dict, metadata=MONTH)
     signed: dict[str, str] = field(default_factory=dict, metadata=MONTH)  # documentation only
     in_talks: dict[str, Any] = field(
         default_factory=dict
     )  # [first, last] or a list of them (sim.config.spans)
     out_of_talks: dict[str, Any] = field(default_factory=dict)  # talks ended or broken off
+    reports: dict[str, Any] = field(
+        default_factory=dict
+    )  # documentation: the sourced reports behind each span (tests/test_talks_rule.py)
     events: dict[str, Event] = field(default_factory=dict)  # dated events of the record
     offers: dict[str, ScriptedOffer] = field(
         default_factory=dict

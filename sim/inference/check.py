@@ -64,7 +64,7 @@ def predictive_check(
         lo = max(
             parse_month(first), parse_month(record.start)
         )  # members before the start (founders) are not events
-        hi = min(parse_month(last), parse_month(record.end))
+        hi = min(parse_month(last), parse_month(record.as_of))
         counts = (joined & (months >= lo) & (months <= hi)).sum(axis=1)
         observed = sum(lo <= parse_month(m) <= hi for m in record.joined.values())
         q05, q95 = np.quantile(counts, [0.05, 0.95])

@@ -49,12 +49,12 @@ class Record:
 
 def load_record(record: RecordConfig, world: World) -> Record:
     """The record aligned with `world` (same window, same countries), or ConfigError."""
-    if (parse_month(record.start), parse_month(record.end)) != (
+    if (parse_month(record.start), parse_month(record.as_of)) != (
         world.start,
         world.start + world.n_months - 1,
     ):
         raise ConfigError(
-            "record.start", f"expected the scenario's window, got {record.start} to {record.end}"
+            "record.start", f"expected the scenario's window, got {record.start} to {record.as_of}"
         )
     index = {cid: i for i, cid in enumerate(world.ids)}
     joined = np.full(len(index), NEVER, dtype=np.int64)

@@ -73,7 +73,7 @@ def _at_risk(world, question: Question) -> np.ndarray:
 
 def _constant_hazard(config: RunConfig, record) -> float:
     """Accessions per country-month at risk on the record: one hazard for every country."""
-    first, last = parse_month(record.start), parse_month(record.end)
+    first, last = parse_month(record.start), parse_month(record.as_of)
     joins = [parse_month(m) for m in record.joined.values()]
     at_risk = sum(
         min(parse_month(record.joined[c]), last + 1) - first

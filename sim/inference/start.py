@@ -48,7 +48,7 @@ def truncate(record: RecordConfig, end: str) -> RecordConfig:
     }
     return dataclasses.replace(
         record,
-        end=end,
+        as_of=end,
         joined=joined,
         signed=signed,
         in_talks=talks,
@@ -94,7 +94,7 @@ def record_world(config: RunConfig) -> World:
 
 def _past(config: RunConfig) -> RunConfig:
     record = config.record
-    scenario = dataclasses.replace(config.scenario, start=record.start, end=record.end)
+    scenario = dataclasses.replace(config.scenario, start=record.start, end=record.as_of)
     mediator = dataclasses.replace(config.mediator, strategy="courting", engagement=1.0)
     return dataclasses.replace(
         config, scenario=scenario, mediator=mediator, events=Events(name="none")
@@ -227,7 +227,7 @@ def _starts_from_record(config: RunConfig, world: World) -> bool:
 def _as_known(configs: list[RunConfig], last: int) -> list[RunConfig]:
     """The configs with their record as it stood at the end of month `last` (cut once a record)."""
     cut: dict[int, RecordConfig] = {}
-    if last >= parse_month(configs[0].record.end):
+    if last >= parse_month(configs[0].record.as_of):
         return configs
     for c in configs:
         cut.setdefault(id(c.record), truncate(c.record, format_month(last)))

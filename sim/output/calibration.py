@@ -79,7 +79,7 @@ def report(fit_: FitResults, record: RecordConfig) -> str:
     lines = [
         "# Calibration to the record",
         "",
-        f"Record `{record.name}` ({record.start} to {record.end}): joined "
+        f"Record `{record.name}` ({record.start} to {record.as_of}): joined "
         + ", ".join(f"{k} {v}" for k, v in record.joined.items())
         + (
             ". Likelihood: exact discrete-time event history; talks are latent and integrated out "

@@ -98,14 +98,14 @@ CORPUS = [
         "mediator.max_targets: expected a whole number in [0, 100], got -1",
     ),
     (
-        ["scenario.end=2026-06"],
+        ["scenario.end=2026-11"],
         {},
-        "scenario.end: expected a month on or after start 2026-07, got '2026-06'",
+        "scenario.end: expected a month on or after start 2026-12, got '2026-11'",
     ),  # a horizon of zero
     (
         ["scenario.end=2020-01"],
         {},
-        "scenario.end: expected a month on or after start 2026-07, got '2020-01'",
+        "scenario.end: expected a month on or after start 2026-12, got '2020-01'",
     ),
     (
         ["scenario.start=2026-13"],

@@ -15,7 +15,7 @@ TYPES = [
     "defence_treaty",
     "civil_nuclear",
 ]  # worth and cost from the roster and conf/mediator (cost 3 and 2)
-STARTS = ["2026-07", "2027-07", "2028-07"]
+STARTS = ["2026-12", "2027-07", "2028-07"]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_a_package_never_takes_away_and_the_same_streams_make_differences_exact(
     config, q = small
     state = Search(config, q)
     nothing, treaty = state.evaluate(
-        [Candidate((), 1.0), Candidate((("saudi_arabia", "defence_treaty", "2026-07"),), 1.0)]
+        [Candidate((), 1.0), Candidate((("saudi_arabia", "defence_treaty", "2026-12"),), 1.0)]
     )
     assert treaty[1] > nothing[1]
     again = Search(config, q).evaluate([Candidate((), 1.0)])[0]
@@ -98,7 +98,7 @@ def test_an_infeasible_target_is_one_line_with_the_best_reached(tmp_path):
         ),
         (
             ["--target", "saudi_arabia", "--by", "2031-01", "--at-least", "0.5"],
-            "error: by: expected a month in the run's window 2026-07 to 2029-12",
+            "error: by: expected a month in the run's window 2026-12 to 2029-12",
         ),
         (
             ["--target", "saudi_arabia", "--by", "2028-12", "--at-least", "0.5", "--types", "gold"],

@@ -140,9 +140,7 @@ def test_an_outlook_can_start_from_the_talks_the_record_leaves_latent():
     )
     p_talks = talks_probability(past, record, 0.05)
     joined = record.joined != NEVER
-    ended = [
-        past.ids.index(c) for c in ("saudi_arabia", "iraq", "libya")
-    ]  # out of talks to as_of
+    ended = [past.ids.index(c) for c in ("saudi_arabia", "iraq", "libya")]  # out of talks to as_of
     assert np.isnan(p_talks[joined]).all() and (p_talks[ended] == 0).all()
     assert (np.delete(p_talks, ended)[~np.delete(joined, ended)] > 0).all()
     last_reported = [

@@ -48,7 +48,7 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
         if m != NEVER
     }
     assert 15 <= len(joined) <= 65  # an informative record
-    record = RecordConfig(name="synthetic", start="2020-01", end="2029-12", joined=joined)
+    record = RecordConfig(name="synthetic", start="2020-01", as_of="2029-12", joined=joined)
     wrong = with_params(
         config,
         {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08, "talks_at_record_start": 1e-6},

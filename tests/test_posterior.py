@@ -34,7 +34,7 @@ def test_the_sampler_covers_the_truth_of_a_simulated_record_and_converges():
         for cid, m in zip(world.ids, outcome.join_month[0])
         if m != NEVER
     }
-    record = RecordConfig(name="synthetic", start="2020-01", end="2029-12", joined=joined)
+    record = RecordConfig(name="synthetic", start="2020-01", as_of="2029-12", joined=joined)
     start = with_params(
         config,
         {"threshold": 0.9, "rate_open": 0.03, "rate_sign": 0.08, "talks_at_record_start": 1e-6},

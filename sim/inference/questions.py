@@ -51,7 +51,7 @@ def forecast(
     """The model's and the constant hazard's probability of a yes, fitted on the record to
     `question.known_to` (`config`: the calibration's, whose window is the record's)."""
     past = truncate(config.record, question.known_to)
-    window = dataclasses.replace(config.scenario, start=past.start, end=past.end)
+    window = dataclasses.replace(config.scenario, start=past.start, end=past.as_of)
     fitted = mode(Problem(dataclasses.replace(config, scenario=window), past, parameters, prior_sd))
     world, outcomes = forecast_from(
         config, events, fitted, format_month(parse_month(question.known_to) + 1), question.end

@@ -200,7 +200,7 @@ def _record_of(roster: dict, year: int, offer_until: int) -> dict:
     return {
         "name": "test",
         "start": first,
-        "end": last,
+        "as_of": last,
         "joined": {cid: first for cid, c in roster.items() if c["status"] == "member"},
         "in_talks": {cid: [first, last] for cid, c in roster.items() if c["status"] == "talks"},
         "offers": {

@@ -29,7 +29,7 @@ def test_the_record_reproduces_the_references_counts_by_year():
     assert sum(m == parse_month("2020-10") for m in months) == 7  # the founders other than the US
     assert years.to_dict() == {2020: 1, 2021: 5, 2022: 9, 2023: 10, 2024: 19, 2025: 7, 2026: 2}
     assert len(config.record.joined) + 1 == 61
-    tested = [m for m in months if settings.train_end < m <= config.record.end]
+    tested = [m for m in months if settings.train_end < m <= config.record.as_of]
     assert (
         len(tested) == 28 and len(config.roster.countries) == 103
     )  # the backtest's scored events (>= 10)

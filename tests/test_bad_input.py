@@ -98,14 +98,14 @@ CORPUS = [
         "mediator.max_targets: expected a whole number in [0, 100], got -1",
     ),
     (
-        ["scenario.end=2026-06"],
+        ["scenario.end=2026-11"],
         {},
-        "scenario.end: expected a month on or after start 2026-07, got '2026-06'",
+        "scenario.end: expected a month on or after start 2026-12, got '2026-11'",
     ),  # a horizon of zero
     (
         ["scenario.end=2020-01"],
         {},
-        "scenario.end: expected a month on or after start 2026-07, got '2020-01'",
+        "scenario.end: expected a month on or after start 2026-12, got '2020-01'",
     ),
     (
         ["scenario.start=2026-13"],
@@ -260,6 +260,12 @@ CORPUS = [
         {},
         "params: unknown option 'nonexist' (known: artemis_calibrated, artemis_judgement, artemis_posterior, calibrated, judgement, posterior)",
     ),
+    # a record written before `end` was renamed `as_of` (the last month its sources cover)
+    (
+        ["record=old"],
+        {"record/old.yaml": 'name: old\nstart: "2020-06"\nend: "2026-06"\n'},
+        "record.end: renamed: rename the record's `end` to `as_of`",
+    ),
 ]
 
 
@@ -289,7 +295,7 @@ def test_every_malformed_input_gets_its_one_line_message(args, files, message, t
         assert "(command line: " in text or args[0].startswith("+hydra")
 
 
-@pytest.mark.parametrize("case", [0, 10, 21, 27, 36, 38, 41, 42, 44, 46, 47])
+@pytest.mark.parametrize("case", [0, 10, 21, 27, 36, 38, 41, 42, 44, 46, 47, 60])
 def test_on_the_command_line_bad_input_is_one_line_exit_2_and_no_folder(case, tmp_path):
     args, files, message = CORPUS[case]
     run = tmp_path / "run"

@@ -47,7 +47,7 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
     }
     assert 15 <= len(joined) <= 65  # an informative record
     record = RecordConfig(
-        name="synthetic", start=parse_month("2020-01"), end=parse_month("2029-12"), joined=joined
+        name="synthetic", start=parse_month("2020-01"), as_of=parse_month("2029-12"), joined=joined
     )
     wrong = with_params(
         config,
@@ -65,7 +65,7 @@ def test_the_fit_recovers_known_parameters_from_a_simulated_record():
         start = getattr(wrong.params, name)
         assert abs(result.estimate[name] - true) < abs(start - true), (name, result.estimate[name])
         assert result.identified[name]
-    assert record.end - record.start + 1 == world.n_months
+    assert record.as_of - record.start + 1 == world.n_months
 
 
 def test_the_fits_support_is_the_configs():

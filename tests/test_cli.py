@@ -26,7 +26,7 @@ def test_default_run_writes_tables_and_plots(default_run):
     assert list(probabilities.columns) == ["country", "month", "p_joined", "ci_low", "ci_high"]
     assert probabilities["month"].str.fullmatch(r"\d{4}-\d{2}").all()
     assert (
-        probabilities["month"].iloc[0] == "2026-07" and probabilities["month"].iloc[-1] == "2029-12"
+        probabilities["month"].iloc[0] == "2026-12" and probabilities["month"].iloc[-1] == "2029-12"
     )
     assert (probabilities["ci_low"] <= probabilities["p_joined"]).all()
     assert (probabilities["p_joined"] <= probabilities["ci_high"]).all()

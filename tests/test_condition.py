@@ -82,7 +82,7 @@ def test_a_condition_that_never_holds_says_so_and_suggests_more_replicates(defau
         ("saudia joins", "condition: expected a country id of the roster (closest: saudi_arabia)"),
         (
             "saudi_arabia joins by 2031-12",
-            "condition: expected a month in the run's window 2026-07 to 2029-12, got '2031-12'",
+            "condition: expected a month in the run's window 2026-12 to 2029-12, got '2031-12'",
         ),
         ("saudi_arabia joins by soon", "condition: expected a month as YYYY-MM after 'by'"),
         (

@@ -142,7 +142,7 @@ BAD = [
     ),
     (
         ["scenario.end=2020-01"],
-        "scenario.end: expected a month on or after start 2026-07, got '2020-01'",
+        "scenario.end: expected a month on or after start 2026-12, got '2020-01'",
     ),
     (["scenario.start=2026-13"], "scenario.start: expected a month as 'YYYY-MM', got '2026-13'"),
     (["replicates=0"], "replicates: expected a whole number in [1, 100000000], got 0"),

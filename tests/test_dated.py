@@ -140,15 +140,13 @@ def test_an_outlook_can_start_from_the_talks_the_record_leaves_latent():
     )
     p_talks = talks_probability(past, record, 0.05)
     joined = record.joined != NEVER
-    ended = [
-        past.ids.index(c) for c in ("saudi_arabia", "iraq", "oman", "libya")
-    ]  # out of talks to the end
+    ended = [past.ids.index(c) for c in ("saudi_arabia", "iraq", "libya")]  # out of talks to as_of
     assert np.isnan(p_talks[joined]).all() and (p_talks[ended] == 0).all()
     assert (np.delete(p_talks, ended)[~np.delete(joined, ended)] > 0).all()
-    on_record = [
+    last_reported = [
         past.ids.index(c) for c in ("azerbaijan", "somaliland")
-    ]  # talks on the record to the end
-    assert np.allclose(p_talks[on_record], 1.0)
+    ]  # talks on the record to their last report (2025-08, 2026-01), latent since
+    assert ((p_talks[last_reported] > 0) & (p_talks[last_reported] < 1)).all()
     world = compile_world(compose_config([]))
     assert world.ids == past.ids
     start = np.where(world.status0 == Status.OUTSIDE, np.nan_to_num(p_talks), 0.0)
@@ -210,10 +208,10 @@ def test_a_users_record_entry_sets_the_outlooks_statuses(tmp_path):
     assert summary.loc["Oman", "status_at_start"] == "member"
     assert (
         summary.loc["Kazakhstan", "status_at_start"] == "member"
-        and summary.loc["Azerbaijan", "status_at_start"] == "talks"
-    )
+        and summary.loc["Azerbaijan", "status_at_start"] == "outside"
+    )  # its talks end at their last report (2025-08), months before as_of
     assert summary.loc["Saudi Arabia", "status_at_start"] == "outside"
-    assert set(summary["p_talks_at_start"]) == {0.0, 1.0}  # talks on the record only
+    assert set(summary["p_talks_at_start"]) <= {0.0, 1.0}  # talks on the record only
     # conditioned on the record: every country outside may be in talks no record shows
     done = cli(
         "--config-dir",
@@ -229,7 +227,7 @@ def test_a_users_record_entry_sets_the_outlooks_statuses(tmp_path):
         latent.loc["Oman", "status_at_start"] == "member"
         and latent.loc["Oman", "p_talks_at_start"] == 0
     )
-    assert latent.loc["Azerbaijan", "p_talks_at_start"] == 1.0
+    assert 0 < latent.loc["Azerbaijan", "p_talks_at_start"] < 1  # latent since 2025-08
     known_out = ["Saudi Arabia", "Iraq", "Libya"]  # out of talks on the record to its end
     outside = (latent["status_at_start"] == "outside") & ~latent.index.isin(known_out)
     assert (latent.loc[outside, "p_talks_at_start"] > 0).all() and (
@@ -238,7 +236,7 @@ def test_a_users_record_entry_sets_the_outlooks_statuses(tmp_path):
     assert (latent.loc[known_out, "p_talks_at_start"] == 0).all()
     # a span out of talks at the record's end, added by the user, leaves none latent
     (tmp_path / "record" / "ended.yaml").write_text(
-        'defaults:\n  - mine\n  - _self_\nname: ended\nout_of_talks:\n  qatar: ["2026-01", "2026-06"]\n'
+        'defaults:\n  - mine\n  - _self_\nname: ended\nout_of_talks:\n  qatar: ["2026-01", "2026-11"]\n'
     )
     done = cli(
         "--config-dir",

@@ -152,7 +152,7 @@ def default() -> World:
 def with_package() -> World:
     """The default with a what-if package (mediator.package) over the courting mediator's offers."""
     offers = (
-        "{treaty: {country: saudi_arabia, type: defence_treaty, start: 2026-07, end: 2029-12}, "
+        "{treaty: {country: saudi_arabia, type: defence_treaty, start: 2026-12, end: 2029-12}, "
         "invest: {country: oman, type: investment, start: 2027-01, end: 2028-12}}"
     )
     return compile_world(compose_config([f"+mediator.package={offers}"]))

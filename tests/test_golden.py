@@ -12,31 +12,31 @@ from .golden_scenarios import SCENARIOS, numbers
 
 GOLDEN = {
     "default_judgement": {
-        "Azerbaijan": 0.6945,
-        "Uzbekistan": 0.1125,
-        "Saudi Arabia": 0.1545,
-        "members_mean": 6.674,
-        "uzbekistan_inducement_at_join": 0.268,
+        "Azerbaijan": 0.6285,
+        "Uzbekistan": 0.1055,
+        "Saudi Arabia": 0.127,
+        "members_mean": 6.4875,
+        "uzbekistan_inducement_at_join": 0.282938,
     },
     "mesa_engine": {
-        "Azerbaijan": 0.7,
-        "Uzbekistan": 0.05,
+        "Azerbaijan": 0.65,
+        "Uzbekistan": 0.0,
         "Saudi Arabia": 0.1,
-        "members_mean": 6.45,
+        "members_mean": 6.4,
     },
     "no_mediator": {
-        "Azerbaijan": 0.634,
-        "Uzbekistan": 0.059,
-        "Saudi Arabia": 0.076,
-        "members_mean": 6.218,
+        "Azerbaijan": 0.571,
+        "Uzbekistan": 0.054,
+        "Saudi Arabia": 0.07,
+        "members_mean": 6.111,
         "uzbekistan_inducement_at_join": 0.0,
     },
     "uncertain_input": {
-        "Azerbaijan": 0.654,
-        "Uzbekistan": 0.087,
-        "Saudi Arabia": 0.149,
-        "members_mean": 6.61,
-        "uzbekistan_inducement_at_join": 0.217241,
+        "Azerbaijan": 0.585,
+        "Uzbekistan": 0.072,
+        "Saudi Arabia": 0.123,
+        "members_mean": 6.424,
+        "uzbekistan_inducement_at_join": 0.225,
     },
 }
 

@@ -33,7 +33,7 @@ def test_the_sampler_covers_the_truth_of_a_simulated_record_and_converges():
         cid: world.start + int(m) for cid, m in zip(world.ids, outcome.join_month[0]) if m != NEVER
     }
     record = RecordConfig(
-        name="synthetic", start=parse_month("2020-01"), end=parse_month("2029-12"), joined=joined
+        name="synthetic", start=parse_month("2020-01"), as_of=parse_month("2029-12"), joined=joined
     )
     start = with_params(
         config,
@@ -106,9 +106,10 @@ def test_posterior_intervals_are_wider_than_the_modes(country):
     ).tables.summary.set_index("country")
     width = lambda t: t.loc[country, "ci_high"] - t.loc[country, "ci_low"]
     assert width(posterior) > 3 * width(at_mode)
-    assert (
-        posterior.loc[country, "share_from_inputs"] > 0.1
-    )  # the parameters carry part of the spread
+    # the parameters carry part of the spread (a smaller part since the record's talks rule:
+    # Somaliland's talks are latent after 2026-01, so whether it starts in talks is a draw of
+    # each replicate, chance, where it was in talks in every replicate before: 0.09, was 0.17)
+    assert posterior.loc[country, "share_from_inputs"] > 0.05
 
 
 def test_two_scenarios_with_one_seed_share_their_posterior_draws():

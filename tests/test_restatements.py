@@ -320,7 +320,7 @@ def scripted_with_a_package(script: dict, package: dict) -> World:
             ROSTER,
             mediator={"strategy": "scripted", "inducements": PLENTY, "package": package},
             scenario=WINDOW,
-            record={"name": "script", "start": "2019-01", "end": "2019-12", "offers": script},
+            record={"name": "script", "start": "2019-01", "as_of": "2019-12", "offers": script},
         )
     )
 

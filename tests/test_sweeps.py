@@ -386,7 +386,7 @@ def test_a_sibling_validated_from_its_kinds_first_equals_one_validated_alone():
     from sim.hydra.configs import config_from_dict, plain_config
     from sim.hydra.jobs import derive_plain
 
-    keys = ["mediator.engagement", "params.weights.peer", "record.end", "replicates"]
+    keys = ["mediator.engagement", "params.weights.peer", "record.as_of", "replicates"]
     first_overrides = [f"{k}={v}" for k, v in zip(keys, [0.5, 0.4, "2026-10", 2000])]
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         cfg = compose("config", overrides=first_overrides, return_hydra_config=True)

@@ -124,8 +124,8 @@ def _check_record(record: RecordConfig, ids: set[str], regions: set[str], types_
         _check_members(f"record.offers.{name}.type", [offer.type], types_, "inducement type")
     for key in ("in_talks", "out_of_talks"):  # each span was checked as it was read
         _check_members(f"record.{key}", getattr(record, key), ids, "country id")
-    if record.end < record.start:
-        raise ConfigError("record.end", _not_before(record.start, record.end))
+    if record.as_of < record.start:
+        raise ConfigError("record.as_of", _not_before(record.start, record.as_of))
 
 
 def _not_before(start: int, end: int) -> str:

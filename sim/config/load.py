@@ -22,9 +22,11 @@ from sim.config.validate import build, with_settings
 
 def load_config(data: dict, like: tuple[dict, RunConfig] | None = None) -> RunConfig:
     """Validated `RunConfig` from a plain dict, or `ConfigError` naming the first bad key. A
-    scenario without a start starts the month after the record ends. `like`: another config's
+    scenario without a start starts the month after the record's `as_of`. `like`: another config's
     (data, config) whose unchanged parts are taken as built (sim.config.validate.build), all
     but the scenario, which is built again for its start to follow this config's record."""
+    if isinstance(data.get("record"), Mapping) and "end" in data["record"]:
+        raise ConfigError("record.end", "renamed: rename the record's `end` to `as_of`")
     if like is not None:
         like = ({k: v for k, v in like[0].items() if k != "scenario"}, like[1])
     config = build(
@@ -39,7 +41,7 @@ def load_config(data: dict, like: tuple[dict, RunConfig] | None = None) -> RunCo
                 "missing required value (or choose a record: the month after it ends)",
             )
         config = dataclasses.replace(
-            config, scenario=dataclasses.replace(config.scenario, start=config.record.end + 1)
+            config, scenario=dataclasses.replace(config.scenario, start=config.record.as_of + 1)
         )
     check_config(config)
     return config

@@ -238,13 +238,15 @@ class Params:
 
 @dataclass(frozen=True)
 class RecordConfig:
-    """What was observed, month by month, to `end`: the month each country joined (announced) and
-    signed, the spans of talks on the record, the dated events and the mediator's offers. A run
-    with a record takes its statuses at the start, its past events and offers from here."""
+    """What was observed, month by month, to `as_of`, the last month its sources cover (silence
+    included): the month each country joined (announced) and signed, the spans of talks on the
+    record, the dated events and the mediator's offers. A run with a record takes its statuses
+    at the start, its past events and offers from here. An old record's `end` is refused with a
+    message to rename it (sim.config.load)."""
 
     name: str
     start: int = field(metadata=MONTH)
-    end: int = field(metadata=MONTH)
+    as_of: int = field(metadata=MONTH)
     joined: dict[str, int] = field(default_factory=dict, metadata=MONTH)
     signed: dict[str, int] = field(default_factory=dict, metadata=MONTH)  # documentation only
     in_talks: dict[str, list] = field(
@@ -253,6 +255,9 @@ class RecordConfig:
     out_of_talks: dict[str, list] = field(
         default_factory=dict, metadata=SPANS
     )  # talks ended or broken off
+    reports: dict[str, Any] = field(
+        default_factory=dict
+    )  # documentation: the sourced reports behind each span (tests/test_talks_rule.py)
     events: dict[str, Event] = field(default_factory=dict)  # dated events of the record
     offers: dict[str, ScriptedOffer] = field(
         default_factory=dict

@@ -62,7 +62,7 @@ def predictive_check(
     rows = []
     for period, (first, last) in PERIODS.items():
         lo = max(first, record.start)  # members before the start (founders) are not events
-        hi = min(last, record.end)
+        hi = min(last, record.as_of)
         counts = (joined & (months >= lo) & (months <= hi)).sum(axis=1)
         observed = sum(lo <= m <= hi for m in record.joined.values())
         q05, q95 = np.quantile(counts, [0.05, 0.95])

@@ -50,8 +50,8 @@ class Record:
 
 def load_record(record: RecordConfig, world: World) -> Record:
     """The record aligned with `world` (same window, same countries), or ConfigError."""
-    if (record.start, record.end) != (world.start, world.start + world.n_months - 1):
-        window = f"{format_month(record.start)} to {format_month(record.end)}"
+    if (record.start, record.as_of) != (world.start, world.start + world.n_months - 1):
+        window = f"{format_month(record.start)} to {format_month(record.as_of)}"
         raise ConfigError("record.start", f"expected the scenario's window, got {window}")
     index = {cid: i for i, cid in enumerate(world.ids)}
     joined = np.full(len(index), NEVER, dtype=np.int64)

@@ -51,7 +51,7 @@ def forecast(
     """The model's and the constant hazard's probability of a yes, fitted on the record to
     `question.known_to` (`config`: the calibration's, whose window is the record's)."""
     past = truncate(config.record, question.known_to)
-    window = dataclasses.replace(config.scenario, start=past.start, end=past.end)
+    window = dataclasses.replace(config.scenario, start=past.start, end=past.as_of)
     fitted = mode(Problem(dataclasses.replace(config, scenario=window), past, parameters, prior_sd))
     world, outcomes = forecast_from(config, events, fitted, question.known_to + 1, question.end)
     at_risk = _at_risk(world, question)
@@ -71,7 +71,7 @@ def _at_risk(world, question: Question) -> np.ndarray:
 
 def _constant_hazard(config: RunConfig, record) -> float:
     """Accessions per country-month at risk on the record: one hazard for every country."""
-    first, last = record.start, record.end
+    first, last = record.start, record.as_of
     joins = list(record.joined.values())
     at_risk = sum(
         min(record.joined[c], last + 1) - first if c in record.joined else last - first + 1

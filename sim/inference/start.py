@@ -46,7 +46,7 @@ def truncate(record: RecordConfig, end: int) -> RecordConfig:
     }
     return dataclasses.replace(
         record,
-        end=end,
+        as_of=end,
         joined=joined,
         signed=signed,
         in_talks=talks,
@@ -91,7 +91,7 @@ def record_world(config: RunConfig) -> World:
 
 def _past(config: RunConfig) -> RunConfig:
     record = config.record
-    scenario = dataclasses.replace(config.scenario, start=record.start, end=record.end)
+    scenario = dataclasses.replace(config.scenario, start=record.start, end=record.as_of)
     mediator = dataclasses.replace(config.mediator, strategy="courting", engagement=1.0)
     return dataclasses.replace(
         config, scenario=scenario, mediator=mediator, events=Events(name="none")
@@ -220,7 +220,7 @@ def _starts_from_record(config: RunConfig, world: World) -> bool:
 def _as_known(configs: list[RunConfig], last: int) -> list[RunConfig]:
     """The configs with their record as it stood at the end of month `last` (cut once a record)."""
     cut: dict[int, RecordConfig] = {}
-    if last >= configs[0].record.end:
+    if last >= configs[0].record.as_of:
         return configs
     for c in configs:
         cut.setdefault(id(c.record), truncate(c.record, last))

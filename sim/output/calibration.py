@@ -80,7 +80,7 @@ def report(fit_: FitResults, record: RecordConfig) -> str:
     lines = [
         "# Calibration to the record",
         "",
-        f"Record `{record.name}` ({format_month(record.start)} to {format_month(record.end)}): "
+        f"Record `{record.name}` ({format_month(record.start)} to {format_month(record.as_of)}): "
         + "joined "
         + ", ".join(f"{k} {format_month(v)}" for k, v in record.joined.items())
         + (

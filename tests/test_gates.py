@@ -107,7 +107,7 @@ def test_both_engines_draw_the_same_gates_replicate_by_replicate():
 
 
 def test_the_likelihood_gives_no_signing_while_a_gate_is_closed():
-    config = calibration_config()
+    config = calibration_config(["gates=abraham_2026"])
     world = compile_world(config)
     record = load_record(config.record, world)
     azerbaijan = world.ids.index("azerbaijan")
@@ -122,13 +122,15 @@ def test_the_likelihood_gives_no_signing_while_a_gate_is_closed():
 
 
 def test_a_record_that_joins_through_a_closed_gate_is_refused_in_one_line():
-    config = calibration_config(["+gates.gates.held.countries=[bahrain]"])
+    config = calibration_config(["gates=abraham_2026", "+gates.gates.held.countries=[bahrain]"])
     with pytest.raises(ConfigError, match="bahrain joined on the record in 2020-09"):
         load_record(config.record, compile_world(config))
 
 
 def test_a_condition_can_name_a_gate():
-    config = compose_config(["replicates=2000", "gates.gates.armenia_treaty.p_monthly=0.05"])
+    config = compose_config(
+        ["replicates=2000", "gates=abraham_2026", "gates.gates.armenia_treaty.p_monthly=0.05"]
+    )
     world = compile_world(config)
     out = simulate(world, replicates=2000, seed=config.seed)
     rows = np.arange(2000)

@@ -38,6 +38,7 @@ SCALES = {
     "court_rate": LOG,
     "court_persistence": LOGIT,
     "talks_at_record_start": LOGIT,
+    "talks_decay": IDENTITY,  # per month, either sign: its prior normal on 0 (no time in talks)
 }
 
 

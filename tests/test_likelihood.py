@@ -22,6 +22,7 @@ from sim.inference.fit import with_params
 from sim.inference.likelihood import (
     MonthInputs,
     Record,
+    TalksClock,
     _chain,
     _forward,
     _talks_factors,
@@ -74,12 +75,10 @@ def forward(
         else np.array(in_talks, dtype=np.int64)[:, None]
     )
     out = np.full((n, 1), np.nan)
-    factor = _talks_factors(decay, n - since)
-    scored, talks_end, began = np.ones(n, dtype=bool), np.zeros(1), np.array([since])
+    clock = TalksClock(_talks_factors(decay, n - since), np.array([since]))
+    scored, talks_end = np.ones(n, dtype=bool), np.zeros(1)
     return float(
-        _forward(chain, np.array([joined]), known, p_talks, scored, talks_end, out, factor, began)[
-            0
-        ]
+        _forward(chain, np.array([joined]), known, p_talks, scored, talks_end, out, clock)[0]
     )
 
 
@@ -94,8 +93,7 @@ def filtered_talks(readiness, joined, p_talks=0.0) -> float:
         np.ones(n, dtype=bool),
         talks_end,
         np.zeros((n, 1)),
-        NO_TIME,
-        np.zeros(1, dtype=np.int64),
+        TalksClock(NO_TIME, np.zeros(1, dtype=np.int64)),
     )
     return float(talks_end[0])
 

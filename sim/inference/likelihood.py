@@ -10,6 +10,9 @@ is whether a country outside the accord was in talks: a two-state hidden Markov 
 talks) per country, which the forward algorithm integrates out exactly. Months in which talks are
 on the record pin the chain to `talks`; the month a country joined contributes the probability of
 signing from talks. At the start each country is in talks with probability `p_talks_at_start`.
+Where the signing hazard depends on how long talks have run (`talks_decay`), the talks state is
+split by the month its spell began, so the filter integrates over that too; a spell under way
+at the start began where the record's span says (sim.engine.world), else at the start.
 
     L_i = prod_{t: known offer} c_i(t) * sum over latent paths of
           prod_t P(state_t | state_t-1; hazards_i(t)) * [path fits record]
@@ -158,7 +161,7 @@ def _filter(
     predicted = np.full(inputs.readiness.shape, np.nan)
     rates, since = world.rates(point), world.shared.talks_since0
     chain = _chain(inputs, rates, world.numbers.court_persistence[point])
-    factor = _talks_factors(rates.talks_decay, world.n_months - since.min())
+    clock = TalksClock(_talks_factors(rates.talks_decay, world.n_months - since.min()), since)
     log_lik = _forward(
         chain,
         record.joined,
@@ -167,10 +170,18 @@ def _filter(
         scored,
         talks_end,
         predicted,
-        factor,
-        since,
+        clock,
     )
     return log_lik, talks_end, predicted
+
+
+class TalksClock(NamedTuple):
+    """What time in talks needs: (D,) what d = 0, 1, ... months in talks multiply the signing
+    hazard by (empty when talks_decay is 0), and (C,) the month (step, <= 0) the spell of talks
+    under way at the start began deciding (sim.engine.world: the record's span, else 0)."""
+
+    factor: np.ndarray
+    since: np.ndarray
 
 
 @njit(cache=True, error_model="numpy")
@@ -228,9 +239,7 @@ def _seen(state: np.ndarray, seen: int) -> None:
 
 
 @njit(cache=True, error_model="numpy")
-def _forward(
-    chain, joined, talks_seen, p_talks, scored, talks_end, predicted, factor, since
-) -> np.ndarray:
+def _forward(chain, joined, talks_seen, p_talks, scored, talks_end, predicted, clock) -> np.ndarray:
     """Per country, the log-probability of its record: the forward algorithm over (outside,
     talks) x (not courted, courted), rescaled each scored month (long records would underflow);
     unscored months pass unobserved, with joining marginalised. Each month the mediator's spell
@@ -239,15 +248,16 @@ def _forward(
     has joined); into `predicted` (T, C): the probability of joining each month given the
     record before it.
 
-    Time in talks: with `factor` (D,) (sim.core.decision.talks_factor of d = 0, 1, ... months;
-    empty when the signing hazard does not depend on them) the state of talks is split by the
-    month the spell began: row 1 the spell under way at the start (its first month of deciding
-    in talks `since` (C,), <= 0), row 1 + j the spell whose first month of deciding is j (opened
+    Time in talks: with `clock.factor` (D,) (sim.core.decision.talks_factor of d = 0, 1, ...
+    months; empty when the signing hazard does not depend on them) the state of talks is split
+    by the month the spell began: row 1 the spell under way at the start (its first month of
+    deciding in talks `clock.since` (C,), <= 0), row 1 + j the spell whose first month of deciding is j (opened
     in month j - 1), j = 1..T: exact, as no spell is older than the record. A month's signing
     from a spell d months old is min(sign * factor[d], 1 - walk) (sim.core.decision.talks_signing
     after a shock's share). Without it one row of talks holds every spell, the chain of the
     model without time in talks, to the bit."""
     n_months, n_country = talks_seen.shape
+    factor, since = clock.factor, clock.since
     durations = len(factor) > 0
     n_spells = n_months + 1 if durations else 1
     out = np.zeros(n_country)

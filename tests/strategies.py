@@ -33,6 +33,7 @@ PARAMS = {
     "court_rate": 0.5,
     "court_persistence": 0.8,
     "talks_at_record_start": 0.05,
+    "talks_decay": 0.0,
 }
 
 MEDIATOR = {
@@ -130,8 +131,9 @@ def countries(draw, min_size: int = 2, max_size: int = 6) -> dict:
 
 
 @st.composite
-def scenarios(draw, **kw) -> dict:
-    """A small complete config dict: random roster, params, mediator, events and horizon."""
+def scenarios(draw, decay: bool = False, **kw) -> dict:
+    """A small complete config dict: random roster, params, mediator, events and horizon; with
+    `decay`, a signing hazard that changes with time in talks (params.talks_decay)."""
     roster = draw(countries())
     ids = list(roster)
     start_year = draw(st.integers(2020, 2030))
@@ -147,6 +149,8 @@ def scenarios(draw, **kw) -> dict:
         "court_rate": draw(st.floats(0.0, 3.0)),
         "court_persistence": draw(st.floats(0.0, 0.99)),
     }
+    if decay:
+        params["talks_decay"] = draw(st.floats(-0.3, 0.5).filter(lambda k: k != 0.0))
     shock = {
         "p_monthly": draw(st.floats(0.0, 0.3)),
         "months": draw(st.integers(1, 6)),

@@ -51,6 +51,7 @@ def is_valid_transition(before: int, after: int) -> bool:
     return Status(after) in ALLOWED[Status(before)]
 
 
+@settings(deadline=None)  # the first call loads the compiled function, slowly on a busy machine
 @given(u1=finite, u2=finite, threshold=finite, noise=st.floats(0.001, 5))
 def test_response_is_a_probability_rising_in_utility(u1, u2, threshold, noise):
     r1, r2 = response(u1, threshold, noise), response(u2, threshold, noise)
@@ -76,6 +77,90 @@ def test_next_status_moves_only_along_allowed_edges(
     assert is_valid_transition(status, after)
     if not exit_enabled:
         assert not (status == Status.MEMBER and after != Status.MEMBER)
+
+
+def next_status_before_time_in_talks(status, readiness, draw, rates, shock_hit, shock_draw):
+    """sim.core.decision.next_status as it was before talks_decay, copied verbatim."""
+    if status == Status.OUTSIDE:
+        return Status.TALKS if draw < rates.open * readiness else Status.OUTSIDE
+    if status == Status.TALKS:
+        if shock_hit and shock_draw < rates.collapse_on_shock:
+            return Status.OUTSIDE
+        sign = rates.sign * readiness
+        if draw < sign:
+            return Status.MEMBER
+        if draw < sign + rates.collapse * (1.0 - readiness):
+            return Status.OUTSIDE
+        return Status.TALKS
+    if status == Status.MEMBER:
+        if rates.exit_enabled and draw < rates.exit * (1.0 - readiness):
+            return Status.EXITED
+        return Status.MEMBER
+    return Status.EXITED
+
+
+@st.composite
+def near_the_cuts(draw, rates: Rates, readiness: float) -> float:
+    """A draw anywhere in [0, 1), or on either side of a cut of the rule: where the two rules
+    would first part if their hazards differed in the last bit."""
+    sign = rates.sign * readiness
+    cuts = [rates.open * readiness, sign, sign + rates.collapse * (1.0 - readiness)]
+    cut = draw(st.sampled_from(cuts))
+    return draw(unit | st.sampled_from([cut, np.nextafter(cut, 0.0), np.nextafter(cut, 1.0)]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    data=st.data(),
+    rates=st.builds(
+        Rates,
+        open=unit,
+        sign=st.floats(0, 0.5),
+        collapse=st.floats(0, 0.5),
+        exit=unit,
+        collapse_on_shock=unit,
+        noise=st.just(0.2),
+        exit_enabled=st.booleans(),
+        talks_decay=st.just(0.0),
+    ),
+)
+def test_next_status_without_time_in_talks_is_the_rule_before_it_bit_for_bit(data, rates):
+    status = data.draw(st.sampled_from(list(Status)))
+    readiness = data.draw(unit | st.sampled_from([0.0, 1.0]))
+    draw = data.draw(near_the_cuts(rates, readiness))
+    hit, shock_draw = data.draw(st.booleans()), data.draw(unit)
+    months = data.draw(st.integers(-12, 10_000))  # whatever the clock says, talks_decay = 0
+    assert rates.talks_decay == 0.0
+    assert next_status(int(status), readiness, draw, rates, hit, shock_draw, months) == (
+        next_status_before_time_in_talks(status, readiness, draw, rates, hit, shock_draw)
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    readiness=unit,
+    draw=unit,
+    decay=st.floats(-1, 1).filter(lambda k: k != 0.0),
+    months=st.integers(0, 120),
+)
+def test_time_in_talks_moves_only_the_signing_hazard(readiness, draw, decay, months):
+    # Stalled talks (decay > 0) sign less with every month, maturing ones more; walking away
+    # keeps its hazard: a draw past signing-or-walking under the rule before keeps the talks
+    # going exactly when the signing hazard fell, and below it nothing but signing changes.
+    rates = RATES._replace(talks_decay=decay)
+    after = next_status(Status.TALKS, readiness, draw, rates, False, 1.0, months)
+    before = next_status(Status.TALKS, readiness, draw, RATES, False, 1.0, months)
+    sign = RATES.sign * readiness
+    walk = RATES.collapse * (1.0 - readiness)
+    decayed = min(sign * np.exp(-decay * months), 1.0 - walk)
+    if draw < decayed:
+        assert after == Status.MEMBER
+    elif draw < decayed + walk:
+        assert after == Status.OUTSIDE
+    else:
+        assert after == Status.TALKS
+    if months == 0:
+        assert after == before
 
 
 def test_next_status_frequencies_match_the_hazards():
@@ -180,7 +265,7 @@ def test_offers_respect_eligibility_capacity_and_budget(
     threshold = np.full(5, 0.3)
     factor, gain = np.zeros((5, 2)), np.zeros((5, 2))
     fill_offer_factors(factor, engagement * leverage, RATES.noise)
-    fill_persuasion_gain(gain, status, utility, threshold, factor, RATES)
+    fill_persuasion_gain(gain, status, utility, threshold, factor, RATES, np.zeros(5, np.int64), 0)
     eligible = (status == Status.OUTSIDE) | (status == Status.TALKS)
     assert np.all(gain >= -1e-15) and np.all(gain[~eligible] == 0)
     offers = np.zeros(5, dtype=np.int64)

@@ -10,23 +10,28 @@ import yaml
 
 from sim.config.errors import ConfigError
 from sim.config.schema import RecordConfig
+from sim.config.spans import spans
 from sim.config.validate import build
-from sim.core.decision import Rates
+from sim.core.calendar import parse_month
+from sim.core.decision import Rates, Status, talks_factor
 from sim.engine.kernel import traced_run
 from sim.engine.outcomes import NEVER
 from sim.engine.world import compile_world
 from sim.hydra.configs import compose_config
+from sim.inference.fit import with_params
 from sim.inference.likelihood import (
     MonthInputs,
     Record,
+    TalksClock,
     _chain,
     _forward,
+    _talks_factors,
     load_record,
     log_likelihood,
     month_inputs,
 )
 
-from .conftest import ROOT
+from .conftest import ROOT, calibration_config
 
 RATES = Rates(open=0.5, sign=0.5, collapse=0.2, exit=0.0, collapse_on_shock=0.6, noise=0.1)
 
@@ -37,7 +42,9 @@ def record_config() -> RecordConfig:
     )
 
 
-def chain_of(readiness, *, shock=None, courted=None, start=0.0, persist=0.0, known=None):
+def chain_of(
+    readiness, *, shock=None, courted=None, start=0.0, persist=0.0, known=None, rates=RATES
+):
     """The filter's inputs for one country: responses without (and, if given, with) courting."""
     r = np.array(readiness, dtype=float)[:, None]
     inputs = MonthInputs(
@@ -49,11 +56,18 @@ def chain_of(readiness, *, shock=None, courted=None, start=0.0, persist=0.0, kno
         if courted is None
         else np.array(courted, dtype=float)[:, None],
     )
-    return _chain(inputs, RATES, persist)
+    return _chain(inputs, rates, persist)
 
 
-def forward(readiness, joined, *, shock=None, in_talks=None, p_talks=0.0, **courting) -> float:
-    chain = chain_of(readiness, shock=shock, **courting)
+NO_TIME = np.zeros(0)  # the filter's factors of time in talks when talks_decay is 0
+
+
+def forward(
+    readiness, joined, *, shock=None, in_talks=None, p_talks=0.0, decay=0.0, since=0, **courting
+) -> float:
+    """The filter's log-likelihood of one country's record; with `decay`, time in talks (the
+    spell under way at the start began deciding in month `since`, <= 0)."""
+    chain = chain_of(readiness, shock=shock, rates=RATES._replace(talks_decay=decay), **courting)
     n = len(readiness)
     known = (
         np.zeros((n, 1), dtype=np.int64)
@@ -61,10 +75,10 @@ def forward(readiness, joined, *, shock=None, in_talks=None, p_talks=0.0, **cour
         else np.array(in_talks, dtype=np.int64)[:, None]
     )
     out = np.full((n, 1), np.nan)
+    clock = TalksClock(_talks_factors(decay, n - since), np.array([since]))
+    scored, talks_end = np.ones(n, dtype=bool), np.zeros(1)
     return float(
-        _forward(
-            chain, np.array([joined]), known, p_talks, np.ones(n, dtype=bool), np.zeros(1), out
-        )[0]
+        _forward(chain, np.array([joined]), known, p_talks, scored, talks_end, out, clock)[0]
     )
 
 
@@ -79,6 +93,7 @@ def filtered_talks(readiness, joined, p_talks=0.0) -> float:
         np.ones(n, dtype=bool),
         talks_end,
         np.zeros((n, 1)),
+        TalksClock(NO_TIME, np.zeros(1, dtype=np.int64)),
     )
     return float(talks_end[0])
 
@@ -130,6 +145,129 @@ def test_a_hand_computed_record_with_latent_and_known_courting():
     assert forward([0.2, 0.2], 1, p_talks=1.0, **spell) == pytest.approx(
         math.log(0.4775 * 0.25 + 0.2175 * 0.1), abs=1e-12
     )
+
+
+def by_enumeration(case: dict) -> float:
+    """The log-probability of one country's record, summed over every path of statuses and
+    courting spells, month by month as the docstring of sim.core.decision states the hazards:
+    a spell of courting starts or goes on first; a shock collapses talks with q; in talks d
+    months old (d = t - the month the spell began deciding) signing rate_sign * r * exp(-decay
+    * d), at most 1 - rate_collapse * (1 - r), walking away rate_collapse * (1 - r)."""
+    rates = RATES._replace(talks_decay=case["decay"])
+    n, joined, seen = len(case["readiness"]), case["joined"], case["seen"]
+
+    def paths(t: int, status: int, since: int, courted: bool) -> float:
+        if t == n:
+            return 1.0
+        total = 0.0
+        on = case["persist"] if courted else case["start"]
+        for spell, p_spell in ((True, on), (False, 1.0 - on)):
+            if p_spell == 0.0 or (case["known"][t] and not spell):
+                continue
+            r = case["courted"][t] if spell else case["readiness"][t]
+            if status == 0:
+                moves = [(1, rates.open * r, t + 1), (0, 1.0 - rates.open * r, since)]
+            else:
+                q = rates.collapse_on_shock if case["shock"][t] else 0.0
+                walk = rates.collapse * (1.0 - r)
+                sign = min(rates.sign * r * math.exp(-rates.talks_decay * (t - since)), 1 - walk)
+                stay = 1.0 - sign - walk
+                moves = [(2, (1 - q) * sign, since), (0, q + (1 - q) * walk, since)]
+                moves.append((1, (1 - q) * stay, since))
+            for after, p, began in moves:
+                fits = (after == 2) == (t == joined) and not (
+                    (seen[t] > 0 and after == 0) or (seen[t] < 0 and after == 1)
+                )
+                if p > 0.0 and fits:
+                    rest = 1.0 if after == 2 else paths(t + 1, after, began, spell)
+                    total += p_spell * p * rest
+        return total
+
+    p = case["p_talks"]
+    found = (1 - p) * paths(0, 0, 0, False) + p * paths(0, 1, case["since"], False)
+    return math.log(found) if found > 0 else -math.inf
+
+
+def test_the_filter_with_time_in_talks_is_the_sum_over_every_path():
+    # Tiny records (one country, up to five months) with talks on the record or known ended,
+    # shocks, latent and known courting, a spell under way at the start that began before it,
+    # and talks that stall (decay > 0) or mature (< 0, up to the cap): the filter over spells
+    # by their first month equals the enumeration of every path, to rounding.
+    rng = np.random.default_rng(30)
+    compared = 0
+    for _ in range(60):
+        n = int(rng.integers(1, 6))
+        case = {
+            "readiness": rng.uniform(0, 1, n),
+            "courted": rng.uniform(0, 1, n),
+            "shock": rng.uniform(size=n) < 0.3,
+            "known": rng.uniform(size=n) < 0.2,
+            "seen": rng.choice([-1, 0, 0, 1], n),
+            "joined": int(rng.choice([NEVER, *range(n)])),
+            "p_talks": float(rng.choice([0.0, 0.3, 1.0])),
+            "since": int(rng.integers(-6, 1)),
+            "decay": float(rng.choice([-0.8, -0.2, 0.3, 1.0])),
+            "start": float(rng.uniform(0, 1)),
+            "persist": float(rng.uniform(0, 1)),
+        }
+        got = forward(
+            case["readiness"],
+            case["joined"],
+            shock=case["shock"],
+            in_talks=case["seen"],
+            p_talks=case["p_talks"],
+            decay=case["decay"],
+            since=case["since"],
+            courted=case["courted"],
+            start=case["start"],
+            persist=case["persist"],
+            known=case["known"],
+        )
+        want = by_enumeration(case)
+        assert got == pytest.approx(want, abs=1e-12) or got == want == -math.inf, case
+        compared += math.isfinite(want)
+    assert compared > 30
+
+
+GOLDEN_TOTAL = -75.6992197816806  # the default record, judgement params, before talks_decay
+GOLDEN_FIRST = [-5.86000713873256, -6.007097806898722, -7.130308678683026, -7.824725750498171]
+
+
+def test_without_time_in_talks_the_likelihood_is_the_one_before_it():
+    # talks_decay = 0 is the model before it: the default record's log-likelihood, as computed
+    # before time in talks existed, to the bit; and the filter over spells by their first month,
+    # forced by a decay too small to move any factor from 1, to 1e-12.
+    config, _, _ = calibration_config()
+    world = compile_world(config)
+    record = load_record(config.record, world)
+    p_talks = config.params.talks_at_record_start
+    per_country = log_likelihood(world, record, p_talks)
+    assert float(per_country.sum()) == GOLDEN_TOTAL
+    assert [float(x) for x in per_country[:4]] == GOLDEN_FIRST
+    assert talks_factor(1e-300, world.n_months) == 1.0
+    split = compile_world(with_params(config, {"talks_decay": 1e-300}))
+    np.testing.assert_allclose(log_likelihood(split, record, p_talks), per_country, atol=1e-12)
+    stalled = compile_world(with_params(config, {"talks_decay": 0.1}))
+    assert abs(float(log_likelihood(stalled, record, p_talks).sum()) - GOLDEN_TOTAL) > 1e-3
+
+
+def test_talks_on_the_record_at_the_start_have_run_since_their_span_began():
+    # The outlook's countries in talks at its start have run them since the month after their
+    # span began (talks on the record in month a may have opened in a); every other country,
+    # latent talks included, starts its clock at the start.
+    config = compose_config([])
+    world = compile_world(config)
+    for i, cid in enumerate(world.ids):
+        if world.status0[i] == Status.TALKS:
+            began = [
+                a
+                for a, b in spans(config.record.in_talks[cid])
+                if parse_month(b) >= world.start - 1
+            ]
+            assert world.shared.talks_since0[i] == parse_month(began[0]) + 1 - world.start < 0, cid
+        else:
+            assert world.shared.talks_since0[i] == 0, cid
+    assert (world.status0 == Status.TALKS).sum() >= 2
 
 
 def test_the_likelihood_sees_a_courting_mediators_months_as_the_kernel_drew_them():

@@ -145,6 +145,33 @@ def test_mesa_and_ensemble_agree_on_the_default_scenario():
     np.testing.assert_array_equal(a.talks_month, b.talks_month)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=scenarios(replicates=6, decay=True))
+def test_mesa_and_ensemble_agree_replicate_by_replicate_with_time_in_talks(data):
+    # Talks that stall or mature: each engine keeps its own clock of every country's talks (the
+    # record's spans at the start, each spell opened since), and both draw the same futures.
+    world = compile_world(build_from(data))
+    assert world.numbers.talks_decay[0] != 0.0
+    mesa_out = simulate(world, replicates=6, seed=data["seed"], engine="mesa")
+    ensemble_out = simulate(world, replicates=6, seed=data["seed"], engine="ensemble", chunk=4)
+    for field in ("talks_month", "join_month", "exit_month", "collapse_month"):
+        np.testing.assert_array_equal(getattr(mesa_out, field), getattr(ensemble_out, field))
+
+
+@pytest.mark.parametrize("decay", [0.15, -0.1])
+def test_mesa_and_ensemble_agree_on_the_default_scenario_with_time_in_talks(decay):
+    # The default outlook, whose talks on the record began months before it starts: stalled
+    # talks change the futures drawn, the same in both engines.
+    world = compile_world(compose_config([f"params.talks_decay={decay}"]))
+    a = simulate(world, replicates=40, seed=3, engine="mesa")
+    b = simulate(world, replicates=40, seed=3, engine="ensemble")
+    np.testing.assert_array_equal(a.join_month, b.join_month)
+    np.testing.assert_array_equal(a.talks_month, b.talks_month)
+    np.testing.assert_array_equal(a.collapse_month, b.collapse_month)
+    today = simulate(compile_world(compose_config([])), replicates=40, seed=3, engine="ensemble")
+    assert not np.array_equal(b.join_month, today.join_month)
+
+
 @settings(max_examples=30, deadline=None)
 @given(data=scenarios(replicates=50))
 def test_outcomes_are_consistent_and_curves_never_fall_without_exit(data):

@@ -5,7 +5,8 @@ one side alone would show only in the slow tier's tests in distribution, if at a
 here compares the two value for value, in the fast tier:
 
 - the likelihood's transition probabilities (sim.inference.likelihood._chain) with the draws of
-  sim.core.decision.next_status: the same doubles;
+  sim.core.decision.next_status: the same doubles, and with time in talks, a spell's signing
+  after d months with next_status's after `months` = d;
 - the persuadable mediator's gains in bulk (sim.core.mediator.fill_persuasion_gain) with
   `response`, one offer at a time: to rounding (the bulk form takes exp(a + b) as exp(a) * exp(b));
 - the ensemble kernel's what-if package (sim.engine.month) with the Mesa mediator's, month by
@@ -35,6 +36,7 @@ from sim.core.decision import (
     favourable_hazard,
     next_status,
     response,
+    talks_signing,
 )
 from sim.core.mediator import fill_offer_factors, fill_persuasion_gain, offer_worth
 from sim.core.utility import accession_utility
@@ -42,7 +44,7 @@ from sim.engine.kernel import traced_run
 from sim.engine.model import WorldModel
 from sim.engine.world import World, compile_world
 from sim.inference.fit import Problem, _allowed, _numbers, fittable, with_params
-from sim.inference.likelihood import MonthInputs, _chain
+from sim.inference.likelihood import MonthInputs, _chain, _talks_factors
 
 from .conftest import calibration_config, mesa_deciding
 from .strategies import build, country, scenarios
@@ -145,6 +147,42 @@ def test_the_likelihoods_transitions_are_those_of_the_decision_rules_draws(input
             assert chain.walk[at] == q + (1.0 - q) * quiet.walk[at], at
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    inputs=month_inputs(),
+    rates=talks_rates(),
+    decay=st.floats(-1, 1).filter(lambda k: k != 0.0),
+    since=st.integers(-40, 0),
+)
+def test_the_likelihoods_spells_of_talks_sign_as_the_decision_rules_draws(
+    inputs, rates, decay, since
+):
+    # With time in talks the filter splits talks by the month their spell began and signs from a
+    # spell d months old at talks_signing(sign, walk, factor[d]) (sim.inference.likelihood
+    # ._forward): in a quiet month, the same doubles as next_status's draw with `months` = d; in
+    # a shocked month, the quiet month's chance on the rest (1 - q) of the draws, to rounding
+    # (the filter caps the shocked month's hazards, not the quiet ones: 1 - walk cancels).
+    rates = rates._replace(talks_decay=decay)
+    n_months = inputs.readiness.shape[0]
+    factor = _talks_factors(decay, n_months - since)
+    chain = _chain(inputs, rates, 0.5)
+    quiet = _chain(inputs._replace(shocked=np.zeros_like(inputs.shocked)), rates, 0.5)
+    for (t, i), r in np.ndenumerate(inputs.readiness):
+        for d in {t - since, max(t - 1, 0), 0}:  # the spell under way at the start, later ones
+            at = 0, t, i
+
+            def from_talks(draw, d=d, r=r):
+                return next_status(TALKS, float(r), draw, rates, False, 1.0, d)
+
+            sign = first_draw_outside(from_talks, {MEMBER})
+            sign_or_walk = first_draw_outside(from_talks, {MEMBER, OUTSIDE})
+            signed = talks_signing(quiet.sign[at], quiet.walk[at], factor[d])
+            assert signed == sign and signed + quiet.walk[at] == sign_or_walk, (at, d)
+            q = shock_cut(float(r), rates) if inputs.shocked[t, i] else 0.0
+            shocked = talks_signing(chain.sign[at], chain.walk[at], factor[d])
+            assert shocked == pytest.approx((1.0 - q) * signed, rel=1e-12, abs=1e-15), (at, d)
+
+
 OFFER = 2  # the offer's column among a country's three utility terms
 LOG_ODDS = 700.0  # the bulk form's exp is kept within range there (fill_persuasion_gain)
 
@@ -202,7 +240,8 @@ def gain_in_bulk(c: dict) -> np.ndarray:
     strength = c["offer_weight"][:, None] * c["engagement"] * c["leverage"]
     factor, gain = np.ones(shape), np.zeros(shape)
     fill_offer_factors(factor, strength, rates.noise)
-    fill_persuasion_gain(gain, c["status"], utility, c["threshold"], factor, rates)
+    since = np.zeros(len(utility), dtype=np.int64)  # every spell of talks in its first month
+    fill_persuasion_gain(gain, c["status"], utility, c["threshold"], factor, rates, since, 0)
     return gain
 
 

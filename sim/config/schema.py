@@ -222,6 +222,9 @@ class Params:
     talks_at_record_start: float = field(
         metadata=UNIT
     )  # share of countries outside in (latent) talks when the record starts
+    talks_decay: float = field(
+        metadata=between(-1.0, 1.0)
+    )  # per month in talks, how the signing hazard falls (rises, if negative): sim.core.decision
     era_engagement: dict[str, float] = field(
         default_factory=dict
     )  # fitted levels by era: replace mediator.eras.<era>.engagement

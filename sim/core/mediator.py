@@ -109,18 +109,23 @@ def fill_persuasion_gain(
     threshold: np.ndarray,
     factor: np.ndarray,
     rates: Rates,
+    since: np.ndarray,
+    t: int,
 ) -> None:
-    """Rise in each country's favourable hazard if offered each type, gain (C, K).
+    """Rise in each country's favourable hazard if offered each type, gain (C, K), in month
+    (step) `t`; `since` (C,): the step of each country's first month of deciding in its talks.
 
     `utility` (C,) is without any offer. With odds = exp(-(U - threshold) / noise) the response
     is 1 / (1 + odds), and an offer of strength s makes it 1 / (1 + odds * exp(-s / noise)):
-    one exponential per country rather than one per offer.
+    one exponential per country rather than one per offer. The hazard at a full response
+    (favourable_hazard) times the response: exact but where maturing talks (talks_decay < 0)
+    reach the cap of the signing hazard (sim.core.decision.talks_signing).
     """
     for i in range(gain.shape[0]):
         if not is_eligible(status[i]):
             gain[i, :] = 0.0
             continue
-        rate = favourable_hazard(status[i], 1.0, rates)  # rate_open or rate_sign
+        rate = favourable_hazard(status[i], 1.0, rates, t - since[i])  # rate_open or sign's
         odds = math.exp(min(-(utility[i] - threshold[i]) / rates.noise, 700.0))
         hazard = rate / (1.0 + odds)
         for k in range(gain.shape[1]):

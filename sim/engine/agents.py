@@ -61,6 +61,7 @@ class Country(mesa.Agent):
         if drawn and streams.uniform(stream, world.start, streams.START) < p_talks:
             self.status = Status.TALKS
         self.next_status = self.status
+        self.talks_since = int(world.shared.talks_since0[index])  # first month deciding in talks
         self.offer = 0.0  # what the mediator's offer is worth to me this month
         self._read_month(0)
         self.talks_month = -1 if self.status in (Status.TALKS, Status.MEMBER) else NEVER
@@ -95,7 +96,8 @@ class Country(mesa.Agent):
         shock_draw = (
             streams.uniform(self.stream, m.month, streams.SHOCK_COLLAPSE) if shocked else 1.0
         )
-        drawn = next_status(self.status, readiness, draw, rates, shocked, shock_draw)
+        months = m.month_index - self.talks_since  # in talks, the months they have run
+        drawn = next_status(self.status, readiness, draw, rates, shocked, shock_draw, months)
         sign_from, talks_from = m.sign_from[self.index], m.talks_from[self.index]
         self.next_status = Status(gates.held(self.status, drawn, m.month, sign_from, talks_from))
 
@@ -111,6 +113,8 @@ class Country(mesa.Agent):
         """Commit this month's decision, remembering when each milestone happened."""
         if self.next_status != self.status:
             month = self.model.month_index
+            if self.next_status == Status.TALKS:  # talks opened: decided in from next month
+                self.talks_since = month + 1
             if self.next_status == Status.TALKS and self.talks_month == NEVER:
                 self.talks_month = month
             elif self.next_status == Status.MEMBER:
@@ -165,8 +169,9 @@ class Mediator(mesa.Agent):
         utility = np.array([accession_utility(row) for row in m.terms])  # before any offer
         strength = n.weights[s, :, shared.offer_term, None] * m.engagement * self.leverage
         mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
+        since = np.array([c.talks_since for c in m.countries], dtype=np.int64)
         mediator.fill_persuasion_gain(
-            self._gain, status, utility, n.threshold[s], self._factor, m.rates
+            self._gain, status, utility, n.threshold[s], self._factor, m.rates, since, t
         )
         if (
             self.policy.strategy == mediator.COURTING

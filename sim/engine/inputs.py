@@ -27,6 +27,9 @@ class Shared(NamedTuple):
     """What every design point shares: the world's shape and wiring."""
 
     status0: I8  # (C,) Status at the start
+    talks_since0: (
+        I8  # (C,) first month (step, <= 0) a country in talks at the start decided in them
+    )
     period: I8  # (T,) the period of dated facts each month falls in (sim.config.dated)
     candidate: B1  # (S, C) may join in that period (false before a country is a candidate)
     spent0: B1  # (C, K) inducements granted without accession by events before the start
@@ -62,6 +65,7 @@ class Numbers(NamedTuple):
     rate_exit: F8  # (P,)
     collapse_on_shock: F8  # (P,)
     noise: F8  # (P,)
+    talks_decay: F8  # (P,) per month in talks, the fall of the signing hazard (sim.core.decision)
     ties: F8  # (P, C, C)
     tie_totals: F8  # (P, C) total tie weight of each country
     leader_multiplier: F8  # (P,)

@@ -175,6 +175,8 @@ def _persuasion(shared, point, state, now, factor_engagement):
         point.threshold[now.s],
         persuasion.factor,
         point.rates,
+        state.since,
+        now.t,
     )
     return now.engagement
 
@@ -247,19 +249,20 @@ def _decide(shared, point, state, mode, row, now):
             state.new[i] = MEMBER if row.joined[i] == now.t else status
         else:
             key, hit = row.country_stream[i], state.events.hit[i]
-            drawn = _drawn_status(status, readiness, key, now.month, rates, hit)
+            months = now.t - state.since[i]  # in talks, the months they have run
+            drawn = _drawn_status(status, readiness, key, now.month, rates, hit, months)
             sign_from, talks_from = state.sign_from[i], state.talks_from[i]
             state.new[i] = gates.held(status, drawn, now.month, sign_from, talks_from)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _drawn_status(status, readiness, key, month, rates, hit):
+def _drawn_status(status, readiness, key, month, rates, hit, months):
     """A country's next status, drawn from its stream (`key`) for this month."""
     draw = streams.uniform(key, month, streams.TRANSITION)
     shock_draw = 1.0
     if hit:
         shock_draw = streams.uniform(key, month, streams.SHOCK_COLLAPSE)
-    return next_status(status, readiness, draw, rates, hit, shock_draw)
+    return next_status(status, readiness, draw, rates, hit, shock_draw, months)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -268,11 +271,14 @@ def _commit(state, row, now):
     paid out. Returns whether who is a member changed."""
     talks_month, join_month, exit_month, collapse_month = row.milestones  # not read in branches:
     status, units, t = state.status, state.units, now.t  # a read there would cost counts (above)
+    since = state.since
     members_changed = False
     for i in range(len(status)):
         old, new = status[i], state.new[i]
         if new != old:
             members_changed = members_changed or new == MEMBER or old == MEMBER
+            if new == TALKS:  # talks opened: next month is their first of deciding in them
+                since[i] = t + 1
             if new == TALKS and talks_month[i] == NEVER:
                 talks_month[i] = t
             elif new == MEMBER:

@@ -21,6 +21,7 @@ def point_rates(shared, numbers, d: int) -> Rates:
         numbers.collapse_on_shock[d],
         numbers.noise[d],
         shared.exit_enabled,
+        numbers.talks_decay[d],
     )
 
 

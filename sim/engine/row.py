@@ -66,6 +66,7 @@ class State(NamedTuple):
 
     status: np.ndarray  # (C,) at the start of the month
     new: np.ndarray  # (C,) decided this month, committed at its end
+    since: np.ndarray  # (C,) step of the first month of deciding in the current talks
     events: EventState
     draws: np.ndarray  # (E,) uniforms deciding whether idle random shocks start
     spent: np.ndarray  # (C, K) inducements granted without accession: no longer leverage
@@ -177,6 +178,7 @@ def state_at_start(shared, numbers, d, row, following) -> State:
     return State(
         status,
         status.copy(),
+        shared.talks_since0.copy(),  # latent talks drawn at the start: 0, as every other
         _events_at_start(numbers.remaining0[d], n_country, n_type),
         np.ones(numbers.remaining0.shape[1]),
         shared.spent0.copy(),

@@ -113,6 +113,7 @@ def compile_world(cfg: RunConfig) -> World:
     units0 = np.array([med.inducements[t].units for t in types_], dtype=np.int64)
     shared = Shared(
         status0=_statuses(cfg, start),
+        talks_since0=_talks_since(cfg, start),
         period=np.searchsorted(periods, months, side="right") - 1,
         candidate=by_period([c.candidate for c in countries], periods),
         spent0=events.grants[onset_before].any(axis=0),
@@ -248,6 +249,7 @@ def _param_numbers(
         "rate_exit",
         "collapse_on_shock",
         "noise",
+        "talks_decay",
         "leader_multiplier",
         "court_rate",
         "court_persistence",
@@ -325,6 +327,21 @@ def _statuses(cfg: RunConfig, start: int) -> list[int]:
             out.append(Status.TALKS)
         else:
             out.append(Status.OUTSIDE)
+    return out
+
+
+def _talks_since(cfg: RunConfig, start: int) -> list[int]:
+    """(C,) for each country in talks at the start by the record (_statuses), the step (<= 0) of
+    the first month it decided in them: the month after its span of talks began (talks on the
+    record in month a may have opened in a, so a + 1 is their first month of deciding in talks).
+    0 for every other country, latent talks included: talks no record shows start at the start."""
+    if cfg.record is None:
+        return [0] * len(cfg.roster.countries)
+    before, out = start - 1, []
+    for cid in cfg.roster.countries:
+        talks = spans(cfg.record.in_talks.get(cid, []))
+        began = [a for a, b in talks if a <= before <= b]
+        out.append(min(began) + 1 - start if began else 0)
     return out
 
 

@@ -4,8 +4,11 @@ The command is `python -m sim.calibrate [overrides]` (Hydra; conf/calibrate.yaml
 The log-posterior is the exact event-history log-likelihood of the record (sim.inference.likelihood) plus
 weak priors: each fitted parameter is normal on a transformed scale (log for weights and the
 leader multiplier, the courting rate and the eras' levels, logit for rates and the
-start-of-record talks share, none for the threshold)
-centred on its judgement value (conf/params/judgement.yaml). scipy's L-BFGS-B finds the mode.
+start-of-record talks share, none for the threshold and `talks_decay`)
+centred on its judgement value (conf/params/judgement.yaml). For `talks_decay` (per month, either
+sign) that is a normal centred on 0, no effect of time in talks, with the fit's prior sd
+(1.0: a monthly decay within +-2, as good as flat over any decay a record of years could show, so
+the record decides; the config's range, -1 to 1, bounds it). scipy's L-BFGS-B finds the mode.
 Each parameter's 95% interval comes from its profile: the mode with that parameter held at grid
 values and the others re-fitted, cut where the log-posterior falls by 1.92 (chi-square, 1 df).
 A parameter whose profile log-likelihood moves by less than 0.5 across the grid is reported as
@@ -39,6 +42,7 @@ SCALES = {
     "court_rate": LOG,
     "court_persistence": LOGIT,
     "talks_at_record_start": LOGIT,
+    "talks_decay": IDENTITY,  # per month, either sign: its prior normal on 0 (no time in talks)
 }
 
 

@@ -10,6 +10,9 @@ is whether a country outside the accord was in talks: a two-state hidden Markov 
 talks) per country, which the forward algorithm integrates out exactly. Months in which talks are
 on the record pin the chain to `talks`; the month a country joined contributes the probability of
 signing from talks. At the start each country is in talks with probability `p_talks_at_start`.
+Where the signing hazard depends on how long talks have run (`talks_decay`), the talks state is
+split by the month its spell began, so the filter integrates over that too; a spell under way
+at the start began where the record's span says (sim.engine.world), else at the start.
 
     L_i = prod_{t: known offer} c_i(t) * sum over latent paths of
           prod_t P(state_t | state_t-1; hazards_i(t)) * [path fits record]
@@ -31,7 +34,7 @@ from sim.config.schema import RecordConfig
 from sim.config.spans import spans
 from sim.core import mediator
 from sim.core.calendar import format_month
-from sim.core.decision import Rates
+from sim.core.decision import Rates, talks_factor, talks_signing
 from sim.engine.follow import follow_record, follow_records
 from sim.engine.gate_table import closed_on_record
 from sim.engine.outcomes import NEVER
@@ -158,12 +161,40 @@ def _filter(
     )
     talks_end = np.zeros(len(world.ids))
     predicted = np.full(inputs.readiness.shape, np.nan)
-    chain = _chain(inputs, world.rates(point), world.numbers.court_persistence[point])
+    rates, since = world.rates(point), world.shared.talks_since0
+    chain = _chain(inputs, rates, world.numbers.court_persistence[point])
     chain = _gated(chain, *closed_on_record(world, point))
+    clock = TalksClock(_talks_factors(rates.talks_decay, world.n_months - since.min()), since)
     log_lik = _forward(
-        chain, record.joined, record.talks_seen, p_talks_at_start, scored, talks_end, predicted
+        chain,
+        record.joined,
+        record.talks_seen,
+        p_talks_at_start,
+        scored,
+        talks_end,
+        predicted,
+        clock,
     )
     return log_lik, talks_end, predicted
+
+
+class TalksClock(NamedTuple):
+    """What time in talks needs: (D,) what d = 0, 1, ... months in talks multiply the signing
+    hazard by (empty when talks_decay is 0), and (C,) the month (step, <= 0) the spell of talks
+    under way at the start began deciding (sim.engine.world: the record's span, else 0)."""
+
+    factor: np.ndarray
+    since: np.ndarray
+
+
+@njit(cache=True, error_model="numpy")
+def _talks_factors(talks_decay: float, n: int) -> np.ndarray:
+    """(n,) what d = 0, 1, ... months in talks multiply the signing hazard by, as next_status
+    computes it; empty when talks_decay is 0 (the filter then keeps one state of talks)."""
+    out = np.empty(n if talks_decay != 0.0 else 0)
+    for d in range(len(out)):
+        out[d] = talks_factor(talks_decay, d)
+    return out
 
 
 class Chain(NamedTuple):
@@ -215,25 +246,37 @@ def _gated(chain: Chain, no_sign: np.ndarray, no_talks: np.ndarray) -> Chain:
 @njit(cache=True, error_model="numpy")
 def _seen(state: np.ndarray, seen: int) -> None:
     """What the record says of talks this month keeps only the paths that fit it: state is
-    (outside, talks) x (not courted, courted)."""
+    (outside, talks spells...) x (not courted, courted)."""
     if seen > 0:
         state[0, :] = 0.0
     elif seen < 0:
-        state[1, :] = 0.0
+        state[1:, :] = 0.0
 
 
 @njit(cache=True, error_model="numpy")
-def _forward(chain, joined, talks_seen, p_talks, scored, talks_end, predicted) -> np.ndarray:
+def _forward(chain, joined, talks_seen, p_talks, scored, talks_end, predicted, clock) -> np.ndarray:
     """Per country, the log-probability of its record: the forward algorithm over (outside,
     talks) x (not courted, courted), rescaled each scored month (long records would underflow);
     unscored months pass unobserved, with joining marginalised. Each month the mediator's spell
     moves first (starts, goes on or ends), then the country's status given it. Into `talks_end`
     (C,): the filtered probability of being in talks after the last month (NaN once a country
     has joined); into `predicted` (T, C): the probability of joining each month given the
-    record before it."""
+    record before it.
+
+    Time in talks: with `clock.factor` (D,) (sim.core.decision.talks_factor of d = 0, 1, ...
+    months; empty when the signing hazard does not depend on them) the state of talks is split
+    by the month the spell began: row 1 the spell under way at the start (its first month of
+    deciding in talks `clock.since` (C,), <= 0), row 1 + j the spell whose first month of deciding is j (opened
+    in month j - 1), j = 1..T: exact, as no spell is older than the record. A month's signing
+    from a spell d months old is min(sign * factor[d], 1 - walk) (sim.core.decision.talks_signing
+    after a shock's share). Without it one row of talks holds every spell, the chain of the
+    model without time in talks, to the bit."""
     n_months, n_country = talks_seen.shape
+    factor, since = clock.factor, clock.since
+    durations = len(factor) > 0
+    n_spells = n_months + 1 if durations else 1
     out = np.zeros(n_country)
-    state, moved = np.zeros((2, 2)), np.zeros((2, 2))
+    state, moved = np.zeros((1 + n_spells, 2)), np.zeros((1 + n_spells, 2))
     for i in range(n_country):
         talks_end[i] = np.nan
         if joined[i] < 0:  # a member before the record starts (a founder): nothing to explain
@@ -242,20 +285,31 @@ def _forward(chain, joined, talks_seen, p_talks, scored, talks_end, predicted) -
         state[0, 0], state[1, 0] = 1.0 - p_talks, p_talks
         member, log_scale = 0.0, 0.0
         for t in range(n_months):
+            live = min(t, n_spells - 1) + 1  # the spells that may be under way: rows 1..live
+            fresh = min(t + 1, n_spells - 1)  # the spell talks opened this month join
             start, persist = chain.start[t, i], chain.persist[t, i]
-            for s in range(2):  # the spell moves
+            for s in range(1 + live):  # the spell moves
                 off, on = state[s, 0], state[s, 1]
                 state[s, 0] = off * (1.0 - start) + on * (1.0 - persist)
                 state[s, 1] = off * start + on * persist
             if chain.seen_courted[t, i] and scored[t]:
                 state[:, 0] = 0.0  # a known offer: the mediator was courting
             signed = 0.0
+            moved[:] = 0.0
             for k in range(2):  # the status moves, given the spell
                 opens, sign, walk = chain.opens[k, t, i], chain.sign[k, t, i], chain.walk[k, t, i]
-                outside, talks = state[0, k], state[1, k]
-                signed += talks * sign
-                moved[0, k] = outside * (1.0 - opens) + talks * walk
-                moved[1, k] = outside * opens + talks * (1.0 - sign - walk)
+                outside = state[0, k]
+                stay_out = outside * (1.0 - opens)
+                for j in range(live):
+                    talks = state[1 + j, k]
+                    if durations:
+                        d = t - since[i] if j == 0 else t - j
+                        sign = talks_signing(chain.sign[k, t, i], walk, factor[d])
+                    signed += talks * sign
+                    stay_out = stay_out + talks * walk
+                    moved[1 + j, k] = talks * (1.0 - sign - walk)
+                moved[0, k] = stay_out
+                moved[1 + fresh, k] += outside * opens
             total_before = state.sum()
             predicted[t, i] = signed / total_before if total_before > 0 else np.nan
             state[:] = moved
@@ -263,20 +317,20 @@ def _forward(chain, joined, talks_seen, p_talks, scored, talks_end, predicted) -
             if not scored[t]:
                 continue
             if t == joined[i]:
-                factor = signed
+                factor_t = signed
             elif t > joined[i]:  # joined in an unscored gap: seen as a member now
-                factor = member
+                factor_t = member
             else:
                 member = 0.0
                 _seen(state, talks_seen[t, i])
-                factor = state.sum()
-            if t >= joined[i] or factor <= 0.0:
-                log_scale += np.log(factor) if factor > 0.0 else -np.inf
+                factor_t = state.sum()
+            if t >= joined[i] or factor_t <= 0.0:
+                log_scale += np.log(factor_t) if factor_t > 0.0 else -np.inf
                 break
-            log_scale += np.log(factor)
-            state /= factor
+            log_scale += np.log(factor_t)
+            state /= factor_t
             if t == n_months - 1:
-                talks_end[i] = state[1].sum() / (state.sum() + member)
+                talks_end[i] = state[1:].sum() / (state.sum() + member)
         out[i] = log_scale
     return out
 

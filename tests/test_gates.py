@@ -67,11 +67,12 @@ def test_a_gate_opens_on_its_date_or_at_its_hazard_from_its_earliest_month():
     assert abs(np.mean(months) - 9.0) < 0.6  # geometric: mean (1 - p) / p, se ~0.15
 
 
-def gated_world(engine_months: int = 36, **gate):
-    """Two countries in talks that sign readily; a gate on the first."""
+def gated_world(**gate):
+    """Two countries in talks that sign readily, in two regions (no peer ties); a gate on the
+    first."""
     countries = {
         "a": country("A", status="talks", level=0.9),
-        "b": country("B", status="talks", level=0.9),
+        "b": country("B", region="South", status="talks", level=0.9),  # no ties to a
     }
     config = build(
         countries,

@@ -49,7 +49,7 @@ def calibration_config(name: str = "calibrate"):
     the primary config, e.g. calibrate_artemis)."""
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         data = plain_config(compose(name))
-    data.pop("posterior"), data.pop("questions")
+    data.pop("posterior"), data.pop("questions"), data.pop("structures", None)
     events = build(Events, data.pop("forecast_events"), "forecast_events")
     fit = build(FitConfig, data.pop("fit"), "fit")
     return load_config(data), events, fit

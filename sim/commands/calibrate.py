@@ -122,6 +122,7 @@ def _calibrate(cfg) -> None:
         settings = build(FitConfig, data.pop("fit"), "fit")
         sampler = build(SamplerConfig, data.pop("posterior"), "posterior")
         questions = build(Questions, data.pop("questions"), "questions")
+        data.pop("structures", None)  # python -m sim.structures reads it
         forecast_events = build(Events, data.pop("forecast_events"), "forecast_events")
         config = config_from_dict(data, overrides, runtime)
         record = config.record

@@ -56,6 +56,11 @@ def job_context():
     return Path(hc.runtime.output_dir), list(hc.overrides.task), hc.runtime
 
 
+def job_config_name() -> str:
+    """The primary config the running Hydra job composed (calibrate, calibrate_artemis, ...)."""
+    return HydraConfig.get().job.config_name
+
+
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
 
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import yaml
 from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
@@ -309,10 +310,17 @@ def _parses(override: str) -> bool:
         return False
 
 
+def compose_checked(overrides: list[str], config_name: str) -> DictConfig:
+    """`config_name` composed with `overrides`, also from inside a running Hydra app (with its
+    search path); Hydra's errors as one-line ConfigErrors."""
+    return _compose(overrides, config_name, None)
+
+
 def _compose(overrides: list[str], config_name: str, config_dir: str | None) -> DictConfig:
     extra = [f"hydra.searchpath=[file://{Path(config_dir).resolve()}]"] if config_dir else []
+    inside = GlobalHydra.instance().is_initialized()  # in a running app: compose on its search path
     try:
-        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        with nullcontext() if inside else initialize_config_dir(str(CONF), version_base="1.3"):
             return compose(config_name, overrides=overrides + extra, return_hydra_config=True)
     except MissingConfigException as err:
         raise _missing(err, overrides) from None

@@ -160,20 +160,26 @@ def eras_of(config) -> dict[str, tuple[int, int]]:
 def run_era_backtest(config, events, record: RecordConfig, fit_mode) -> pd.DataFrame:
     """Leave one era out: fit on the other eras (`fit_mode(scored)` returns fitted values), score
     the era left out. One block of scores per era."""
+    blocks = [
+        pd.concat([score_free(countries, years), score(predictions)], ignore_index=True).assign(
+            era=name
+        )
+        for name, predictions, countries, years in era_folds(config, events, record, fit_mode)
+    ]
+    return pd.concat(blocks, ignore_index=True)
+
+
+def era_folds(config, events, record: RecordConfig, fit_mode):
+    """Each era left out in turn, fitted on the others: (era, one-step predictions, free-running
+    countries, free-running years) of the era's months."""
     world = compile_world(config)
-    blocks = []
     for name, (first, last) in eras_of(config).items():
         months = np.arange(world.n_months)
         held_out = (months >= first) & (months <= last)
         values = [fit_mode(~held_out)]
         predictions = _predictions(config, record, values, train=~held_out, test=held_out)
         countries, years = free_running(config, events, values, train=~held_out, test=held_out)
-        blocks.append(
-            pd.concat([score_free(countries, years), score(predictions)], ignore_index=True).assign(
-                era=name
-            )
-        )
-    return pd.concat(blocks, ignore_index=True)
+        yield name, predictions, countries, years
 
 
 def _predictions(config, record, draws: list[dict], *, train, test) -> pd.DataFrame:

@@ -116,12 +116,17 @@ class Problem:
         values = self.values(z)
         if not self.supported(values):
             return -1e12
+        total = float(self.pointwise(z).sum())
+        return total if math.isfinite(total) else -1e12
+
+    def pointwise(self, z: np.ndarray) -> np.ndarray:
+        """Each country's log-likelihood at `z` (a point inside the support)."""
+        values = self.values(z)
         world = dataclasses.replace(
             self.world, numbers=_numbers(self.world.numbers, self.entries, values)
         )
         p_talks = values.get("talks_at_record_start", self.config.params.talks_at_record_start)
-        total = float(log_likelihood(world, self.record, p_talks, self.scored).sum())
-        return total if math.isfinite(total) else -1e12
+        return log_likelihood(world, self.record, p_talks, self.scored)
 
     def supported(self, values: dict[str, float]) -> bool:
         """Inside the ranges the config allows, and the cross-field rule of the rates (the checks

@@ -158,7 +158,7 @@ class Scores:
 
 
 def score_variant(
-    config, events, parameters: list[str], prior_sd: float, train_end: str, sampler, watch=None
+    config, events, parameters: list[str], prior_sd: float, train_end: int, sampler, watch=None
 ) -> Scores:
     """Fit `config` (fitting `parameters`) and score it the four ways (module docstring)."""
     began = time.perf_counter()

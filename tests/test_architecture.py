@@ -83,7 +83,7 @@ def test_every_kernel_input_has_a_declared_dtype(kind):
 
 
 def test_fixed_gives_the_declared_dtypes_and_contiguity():
-    rows = fixed(Rows([0, 1], [[1, 2], [3, 4]], [[5], [6]]))
+    rows = fixed(Rows([0, 1], [[1, 2], [3, 4]], [[5], [6]], [[7], [8]]))
     assert rows.points.dtype == "int64" and rows.country_streams.dtype == "uint64"
     assert all(a.flags.c_contiguous for a in rows)
     world_fields = set(World.__dataclass_fields__)

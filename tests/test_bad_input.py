@@ -185,7 +185,7 @@ CORPUS = [
     (
         ["+experiment=nope"],
         {},
-        "experiment: unknown option 'nope' (known: artemis, artemis_rival_wave, artemis_us_disengages, gaza_ceasefire, ",
+        "experiment: unknown option 'nope' (known: armenia_treaty, artemis, artemis_rival_wave, artemis_us_disengages, ",
     ),
     (
         ["roster=nope"],

@@ -53,7 +53,7 @@ def params_yaml(base: Params, fit_: FitResults, source: str) -> str:
         mark = _mark(fit_, f"weights.{key}")
         lines.append(f"  {key}: {values[f'weights.{key}']:.4g}{mark}")
     for key in Params.__dataclass_fields__:
-        if key in ("name", "weights", "era_engagement", "draws", "fixed"):
+        if key in ("name", "weights", "era_engagement", "kind_effect", "draws", "fixed"):
             continue
         lines.append(f"{key}: {values[key]:.4g}{_mark(fit_, key)}")
     eras = [k.removeprefix("era_engagement.") for k in values if k.startswith("era_engagement.")]
@@ -61,6 +61,11 @@ def params_yaml(base: Params, fit_: FitResults, source: str) -> str:
     for era in eras:
         key = f"era_engagement.{era}"
         lines.append(f"  {era}: {values[key]:.4g}{_mark(fit_, key)}")
+    kinds = [k.removeprefix("kind_effect.") for k in values if k.startswith("kind_effect.")]
+    lines.append("kind_effect:" + ("" if kinds else " {}    # none: every kind decides alike"))
+    for kind in kinds:
+        key = f"kind_effect.{kind}"
+        lines.append(f"  {kind}: {values[key]:.4g}{_mark(fit_, key)}")
     return "\n".join(lines) + "\n"
 
 

@@ -89,11 +89,14 @@ def test_a_bad_entry_exits_2_with_one_line(tmp_path):
 
 def test_the_verdict_rule_on_hand_made_numbers():
     assert verdict({"loo": (5.0, 2.0), "loeo": (0.1, 1.0), "oot": (-1.0, 1.0)}) == "keeps"
-    assert verdict({"loo": (5.0, 2.0), "loeo": (-3.0, 1.0), "oot": (0.0, 1.0)}) == "cannot tell"
-    assert verdict({"loo": (3.0, 2.0), "loeo": (0.5, 1.0), "oot": (0.5, 1.0)}) == "cannot tell"
+    assert verdict({"loo": (5.0, 2.0), "loeo": (-5.0, 1.0), "oot": (0.0, 1.0)}) == "cannot tell"
+    assert verdict({"loo": (5.0, 2.0), "loeo": (-3.0, 1.0), "oot": (0.0, 1.0)}) == "keeps"
+    assert verdict({"loo": (4.5, 2.5), "loeo": (0.5, 1.0), "oot": (0.5, 1.0)}) == "cannot tell"
     assert verdict({"loo": (-5.0, 2.0), "loeo": (0.5, 1.0), "oot": (0.5, 1.0)}) == "loses"
-    assert verdict({"loo": (1.0, 2.0), "loeo": (-3.0, 1.0), "oot": (0.0, 1.0)}) == "loses"
-    assert verdict({"loo": (1.0, 2.0), "loeo": (3.0, 1.0), "oot": (-3.0, 1.0)}) == "cannot tell"
+    assert verdict({"loo": (1.0, 2.0), "loeo": (-6.0, 1.0), "oot": (0.0, 1.0)}) == "loses"
+    assert verdict({"loo": (1.0, 2.0), "loeo": (6.0, 1.0), "oot": (-6.0, 1.0)}) == "cannot tell"
+    # a difference of numerical noise with a zero se is not a difference
+    assert verdict({"loo": (0.1, 0.2), "loeo": (-1e-9, 0.0), "oot": (-0.09, 0.04)}) == "cannot tell"
     assert (
         verdict({"loo": (1.0, math.nan), "loeo": (0.0, math.nan), "oot": (0.0, 1.0)})
         == "cannot tell"

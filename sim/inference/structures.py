@@ -20,12 +20,15 @@ its standard error is sqrt(n) times the standard deviation of the paired pointwi
 (countries for LOO; country-months for the backtests, which treats months of one country as
 independent and so understates it).
 
-The verdict rule:
+The verdict rule (a difference "counts" when it exceeds both 2 se and 4 nats: below 4 an elpd
+difference is small whatever its se, and the se of a small difference is unreliable; Sivula,
+Magnusson & Vehtari 2022, "Uncertainty in Bayesian leave-one-out cross-validation based model
+comparison"; a difference with no se never counts):
 
-- **keeps**: LOO better by more than 2 se, and neither held-out one-step score worse by more
-  than 2 se;
-- **loses**: some score (LOO, leave-one-era-out, out-of-time) worse by more than 2 se, and none
-  better by more than 2 se;
+- **keeps**: LOO better by a difference that counts, and neither held-out one-step score worse
+  by one that counts;
+- **loses**: some score (LOO, leave-one-era-out, out-of-time) worse by a difference that
+  counts, and none better by one;
 - **cannot tell**: otherwise.
 
 The default keeps a structure that keeps; where the scores cannot tell, only if a source
@@ -54,6 +57,7 @@ from sim.inference.start import truncate
 
 SCORES = ("loo", "loeo", "oot")  # the scores that vote, each with a difference and its se
 ADD, DROP = "fit+=", "fit-="
+MIN_DIFFERENCE = 4.0  # nats: a smaller difference is small whatever its se (the verdict rule)
 
 
 @dataclass(frozen=True)
@@ -252,8 +256,11 @@ def difference(with_: pd.Series, without: pd.Series) -> tuple[float, float]:
 def verdict(differences: dict[str, tuple[float, float]]) -> str:
     """The written rule (module docstring) on the differences (`with - without`, se) of LOO
     ('loo') and the held-out one-step scores ('loeo', 'oot')."""
-    better = {k: se == se and d > 2 * se for k, (d, se) in differences.items()}
-    worse = {k: se == se and d < -2 * se for k, (d, se) in differences.items()}
+    counts = {
+        k: se == se and abs(d) > max(2 * se, MIN_DIFFERENCE) for k, (d, se) in differences.items()
+    }
+    better = {k: counts[k] and d > 0 for k, (d, _) in differences.items()}
+    worse = {k: counts[k] and d < 0 for k, (d, _) in differences.items()}
     if better["loo"] and not (worse["loeo"] or worse["oot"]):
         return "keeps"
     if any(worse.values()) and not any(better.values()):

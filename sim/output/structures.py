@@ -8,10 +8,12 @@ import math
 import pandas as pd
 
 RULE = (
-    "Verdict rule (sim/inference/structures.py): **keeps** if PSIS-LOO is better with the "
-    "structure by more than 2 se and neither held-out one-step score (leave one era out, out of "
-    "time) is worse by more than 2 se; **loses** if some score is worse by more than 2 se and "
-    "none better by more than 2 se; **cannot tell** otherwise. The default keeps a structure "
+    "Verdict rule (sim/inference/structures.py): a difference counts when it exceeds both 2 se "
+    "and 4 nats (smaller elpd differences are small whatever their se: Sivula, Magnusson & "
+    "Vehtari 2022). **keeps** if PSIS-LOO is better with the structure by a difference that "
+    "counts and neither held-out one-step score (leave one era out, out of time) is worse by one; "
+    "**loses** if some score is worse by a difference that counts and none better by one; "
+    "**cannot tell** otherwise. The default keeps a structure "
     "that keeps; where the scores cannot tell, only if a source requires it; otherwise it stays "
     "a scenario choice, off by default."
 )

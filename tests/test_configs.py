@@ -106,11 +106,11 @@ def test_months_are_read_once_as_numbers_and_recorded_as_the_text_they_were_read
         data["mediator"]["eras"]["trump_2"]["start"]
     )
     record = config_record(config)
-    for key in ("start", "end", "joined", "signed", "in_talks", "out_of_talks"):
+    for key in ("start", "as_of", "joined", "signed", "in_talks", "out_of_talks"):
         assert record["record"][key] == data["record"][key], key
     assert record["record"]["offers"]["uae_f35"]["end"] == "2021-01"
     assert record["mediator"]["eras"] == data["mediator"]["eras"]
-    assert data["scenario"]["start"] is None and record["scenario"]["start"] == "2026-07"
+    assert data["scenario"]["start"] is None and record["scenario"]["start"] == "2026-12"
 
 
 def test_at_least_six_experiments_and_most_are_sweeps():

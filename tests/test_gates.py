@@ -32,8 +32,8 @@ def calibration_config(overrides=()):
     """The calibration's run config (the record's window and its gates), with `overrides`."""
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
         data = plain_config(compose("calibrate", overrides=list(overrides)))
-    for key in ("posterior", "questions", "forecast_events", "fit"):
-        data.pop(key)
+    for key in ("posterior", "questions", "forecast_events", "fit", "structures"):
+        data.pop(key, None)
     return load_config(data)
 
 
@@ -68,8 +68,8 @@ def test_a_gate_opens_on_its_date_or_at_its_hazard_from_its_earliest_month():
 
 
 def gated_world(**gate):
-    """Two countries in talks that sign readily, in two regions (no peer ties); a gate on the
-    first."""
+    """Two countries in talks that sign readily, in two regions (no peer ties) and with no
+    mediator; a gate on the first."""
     countries = {
         "a": country("A", status="talks", level=0.9),
         "b": country("B", region="South", status="talks", level=0.9),  # no ties to a
@@ -77,6 +77,7 @@ def gated_world(**gate):
     config = build(
         countries,
         scenario={"start": "2030-01", "end": "2032-12"},
+        mediator={"strategy": "none"},  # no mediator either, whose offers would couple them
         gates={"g": {"countries": ["a"], **gate}},
         replicates=400,
     )

@@ -46,7 +46,7 @@ def test_a_change_that_changes_nothing_has_a_delta_of_exactly_zero(tmp_path):
 
 
 def test_paired_intervals_are_narrower_than_unpaired_on_a_real_example(tmp_path):
-    low = run(["params=judgement", "replicates=4000", "mediator.engagement=0.5"])
+    low = run(["params=judgement", "replicates=4000", "mediator.engagement=0.0"])
     high = run(["params=judgement", "replicates=4000", "mediator.engagement=1.0"])
     last = low.world.n_months - 1
     moved = high.outcomes.is_member(last).mean(axis=0) - low.outcomes.is_member(last).mean(axis=0)

@@ -24,8 +24,8 @@ run: $(STAMP)
 viz: $(STAMP)  # the interactive page, on http://127.0.0.1:8765 only
 	SOLARA_TELEMETRY_MIXPANEL_ENABLE=False $(VENV)/bin/solara run sim/api/page.py --host 127.0.0.1 --port 8765 --production
 
-test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q $(ARGS)
+test: $(STAMP)  # two workers, each a whole test file at a time (module fixtures run once)
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile $(ARGS)
 
 format: $(STAMP)  # what the tests check: ruff's format and lint rules (pyproject.toml)
 	$(VENV)/bin/ruff format . && $(VENV)/bin/ruff check --fix .

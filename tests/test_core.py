@@ -32,6 +32,7 @@ from sim.core.mediator import (
 from sim.core.peers import adjacency, fill_peer_pressure, tie_totals
 from sim.core.terms import FEATURES, TERMS
 from sim.core.utility import accession_utility, fill_terms
+from sim.engine.row import Persuasion
 from sim.engine.world import term_arrays
 
 RATES = Rates(open=0.3, sign=0.4, collapse=0.3, exit=0.2, collapse_on_shock=0.5, noise=0.2)
@@ -263,9 +264,11 @@ def test_offers_respect_eligibility_capacity_and_budget(
     utility, status, leverage, units, max_targets, strategy, engagement
 ):
     threshold = np.full(5, 0.3)
-    factor, gain = np.zeros((5, 2)), np.zeros((5, 2))
-    fill_offer_factors(factor, engagement * leverage, RATES.noise)
-    fill_persuasion_gain(gain, status, utility, threshold, factor, RATES, np.zeros(5, np.int64), 0)
+    factor, gain, strength = np.zeros((5, 2)), np.zeros((5, 2)), engagement * leverage
+    fill_offer_factors(factor, strength, RATES.noise)
+    since = np.zeros(5, np.int64)
+    offers = Persuasion(utility, strength, factor, gain)
+    fill_persuasion_gain(offers, status, threshold, RATES, since, 0)
     eligible = (status == Status.OUTSIDE) | (status == Status.TALKS)
     assert np.all(gain >= -1e-15) and np.all(gain[~eligible] == 0)
     offers = np.zeros(5, dtype=np.int64)

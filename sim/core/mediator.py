@@ -60,9 +60,8 @@ class Policy(NamedTuple):
     court_persistence: float
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def add_package(
     offers: np.ndarray,
     package: np.ndarray,
@@ -88,9 +87,8 @@ def is_eligible(status: int) -> bool:
     return status == OUTSIDE or status == TALKS
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def fill_offer_factors(factor: np.ndarray, strength: np.ndarray, noise: float) -> None:
     """exp(-strength / noise) for each (country, type): what an offer multiplies the odds term of
     the response by. Separate so that an engine can reuse it while engagement and leverage hold."""
@@ -99,38 +97,39 @@ def fill_offer_factors(factor: np.ndarray, strength: np.ndarray, noise: float) -
             factor[i, k] = math.exp(-strength[i, k] / noise)
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def fill_persuasion_gain(
-    gain: np.ndarray,
-    status: np.ndarray,
-    utility: np.ndarray,
-    threshold: np.ndarray,
-    factor: np.ndarray,
-    rates: Rates,
-    since: np.ndarray,
-    t: int,
+    persuasion, status: np.ndarray, threshold: np.ndarray, rates: Rates, since: np.ndarray, t: int
 ) -> None:
-    """Rise in each country's favourable hazard if offered each type, gain (C, K), in month
-    (step) `t`; `since` (C,): the step of each country's first month of deciding in its talks.
+    """Rise in each country's favourable hazard if offered each type, `persuasion.gain` (C, K),
+    in month (step) `t`; `since` (C,): the step of each country's first month of deciding in its
+    talks. `persuasion` (sim.engine.row.Persuasion): `utility` (C,) without any offer, each
+    offer's `strength` and `factor` (C, K), and `gain`.
 
-    `utility` (C,) is without any offer. With odds = exp(-(U - threshold) / noise) the response
-    is 1 / (1 + odds), and an offer of strength s makes it 1 / (1 + odds * exp(-s / noise)):
-    one exponential per country rather than one per offer. The hazard at a full response
+    With odds = exp(-(U - threshold) / noise) the response is 1 / (1 + odds), and an offer of
+    strength s makes it 1 / (1 + odds * exp(-s / noise)): one exponential per country rather
+    than one per offer (`factor`: exp(-s / noise)). The hazard at a full response
     (favourable_hazard) times the response: exact but where maturing talks (talks_decay < 0)
-    reach the cap of the signing hazard (sim.core.decision.talks_signing).
+    reach the cap of the signing hazard (decision.talks_signing).
     """
+    gain, utility = persuasion.gain, persuasion.utility
+    factor, strength = persuasion.factor, persuasion.strength
     for i in range(gain.shape[0]):
         if not is_eligible(status[i]):
             gain[i, :] = 0.0
             continue
         rate = favourable_hazard(status[i], 1.0, rates, t - since[i])  # rate_open or sign's
-        odds = math.exp(min(-(utility[i] - threshold[i]) / rates.noise, 700.0))
-        hazard = rate / (1.0 + odds)
+        log_odds = -(utility[i] - threshold[i]) / rates.noise
+        far = log_odds > 700.0  # exp would overflow: each offer from its own log-odds (rare)
+        odds = 0.0 if far else math.exp(log_odds)
+        hazard = 0.0 if far else rate / (1.0 + odds)  # 0 to double precision when far
         for k in range(gain.shape[1]):
             if factor[i, k] == 1.0:  # no leverage: the offer changes nothing
                 gain[i, k] = 0.0
+            elif far:
+                shifted = log_odds - strength[i, k] / rates.noise
+                gain[i, k] = 0.0 if shifted > 700.0 else rate / (1.0 + math.exp(shifted))
             else:
                 gain[i, k] = rate / (1.0 + odds * factor[i, k]) - hazard
 
@@ -156,9 +155,8 @@ def choose_offers(
     pick_offers(offers, policy, gain, leverage, status, units.copy(), script, per_cost)
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def pick_offers(
     offers: np.ndarray,
     policy: Policy,
@@ -188,9 +186,8 @@ def pick_offers(
             left[k] -= 1
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def _best_pick(offers, policy: Policy, gain, leverage, status, left, per_cost) -> tuple[int, int]:
     """A greedy pick's next offer, (country, type), or (-1, -1) if there is none: the best score
     among countries not yet courted that may be, and types with units left."""
@@ -216,9 +213,8 @@ def _best_pick(offers, policy: Policy, gain, leverage, status, left, per_cost) -
     return best_country, best_type
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def best_offer(leverage: np.ndarray, i: int, units: np.ndarray) -> int:
     """The most valued type (earliest on ties) with units left, for country i of the leverage
     (C, K), or NO_OFFER if it has none. Rows are read by index, not as views: in the kernel a
@@ -285,9 +281,8 @@ def court(offers, policy: Policy, leverage, status, units, chance, engagement: f
     )
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def court_remembering(
     offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo
 ) -> None:
@@ -297,9 +292,8 @@ def court_remembering(
     court_from_memo(offers, policy, leverage, status, units, chance, engagement, memo)
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def remember_most_valued(memo: CourtMemo, leverage) -> None:
     """Each country's most valued type under `leverage` (C, K), into the memo, now current
     (the ensemble kernel's month calls it whenever it refills the leverage)."""
@@ -310,9 +304,8 @@ def remember_most_valued(memo: CourtMemo, leverage) -> None:
     memo.current[0] = True
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def court_from_memo(
     offers, policy: Policy, leverage, status, units, chance, engagement: float, memo: CourtMemo
 ) -> None:
@@ -349,26 +342,23 @@ def court_from_memo(
             left[k] -= 1
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def offer_worth(offer: int, leverage: np.ndarray, i: int, engagement: float) -> float:
     """What an offer of type `offer` is worth to country i of the leverage (C, K) (0 if none)."""
     return engagement * leverage[i, offer] if offer != NO_OFFER else 0.0
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def spend(units: np.ndarray, offer: int) -> None:
     """A courted country signed: its inducement is paid out of the budget."""
     if offer != NO_OFFER:
         units[offer] -= 1
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def grant(spent: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
     """Inducements given without accession (granted (C, K) bool): paid out of the budget, and
     marked `spent` (C, K): no longer leverage."""
@@ -379,9 +369,8 @@ def grant(spent: np.ndarray, units: np.ndarray, granted: np.ndarray) -> None:
                 units[k] = max(units[k] - 1, 0)
 
 
-@njit(
-    cache=True, error_model="numpy", inline="always"
-)  # inlined: a call costs a reference count per array
+# inlined: a call costs a reference count per array
+@njit(cache=True, error_model="numpy", inline="always")
 def fill_leverage(
     leverage: np.ndarray, value: np.ndarray, spent: np.ndarray, candidate: np.ndarray
 ) -> bool:

@@ -18,6 +18,7 @@ from sim.core.decision import Rates, Status, next_status, response
 from sim.core.utility import accession_utility
 from sim.engine.inputs import Numbers
 from sim.engine.outcomes import NEVER
+from sim.engine.row import Persuasion
 from sim.engine.world import World
 
 
@@ -170,9 +171,8 @@ class Mediator(mesa.Agent):
         strength = n.weights[s, :, shared.offer_term, None] * m.engagement * self.leverage
         mediator.fill_offer_factors(self._factor, strength, m.rates.noise)
         since = np.array([c.talks_since for c in m.countries], dtype=np.int64)
-        mediator.fill_persuasion_gain(
-            self._gain, status, utility, n.threshold[s], self._factor, m.rates, since, t
-        )
+        offers = Persuasion(utility, strength, self._factor, self._gain)
+        mediator.fill_persuasion_gain(offers, status, n.threshold[s], m.rates, since, t)
         if (
             self.policy.strategy == mediator.COURTING
         ):  # each country courted by a draw of its own stream

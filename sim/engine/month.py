@@ -169,11 +169,9 @@ def _persuasion(shared, point, state, now, factor_engagement):
                 persuasion.strength[i, k] = weight * now.engagement * state.leverage[i, k]
         mediator.fill_offer_factors(persuasion.factor, persuasion.strength, point.rates.noise)
     mediator.fill_persuasion_gain(
-        persuasion.gain,
+        persuasion,
         state.status,
-        persuasion.utility,
         point.threshold[now.s],
-        persuasion.factor,
         point.rates,
         state.since,
         now.t,

@@ -90,7 +90,12 @@ def plot_backtest(predictions: pd.DataFrame, years: pd.DataFrame, bins: int = 5)
     counts.errorbar(
         x,
         years["mean"],
-        yerr=[years["mean"] - years["q05"], years["q95"] - years["mean"]],
+        # a skewed count's mean can lie above its 95th percentile (0-1 with mean 0.22 is fine,
+        # 0-0 with mean 0.04 is not): the bar then reaches the mean, not beyond
+        yerr=[
+            (years["mean"] - years["q05"]).clip(lower=0),
+            (years["q95"] - years["mean"]).clip(lower=0),
+        ],
         fmt="o",
         color="tab:blue",
         capsize=4,

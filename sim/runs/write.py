@@ -13,7 +13,12 @@ from sim.analysis.tables import NEW_MEMBERS
 from sim.config.schema import RunConfig
 from sim.core.calendar import format_month
 from sim.output import store
-from sim.output.plots.run import plot_contributions, plot_join_probability, plot_members
+from sim.output.plots.run import (
+    NOT_ESTIMATED,
+    plot_contributions,
+    plot_join_probability,
+    plot_members,
+)
 from sim.runs.runner import RunResult
 
 JOB_LOG = logging.getLogger("sim")  # a job's lines go to its log (accord_sim.log) too
@@ -154,19 +159,20 @@ def figure_note(config: RunConfig) -> str:
 
 
 def format_summary(summary: pd.DataFrame) -> str:
-    """The summary table as the terminal shows it."""
+    """The summary table as the terminal shows it, chances under NOT_ESTIMATED as "<0.01"."""
     shown = summary.copy()
-    for col in (
-        "p_talks_at_start",
-        "p_joined_by_horizon",
-        "ci_low",
-        "ci_high",
-        "share_from_inputs",
-    ):
+    for col in ("p_talks_at_start", "share_from_inputs"):
         if col in shown:
             shown[col] = shown[col].map(lambda v: f"{v:.3f}")
+    for col in ("p_joined_by_horizon", "ci_low", "ci_high"):
+        shown[col] = shown[col].map(lambda v: "<0.01" if v < NOT_ESTIMATED else f"{v:.3f}")
     shown["median_join_month"] = shown["median_join_month"].fillna("-")
-    return shown.to_string(index=False)
+    note = ""
+    if (summary["p_joined_by_horizon"] < NOT_ESTIMATED).any():
+        note = (
+            "\n<0.01: not estimated (below 1% the chance follows the prior on the response's noise)"
+        )
+    return shown.to_string(index=False) + note
 
 
 def format_spread(spread: pd.DataFrame, horizon: int) -> str:

@@ -23,6 +23,13 @@ BANDS = 3  # countries of plot_join_probability drawn with their interval
 LOW = 0.1  # curves ending below this are also drawn magnified in an inset
 
 
+# Below this a chance of joining is not estimated: the record bounds the response's noise from
+# above only (issue 30; README, "Tails"), so a chance under 1% is what the prior on the noise
+# makes of a country well below its threshold. summary.csv keeps the numbers; the terminal and
+# the figures show them as "<0.01" and "<1%".
+NOT_ESTIMATED = 0.01
+
+
 def plot_join_probability(
     table: pd.DataFrame, *, max_countries: int = 10, title: str = "", note: str = "", ax=None
 ) -> Figure:
@@ -40,7 +47,11 @@ def plot_join_probability(
         colour = colours(i % colours.N)
         final = rows["p_joined"].iloc[-1]
         ax.step(
-            dates, rows["p_joined"], where="post", color=colour, label=f"{country} ({final:.0%})"
+            dates,
+            rows["p_joined"],
+            where="post",
+            color=colour,
+            label=f"{country} ({_percent(final)})",
         )
         if i < BANDS:  # more bands than this hide each other when they cover parameter uncertainty
             ax.fill_between(
@@ -188,3 +199,8 @@ def plot_contributions(
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     fig.supxlabel(caption(note), x=0.01, ha="left", fontsize=7, color="0.4")
     return fig
+
+
+def _percent(p: float) -> str:
+    """A chance as the legend shows it: "<1%" below NOT_ESTIMATED (README, "Tails")."""
+    return "<1%" if p < NOT_ESTIMATED else f"{p:.0%}"

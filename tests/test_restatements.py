@@ -42,6 +42,7 @@ from sim.core.mediator import fill_offer_factors, fill_persuasion_gain, offer_wo
 from sim.core.utility import accession_utility
 from sim.engine.kernel import traced_run
 from sim.engine.model import WorldModel
+from sim.engine.row import Persuasion
 from sim.engine.world import World, compile_world
 from sim.inference.fit import Problem, _allowed, _numbers, fittable, with_params
 from sim.inference.likelihood import MonthInputs, _chain, _talks_factors
@@ -184,7 +185,7 @@ def test_the_likelihoods_spells_of_talks_sign_as_the_decision_rules_draws(
 
 
 OFFER = 2  # the offer's column among a country's three utility terms
-LOG_ODDS = 700.0  # the bulk form's exp is kept within range there (fill_persuasion_gain)
+LOG_ODDS = 700.0  # beyond it exp overflows: the bulk form takes each offer's own log-odds
 
 
 @st.composite
@@ -192,13 +193,14 @@ def courted_countries(draw) -> dict:
     """Countries (C) and inducement types (K) as the mediator sees them before its offers: each
     country's utility terms (the offer's at 0), status, threshold and weight of the offer, the
     leverage of each type, the engagement and the hazards. Drawn through the log-odds of not
-    responding, (threshold - U) / noise, without an offer and with each, anywhere in
-    [-LOG_ODDS, LOG_ODDS]: the whole range the bulk form covers, its ends included."""
+    responding, (threshold - U) / noise: without an offer anywhere in [-LOG_ODDS, 3 LOG_ODDS]
+    (beyond exp's range too: far below the threshold, or a small noise), with each from there
+    down to -LOG_ODDS, the ends included."""
     n_country, n_type = draw(st.integers(1, 4)), draw(st.integers(1, 3))
     noise = draw(st.floats(1e-3, 10))  # the config's range
     terms = draw(hnp.arrays(np.float64, (n_country, 3), elements=st.floats(-2, 2)))
     terms[:, OFFER] = 0.0
-    log_odds = draw(hnp.arrays(np.float64, n_country, elements=st.floats(-LOG_ODDS, LOG_ODDS)))
+    log_odds = draw(hnp.arrays(np.float64, n_country, elements=st.floats(-LOG_ODDS, 3 * LOG_ODDS)))
     share = draw(hnp.arrays(np.float64, (n_country, n_type), elements=st.floats(0, 1)))
     strength = share * (log_odds + LOG_ODDS)[:, None] * noise  # the offer moves U by this
     weight = draw(hnp.arrays(np.float64, n_country, elements=st.floats(0.1, 10)))
@@ -241,7 +243,8 @@ def gain_in_bulk(c: dict) -> np.ndarray:
     factor, gain = np.ones(shape), np.zeros(shape)
     fill_offer_factors(factor, strength, rates.noise)
     since = np.zeros(len(utility), dtype=np.int64)  # every spell of talks in its first month
-    fill_persuasion_gain(gain, c["status"], utility, c["threshold"], factor, rates, since, 0)
+    offers = Persuasion(utility, strength, factor, gain)
+    fill_persuasion_gain(offers, c["status"], c["threshold"], rates, since, 0)
     return gain
 
 
@@ -250,9 +253,9 @@ def gain_in_bulk(c: dict) -> np.ndarray:
 def test_the_persuasion_gain_in_bulk_is_the_responses_one_offer_at_a_time(countries):
     # Equal to rounding, not to the double: the bulk form takes exp(a + b) as exp(a) * exp(b),
     # a few ulps of a log-odds of at most LOG_ODDS, so within 1e-12 of a hazard in [0, 1] (a
-    # change to the rule moves some gain far more). Beyond it the bulk form's exp stops at
-    # LOG_ODDS and the two part: a country further below its threshold than that without an
-    # offer looks as if any offer that brings it near would carry it.
+    # change to the rule moves some gain far more). Beyond LOG_ODDS without an offer (where an
+    # exp stopped at LOG_ODDS once made any offer that brings a country near look as if it
+    # would carry it) each offer's response comes from its own log-odds.
     np.testing.assert_allclose(
         gain_in_bulk(countries), gain_one_offer_at_a_time(countries), rtol=0, atol=1e-12
     )

@@ -42,6 +42,7 @@ SCALES = {
     "court_rate": LOG,
     "court_persistence": LOGIT,
     "talks_at_record_start": LOGIT,
+    "noise": LOG,  # how gradually the response rises with utility: a scale
     "talks_decay": IDENTITY,  # per month, either sign: its prior normal on 0 (no time in talks)
 }
 
@@ -152,23 +153,49 @@ class Problem:
         return self.log_likelihood(z) + self.log_prior(z)
 
 
-def _entries(
-    config: RunConfig, world, names: list[str]
-) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+@dataclass(frozen=True)
+class Entries:
+    """Where the fitted parameters enter the compiled numbers: each parameter's (name, field,
+    mask, per unit), and per field the part of its entries no fitted parameter carries."""
+
+    moves: list[tuple[str, str, np.ndarray, np.ndarray]]
+    offsets: dict[str, np.ndarray]
+
+
+def _entries(config: RunConfig, world, names: list[str]) -> Entries:
     """Where each fitted parameter enters the compiled numbers, so that a point of the fit needs
-    no recompiling: (name, field, mask, per unit). Found by compiling once with the parameter
-    moved; every entry it moves is its value times a fixed factor, the entry per unit of the
-    parameter (1 for a weight, a rate or the threshold; the mediator's scale for an era's
-    level), read where the parameter was moved to. Checked against compile_world at a second
-    point: the fit's numbers are the compiled ones (tests/test_restatements.py checks that they
-    are the same doubles at many)."""
-    base, entries = params_values(config.params), []
+    no recompiling. Found by compiling once with the parameter moved; every entry it moves is
+    linear in it. Most entries are the parameter times a fixed factor (1 for a weight, a rate or
+    the threshold; the mediator's scale for an era's level), read where the parameter was moved
+    to; where the move is not a factor (a threshold lowered by the kind effect: threshold -
+    kind_effect), the slope of the move, and the offset holds what the fitted parameters do not
+    (a country's own threshold). An entry is its offset plus each parameter times its slope:
+    the compiled entry to the last bit wherever the slopes are whole or the entry's one
+    parameter's factor (tests/test_restatements.py checks the same doubles at many points);
+    checked here against compile_world at a second point."""
+    base, moves = params_values(config.params), []
+    offsets = {
+        f: np.asarray(a, dtype=float).copy() for f, a in zip(world.numbers._fields, world.numbers)
+    }
+    touched: set[str] = set()
     for name in names:
         probe = _probe(name, base[name])
         moved = compile_world(with_params(config, {name: probe}))
         for field, a, b in zip(world.numbers._fields, world.numbers, moved.numbers):
-            if not np.array_equal(a, b):
-                entries.append((name, field, a != b, b[a != b] / probe))
+            if np.array_equal(a, b):
+                continue
+            mask = a != b
+            per_unit = b[mask] / probe
+            affine = per_unit * base[name] != a[mask]  # not the parameter times a factor
+            slope = (b[mask] - a[mask]) / (probe - base[name])
+            # a shift (threshold - kind_effect) has slope -1: the subtraction above rounds it
+            whole = np.abs(slope - np.round(slope)) < 1e-9
+            slope[whole] = np.round(slope[whole])
+            per_unit[affine] = slope[affine]
+            offsets[field][mask] -= per_unit * base[name]
+            touched.add(field)
+            moves.append((name, field, mask, per_unit))
+    entries = Entries(moves, {f: offsets[f] for f in touched})
     probe = {n: _probe(n, base[n]) for n in names}
     expected = compile_world(with_params(config, probe)).numbers
     for got, want in zip(_numbers(world.numbers, entries, probe), expected):
@@ -185,12 +212,11 @@ def _probe(name: str, value: float) -> float:
     return math.copysign(2.0 ** math.floor(math.log2(abs(value) * 0.9)), value)
 
 
-def _numbers(numbers, entries, values: dict[str, float]):
+def _numbers(numbers, entries: Entries, values: dict[str, float]):
     """`numbers` with each fitted parameter's entries at its value in `values`."""
-    arrays = {}
-    for name, field, mask, per_unit in entries:
-        array = arrays.setdefault(field, getattr(numbers, field).copy())
-        array[mask] = per_unit * values[name]
+    arrays = {field: offset.copy() for field, offset in entries.offsets.items()}
+    for name, field, mask, per_unit in entries.moves:
+        arrays[field][mask] += per_unit * values[name]
     return numbers._replace(**arrays)
 
 
@@ -319,7 +345,4 @@ class FitConfig:
 
 def fittable(config: RunConfig) -> set[str]:
     values = params_values(_with_era_levels(config).params)
-    # The kind effect shifts thresholds the threshold sets too: _numbers sets an entry to one
-    # parameter's value, so two parameters in one entry cannot be fitted this way yet.
-    kinds = {name for name in values if name.startswith("kind_effect.")}
-    return set(values) - {"noise", "rate_exit", "collapse_on_shock", "region_weight"} - kinds
+    return set(values) - {"rate_exit", "collapse_on_shock", "region_weight"}

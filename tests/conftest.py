@@ -50,11 +50,11 @@ def cli(
     )
 
 
-def calibration_config(name: str = "calibrate"):
+def calibration_config(name: str = "calibrate", overrides: tuple[str, ...] = ()):
     """The calibration's run config, the events of its forecasts and its fit settings (`name`:
-    the primary config, e.g. calibrate_artemis)."""
+    the primary config, e.g. calibrate_artemis; `overrides` as on the command line)."""
     with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        data = plain_config(compose(name))
+        data = plain_config(compose(name, overrides=list(overrides)))
     data.pop("posterior"), data.pop("questions"), data.pop("structures", None)
     events = build(Events, data.pop("forecast_events"), "forecast_events")
     fit = build(FitConfig, data.pop("fit"), "fit")

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.analysis.condition import Setting, conditional_table
 from sim.config.errors import ConfigError
-from sim.config.load import load_config
-from sim.config.sources import CONF
 from sim.core import gates, streams
 from sim.core.calendar import parse_month
 from sim.core.decision import EXITED, MEMBER, OUTSIDE, TALKS
@@ -20,21 +17,18 @@ from sim.engine.kernel import gate_openings
 from sim.engine.outcomes import NEVER
 from sim.engine.simulate import simulate
 from sim.engine.world import compile_world
-from sim.hydra.configs import compose_config, plain_config
+from sim.hydra.configs import compose_config
 from sim.inference.likelihood import load_record, log_likelihood
 
+from .conftest import calibration_config
 from .strategies import build, country
 
 STATUSES = st.sampled_from([OUTSIDE, TALKS, MEMBER, EXITED])
 
 
-def calibration_config(overrides=()):
+def calibration_run_config(*overrides: str):
     """The calibration's run config (the record's window and its gates), with `overrides`."""
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        data = plain_config(compose("calibrate", overrides=list(overrides)))
-    for key in ("posterior", "questions", "forecast_events", "fit", "structures"):
-        data.pop(key, None)
-    return load_config(data)
+    return calibration_config("calibrate", overrides)[0]
 
 
 @settings(deadline=None)  # the first call compiles
@@ -109,13 +103,13 @@ def test_both_engines_draw_the_same_gates_replicate_by_replicate():
 
 
 def test_the_likelihood_gives_no_signing_while_a_gate_is_closed():
-    config = calibration_config(["gates=abraham_2026"])
+    config = calibration_run_config("gates=abraham_2026")
     world = compile_world(config)
     record = load_record(config.record, world)
     azerbaijan = world.ids.index("azerbaijan")
     assert "armenia_treaty" in world.gate_names
     gated = log_likelihood(world, record, 0.05)
-    free = log_likelihood(compile_world(calibration_config(["gates=none"])), record, 0.05)
+    free = log_likelihood(compile_world(calibration_run_config("gates=none")), record, 0.05)
     assert gated[azerbaijan] > free[azerbaijan]  # it did not sign: more likely when it could not
     others = np.arange(len(world.ids)) != azerbaijan
     gated_ids = [world.ids.index(c) for c in ("somaliland", "saudi_arabia")]
@@ -124,7 +118,7 @@ def test_the_likelihood_gives_no_signing_while_a_gate_is_closed():
 
 
 def test_a_record_that_joins_through_a_closed_gate_is_refused_in_one_line():
-    config = calibration_config(["gates=abraham_2026", "+gates.gates.held.countries=[bahrain]"])
+    config = calibration_run_config("gates=abraham_2026", "+gates.gates.held.countries=[bahrain]")
     with pytest.raises(ConfigError, match="bahrain joined on the record in 2020-09"):
         load_record(config.record, compile_world(config))
 

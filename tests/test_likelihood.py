@@ -228,17 +228,17 @@ def test_the_filter_with_time_in_talks_is_the_sum_over_every_path():
     assert compared > 30
 
 
-GOLDEN_TOTAL = -85.08454358606333  # the default record (as_of 2026-11), judgement params, as the
-# likelihood before talks_decay computed it (the clock branch, 50d53fa); -75.6992197816806 on the
-# record to 2026-06
+GOLDEN_TOTAL = -85.08454358606333  # the default record (as_of 2026-11), judgement params, no
+# gates, as the likelihood before talks_decay computed it (the clock branch, 50d53fa);
+# -75.6992197816806 on the record to 2026-06
 GOLDEN_FIRST = [-5.86000713873256, -6.007097806898722, -7.130308678683026, -7.824725750498171]
 
 
 def test_without_time_in_talks_the_likelihood_is_the_one_before_it():
     # talks_decay = 0 is the model before it: the default record's log-likelihood, as computed
     # before time in talks existed, to the bit; and the filter over spells by their first month,
-    # forced by a decay too small to move any factor from 1, to 1e-12.
-    config, _, _ = calibration_config()
+    # forced by a decay too small to move any factor from 1, to 1e-12. Without gates, as then.
+    config, _, _ = calibration_config(overrides=("gates=none",))
     world = compile_world(config)
     record = load_record(config.record, world)
     p_talks = config.params.talks_at_record_start

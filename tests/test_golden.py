@@ -12,31 +12,31 @@ from .golden_scenarios import SCENARIOS, numbers
 
 GOLDEN = {
     "default_judgement": {
-        "Azerbaijan": 0.6285,
-        "Uzbekistan": 0.1055,
-        "Saudi Arabia": 0.127,
-        "members_mean": 6.4875,
-        "uzbekistan_inducement_at_join": 0.282938,
+        "Azerbaijan": 0.251,
+        "Uzbekistan": 0.1035,
+        "Saudi Arabia": 0.016,
+        "members_mean": 5.869,
+        "uzbekistan_inducement_at_join": 0.284058,
     },
     "mesa_engine": {
-        "Azerbaijan": 0.65,
+        "Azerbaijan": 0.225,
         "Uzbekistan": 0.0,
-        "Saudi Arabia": 0.1,
-        "members_mean": 6.4,
+        "Saudi Arabia": 0.025,
+        "members_mean": 5.8,
     },
     "no_mediator": {
-        "Azerbaijan": 0.571,
-        "Uzbekistan": 0.054,
-        "Saudi Arabia": 0.07,
-        "members_mean": 6.111,
+        "Azerbaijan": 0.2,
+        "Uzbekistan": 0.048,
+        "Saudi Arabia": 0.008,
+        "members_mean": 5.625,
         "uzbekistan_inducement_at_join": 0.0,
     },
     "uncertain_input": {
-        "Azerbaijan": 0.585,
-        "Uzbekistan": 0.072,
-        "Saudi Arabia": 0.123,
-        "members_mean": 6.424,
-        "uzbekistan_inducement_at_join": 0.225,
+        "Azerbaijan": 0.215,
+        "Uzbekistan": 0.069,
+        "Saudi Arabia": 0.014,
+        "members_mean": 5.8,
+        "uzbekistan_inducement_at_join": 0.230435,
     },
 }
 

